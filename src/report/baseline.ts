@@ -1,0 +1,51 @@
+import { ReportError } from './errors.js';
+import type { ReportFinding, ScanReport } from './model.js';
+import { allFindings } from './model.js';
+import { REPORT_VERSION } from './model.js';
+
+/**
+ * Marks each finding new or unchanged against a previous JSON report (by
+ * fingerprint) and lists what was resolved since. Findings of detectors that
+ * were skipped this time are not called resolved: nobody looked.
+ */
+export function applyBaseline(report: ScanReport, previous: ScanReport, source: string): ScanReport {
+  const before = new Map(allFindings(previous).map((f) => [f.fingerprint, f]));
+  const now = new Set<string>();
+  let added = 0;
+  let unchanged = 0;
+  const results = report.results.map((r) => ({
+    ...r,
+    findings: r.findings.map((f): ReportFinding => {
+      now.add(f.fingerprint);
+      const state = before.has(f.fingerprint) ? 'unchanged' : 'new';
+      if (state === 'new') added += 1;
+      else unchanged += 1;
+      return { ...f, baseline: state };
+    }),
+  }));
+  const evaluated = new Set(report.results.filter((r) => r.status === 'pass' || r.status === 'fail').map((r) => r.detectorId));
+  const resolved = [...before.values()]
+    .filter((f) => !now.has(f.fingerprint) && evaluated.has(f.detectorId))
+    .map(({ baseline: _b, ...f }) => f);
+  return {
+    ...report,
+    results,
+    summary: { ...report.summary, new: added, unchanged, resolved: resolved.length },
+    baseline: { source, generatedAt: previous.generatedAt, resolved },
+  };
+}
+
+/** Reads a previous JSON report enough to diff against it; anything else is a clear error. */
+export function parseBaselineReport(text: string, source: string): ScanReport {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new ReportError(`baseline ${source} is not JSON: ${(err as Error).message}`);
+  }
+  const d = doc as Partial<ScanReport>;
+  if (!d || typeof d !== 'object' || d.reportVersion !== REPORT_VERSION || !Array.isArray(d.results)) {
+    throw new ReportError(`baseline ${source} is not a faultline JSON report (write one with --format json)`);
+  }
+  return d as ScanReport;
+}

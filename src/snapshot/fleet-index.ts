@@ -1,0 +1,165 @@
+import type {
+  Alarm,
+  ComputeService,
+  Disk,
+  HostFacts,
+  Hypervisor,
+  InstanceAction,
+  InventoryEntry,
+  NetworkAgent,
+  Probe,
+  Region,
+  Server,
+  Snapshot,
+} from './schema.js';
+
+const EMPTY: readonly never[] = Object.freeze([]);
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** The first DNS label, so `com908.pg1.example` and `com908` name the same host. */
+export function shortHostName(name: string): string {
+  const dot = name.indexOf('.');
+  return (dot === -1 ? name : name.slice(0, dot)).toLowerCase();
+}
+
+/** Nova encodes a server id in Kubernetes providerIDs as `openstack:///<uuid>` (optionally with a region). */
+export function serverIdFromProviderId(providerId: string): string | undefined {
+  const m = /^openstack:\/\/[^/]*\/([0-9a-fA-F-]{8,})$/.exec(providerId);
+  return m?.[1];
+}
+
+/**
+ * Lookups over one immutable snapshot, built once so that detectors stay linear
+ * on fleets of 100,000 servers.
+ */
+export class FleetIndex {
+  readonly snapshot: Snapshot;
+  private readonly serverById = new Map<string, Server>();
+  private readonly serversByName = new Map<string, Server[]>();
+  private readonly serverByIp = new Map<string, Server>();
+  private readonly serverByInstanceName = new Map<string, Server>();
+  private readonly hypervisorByKey = new Map<string, Hypervisor>();
+  private readonly serversByHypervisor = new Map<string, Server[]>();
+  private readonly actionsByServer = new Map<string, InstanceAction[]>();
+  private readonly probesByTarget = new Map<string, Probe>();
+  private readonly servicesByHost = new Map<string, ComputeService[]>();
+  private readonly agentsByHost = new Map<string, NetworkAgent[]>();
+  private readonly factsByHost = new Map<string, HostFacts>();
+  private readonly disksByHost = new Map<string, Disk[]>();
+  private readonly alarmsByHost = new Map<string, Alarm[]>();
+  private readonly regionByName = new Map<string, Region>();
+
+  constructor(snapshot: Snapshot) {
+    this.snapshot = snapshot;
+    for (const r of snapshot.regions) this.regionByName.set(r.name, r);
+    for (const h of snapshot.hypervisors) {
+      for (const key of [h.id, h.name, h.host, shortHostName(h.name), shortHostName(h.host)]) {
+        if (!this.hypervisorByKey.has(key)) this.hypervisorByKey.set(key, h);
+      }
+    }
+    for (const s of snapshot.servers) {
+      this.serverById.set(s.id, s);
+      push(this.serversByName, s.name, s);
+      for (const a of s.addresses) this.serverByIp.set(a.addr, s);
+      if (s.instanceName) this.serverByInstanceName.set(s.instanceName, s);
+      const hv = this.hypervisorOf(s);
+      if (hv) push(this.serversByHypervisor, hv.id, s);
+    }
+    const actions = [...snapshot.instanceActions].sort((a, b) => b.startTime.localeCompare(a.startTime));
+    for (const a of actions) push(this.actionsByServer, a.serverId, a);
+    for (const p of snapshot.probes) this.probesByTarget.set(`${p.targetKind}:${p.targetId}`, p);
+    for (const c of snapshot.computeServices) push(this.servicesByHost, shortHostName(c.host), c);
+    for (const a of snapshot.networkAgents) push(this.agentsByHost, shortHostName(a.host), a);
+    for (const f of snapshot.hostFacts) this.factsByHost.set(shortHostName(f.host), f);
+    for (const d of snapshot.disks) push(this.disksByHost, shortHostName(d.host), d);
+    for (const a of snapshot.alarms) push(this.alarmsByHost, shortHostName(a.host), a);
+  }
+
+  server(id: string): Server | undefined {
+    return this.serverById.get(id);
+  }
+  serversNamed(name: string): readonly Server[] {
+    return this.serversByName.get(name) ?? EMPTY;
+  }
+  serverByAddress(ip: string): Server | undefined {
+    return this.serverByIp.get(ip);
+  }
+  serverByInstance(instanceName: string): Server | undefined {
+    return this.serverByInstanceName.get(instanceName);
+  }
+  /** Accepts a hypervisor id, hypervisor_hostname, service host or short host name. */
+  hypervisor(key: string): Hypervisor | undefined {
+    return this.hypervisorByKey.get(key) ?? this.hypervisorByKey.get(shortHostName(key));
+  }
+  hypervisorOf(server: Server): Hypervisor | undefined {
+    const key = server.hypervisorHostname ?? server.host;
+    return key ? this.hypervisor(key) : undefined;
+  }
+  serversOn(hypervisor: Hypervisor): readonly Server[] {
+    return this.serversByHypervisor.get(hypervisor.id) ?? EMPTY;
+  }
+  /** Newest first. */
+  actionsOf(serverId: string): readonly InstanceAction[] {
+    return this.actionsByServer.get(serverId) ?? EMPTY;
+  }
+  probe(kind: Probe['targetKind'], targetId: string): Probe | undefined {
+    return this.probesByTarget.get(`${kind}:${targetId}`);
+  }
+  computeServicesOn(host: string): readonly ComputeService[] {
+    return this.servicesByHost.get(shortHostName(host)) ?? EMPTY;
+  }
+  networkAgentsOn(host: string): readonly NetworkAgent[] {
+    return this.agentsByHost.get(shortHostName(host)) ?? EMPTY;
+  }
+  hostFacts(host: string): HostFacts | undefined {
+    return this.factsByHost.get(shortHostName(host));
+  }
+  disksOn(host: string): readonly Disk[] {
+    return this.disksByHost.get(shortHostName(host)) ?? EMPTY;
+  }
+  alarmsOn(host: string): readonly Alarm[] {
+    return this.alarmsByHost.get(shortHostName(host)) ?? EMPTY;
+  }
+  region(name: string | undefined): Region | undefined {
+    return name === undefined ? undefined : this.regionByName.get(name);
+  }
+  /** Prod unless the region is known to be dev: an unknown zone gets the careful treatment. */
+  isProd(server: Server): boolean {
+    const region = this.region(server.region ?? this.hypervisorOf(server)?.region);
+    return region?.zone !== 'dev';
+  }
+  /** Inventory entries (roles, owners) that match a server by id, name or host. */
+  inventoryOf(server: Server): readonly InventoryEntry[] {
+    return this.snapshot.inventory.filter(
+      (e) => e.match.serverId === server.id || (e.match.serverName !== undefined && e.match.serverName === server.name),
+    );
+  }
+  isDatabase(server: Server): boolean {
+    return this.inventoryOf(server).some((e) => e.roles.includes('db'));
+  }
+  /** Maps a Kubernetes node to its backing server: providerID first, then internal IP, then name. */
+  serverOfNode(node: { name: string; providerId?: string; internalIp?: string }): Server | undefined {
+    const byProvider = node.providerId ? serverIdFromProviderId(node.providerId) : undefined;
+    if (byProvider && this.serverById.has(byProvider)) return this.serverById.get(byProvider);
+    if (node.internalIp && this.serverByIp.has(node.internalIp)) return this.serverByIp.get(node.internalIp);
+    const named = this.serversNamed(node.name);
+    return named.length === 1 ? named[0] : undefined;
+  }
+}
+
+const cache = new WeakMap<Snapshot, FleetIndex>();
+
+/** One index per snapshot, shared by every detector in a run. */
+export function indexOf(snapshot: Snapshot): FleetIndex {
+  let idx = cache.get(snapshot);
+  if (!idx) {
+    idx = new FleetIndex(snapshot);
+    cache.set(snapshot, idx);
+  }
+  return idx;
+}
