@@ -1,0 +1,32 @@
+import type { DataKey } from '../core/data-keys.js';
+import type { Logger } from '../core/log.js';
+import type { SnapshotInput } from '../snapshot/schema.js';
+
+/** The sections a collector may fill, in the snapshot's input shape. */
+export type CollectedData = Partial<Omit<SnapshotInput, 'schemaVersion' | 'collectedAt' | 'collection' | 'producer' | 'description'>>;
+
+export interface CollectContext {
+  /** Aborted when the collector's deadline passes or the run is cancelled; pass it to every I/O call. */
+  readonly signal: AbortSignal;
+  readonly now: () => Date;
+  readonly log: Logger;
+  /** Short progress lines for a TTY ("servers: page 12, 12,000 so far"). */
+  readonly progress: (message: string) => void;
+}
+
+export interface CollectorResult {
+  readonly data: CollectedData;
+  /** `partial` when some of the source answered and some did not; say what in warnings. */
+  readonly status?: 'ok' | 'partial';
+  readonly warnings?: readonly string[];
+}
+
+/** A source of fleet facts. Declares what it produces so detectors know what they can trust. */
+export interface Collector {
+  readonly id: string;
+  readonly description: string;
+  readonly produces: readonly DataKey[];
+  /** Overrides the run's default deadline. */
+  readonly timeoutMs?: number;
+  collect(ctx: CollectContext): Promise<CollectorResult>;
+}
