@@ -1,6 +1,7 @@
 import type { Evidence, ResourceRef } from '../core/findings.js';
-import type { FleetIndex } from '../snapshot/fleet-index.js';
-import type { Hypervisor, Server } from '../snapshot/schema.js';
+import { SEVERITIES, type Severity } from '../core/severity.js';
+import { shortHostName, type FleetIndex } from '../snapshot/fleet-index.js';
+import type { Hypervisor, InstanceAction, Probe, Server } from '../snapshot/schema.js';
 
 /** A server as a finding's resource, placed on its hypervisor. */
 export function serverRef(index: FleetIndex, server: Server): ResourceRef {
@@ -38,4 +39,189 @@ export function serverEvidence(index: FleetIndex, server: Server): Evidence[] {
   if (ip) out.push({ label: 'ip', value: ip, source: 'nova' });
   if (index.isDatabase(server)) out.push({ label: 'role', value: 'db', source: 'inventory' });
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Urgency: prod vs dev zone, DB servers (catalog §4 common rule).
+
+/** One step more urgent, capped at critical. */
+export function raiseSeverity(s: Severity): Severity {
+  return SEVERITIES[Math.min(SEVERITIES.indexOf(s) + 1, SEVERITIES.length - 1)] as Severity;
+}
+
+/** The zone as the operator should read it; an unknown zone is treated as prod and says so. */
+function zoneLabel(index: FleetIndex, regionName: string | undefined): string {
+  const zone = index.region(regionName)?.zone;
+  return zone ?? 'prod (zone unknown, treated as prod)';
+}
+
+/** Whether a hypervisor is in a prod zone; unknown zones count as prod, as for servers. */
+export function hypervisorIsProd(index: FleetIndex, hv: Hypervisor): boolean {
+  return index.region(hypervisorRegion(index, hv))?.zone !== 'dev';
+}
+
+/** The hypervisor's region, or its servers' when the hypervisor record has none. */
+function hypervisorRegion(index: FleetIndex, hv: Hypervisor): string | undefined {
+  return hv.region ?? index.serversOn(hv).find((s) => s.region !== undefined)?.region;
+}
+
+export const DB_URGENCY_NOTE = 'DB server in a prod zone: tell the DB on-call before any disruptive step';
+
+/**
+ * Severity of a finding about one server: `prod` in a prod zone, `dev` in a dev
+ * zone, one step higher for a DB server in a prod zone. The evidence says which
+ * rule applied so the operator sees why.
+ */
+export function serverUrgency(index: FleetIndex, server: Server, prod: Severity, dev: Severity): { severity: Severity; evidence: Evidence[] } {
+  const isProd = index.isProd(server);
+  const evidence: Evidence[] = [{ label: 'zone', value: zoneLabel(index, server.region ?? index.hypervisorOf(server)?.region), source: 'regions' }];
+  if (!isProd) return { severity: dev, evidence };
+  if (index.isDatabase(server)) {
+    evidence.push({ label: 'urgency', value: DB_URGENCY_NOTE, source: 'inventory' });
+    return { severity: raiseSeverity(prod), evidence };
+  }
+  return { severity: prod, evidence };
+}
+
+/**
+ * Severity of a finding about a whole hypervisor: like `serverUrgency`, raised
+ * when any server on it is a DB server, since every server there is at stake.
+ */
+export function hypervisorUrgency(index: FleetIndex, hv: Hypervisor, prod: Severity, dev: Severity): { severity: Severity; evidence: Evidence[] } {
+  const evidence: Evidence[] = [{ label: 'zone', value: zoneLabel(index, hypervisorRegion(index, hv)), source: 'regions' }];
+  const servers = index.serversOn(hv);
+  const dbs = servers.filter((s) => index.isDatabase(s));
+  evidence.push({ label: 'servers_on_hypervisor', value: servers.length, source: 'nova' });
+  if (dbs.length > 0) evidence.push({ label: 'db_servers', value: listNames(dbs.map((s) => s.name)), source: 'inventory' });
+  if (!hypervisorIsProd(index, hv)) return { severity: dev, evidence };
+  if (dbs.length > 0) {
+    evidence.push({ label: 'urgency', value: `${dbs.length} DB server(s) on a prod hypervisor: tell the DB on-call before any disruptive step`, source: 'inventory' });
+    return { severity: raiseSeverity(prod), evidence };
+  }
+  return { severity: prod, evidence };
+}
+
+/** Names for evidence, capped so a hypervisor with 80 servers stays readable. */
+export function listNames(names: readonly string[], max = 20): string {
+  const shown = names.slice(0, max).join(', ');
+  return names.length > max ? `${shown} (+${names.length - max} more)` : shown;
+}
+
+/** Whether an option string compiles as a regular expression (for `z.string().refine`). */
+export function isValidPattern(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Reachability (catalog §2): what `show <PM>` calls the ping and ssh columns.
+
+export type Reachability =
+  /** Ping (and ssh, when checked) answered. */
+  | 'reachable'
+  /** No usable probe result: not judged. */
+  | 'not-probed'
+  /** No ICMP answer and no ssh answer (or ping-only server without ICMP answer). */
+  | 'ping-failed'
+  /** Ping fails but sshd answered: alive, ICMP most likely filtered. */
+  | 'ping-failed-ssh-ok'
+  /** sshd refused, timed out or failed without a banner. */
+  | 'ssh-failed'
+  /** TCP 22 accepted, no banner within the limit: the guest hangs. */
+  | 'ssh-hang';
+
+/** Verdicts that mean "the server does not serve" (used to count affected servers). */
+export const UNREACHABLE: ReadonlySet<Reachability> = new Set(['ping-failed', 'ssh-failed', 'ssh-hang']);
+
+function sshAnswered(ssh: NonNullable<Probe['ssh']>): boolean {
+  // An error after the banner (e.g. authentication) still means sshd answered.
+  return ssh.state === 'ok' || (ssh.state === 'error' && ssh.banner !== undefined && ssh.banner !== '');
+}
+
+/**
+ * Judges one probe result. `pingOnly` servers (amphora load balancers) are
+ * healthy when they answer ping; ssh is not expected there.
+ */
+export function judgeReachability(probe: Probe | undefined, pingOnly: boolean): Reachability {
+  if (!probe) return 'not-probed';
+  const ping = probe.ping;
+  if (pingOnly) return ping === null ? 'not-probed' : ping.ok ? 'reachable' : 'ping-failed';
+  const ssh = probe.ssh === null || probe.ssh.state === 'not-expected' ? null : probe.ssh;
+  if (ping === null && ssh === null) return 'not-probed';
+  if (ssh?.state === 'hang') return 'ssh-hang';
+  if (ping !== null && !ping.ok) return ssh !== null && sshAnswered(ssh) ? 'ping-failed-ssh-ok' : 'ping-failed';
+  if (ssh !== null && !sshAnswered(ssh)) return 'ssh-failed';
+  return 'reachable';
+}
+
+/** The probe result for a server, if any. */
+export function serverProbe(index: FleetIndex, server: Server): Probe | undefined {
+  return index.probe('server', server.id);
+}
+
+/** The probe result for a hypervisor, looked up by hypervisor name, service host or short name. */
+export function hypervisorProbe(index: FleetIndex, hv: Hypervisor): Probe | undefined {
+  for (const key of new Set([hv.name, hv.host, shortHostName(hv.name), shortHostName(hv.host)])) {
+    const p = index.probe('hypervisor', key);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/** Evidence rows for one probe result. */
+export function probeEvidence(probe: Probe): Evidence[] {
+  const out: Evidence[] = [
+    { label: 'probed_at', value: probe.probedAt, source: 'probe' },
+    { label: 'probe_address', value: probe.address, source: 'probe' },
+    { label: 'ping', value: probe.ping === null ? null : probe.ping.ok, source: 'probe' },
+  ];
+  if (probe.ping?.rttMs !== undefined) out.push({ label: 'ping_rtt_ms', value: probe.ping.rttMs, source: 'probe' });
+  out.push({ label: 'ssh', value: probe.ssh === null ? null : probe.ssh.state, source: 'probe' });
+  if (probe.ssh?.elapsedMs !== undefined) out.push({ label: 'ssh_elapsed_ms', value: probe.ssh.elapsedMs, source: 'probe' });
+  if (probe.ssh?.banner) out.push({ label: 'ssh_banner', value: probe.ssh.banner, source: 'probe' });
+  if (probe.ssh?.error) out.push({ label: 'ssh_error', value: probe.ssh.error, source: 'probe' });
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Instance actions (seed 002): stops Nova did on its own.
+
+/**
+ * A stop nobody asked for: Nova records a user and project for every API
+ * request, and neither when it stops the server itself (power-state sync after
+ * qemu/libvirt died under it).
+ */
+export function isUnrequestedStop(action: InstanceAction): boolean {
+  return action.action === 'stop' && action.userId === null && action.projectId === null;
+}
+
+/** The newest `stop` action of a server, whoever asked for it. */
+export function latestStop(index: FleetIndex, serverId: string): InstanceAction | undefined {
+  return index.actionsOf(serverId).find((a) => a.action === 'stop');
+}
+
+/** `compute_stop_instance Success 2025-06-30T07:20:08Z; …` for evidence. */
+export function describeEvents(action: InstanceAction): string {
+  if (action.events.length === 0) return 'no events recorded';
+  return action.events
+    .map((e) => [e.event, e.result ?? 'no result', e.finishTime ?? e.startTime ?? ''].filter((x) => x !== '').join(' '))
+    .join('; ');
+}
+
+/**
+ * Milliseconds since the epoch for an API timestamp, or undefined when it does not
+ * parse. Nova often omits the zone (`2025-06-30T07:19:53.000000`); its times are
+ * UTC, so a missing zone is read as UTC rather than as the local time of the machine
+ * running faultline.
+ */
+export function timeOf(iso: string | null | undefined): number | undefined {
+  if (!iso) return undefined;
+  const hasTime = /\d[T ]\d\d:\d\d/.test(iso);
+  const zoned = hasTime && !/(Z|[+-]\d\d:?\d\d)$/i.test(iso) ? `${iso.replace(' ', 'T')}Z` : iso;
+  const ms = Date.parse(zoned);
+  return Number.isNaN(ms) ? undefined : ms;
 }

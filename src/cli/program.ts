@@ -1,0 +1,55 @@
+import { Command, CommanderError } from 'commander';
+import { errorMessage } from '../core/errors.js';
+import { detectorsCommand } from './commands/detectors.js';
+import { scanCommand } from './commands/scan.js';
+import { schemaCommand } from './commands/schema.js';
+import { snapshotCommand } from './commands/snapshot.js';
+import type { CliContext } from './context.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { VERSION } from './version.js';
+
+function configure(cmd: Command, ctx: CliContext): Command {
+  cmd
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => ctx.term.out(s),
+      writeErr: (s) => ctx.term.err(s.trimEnd()),
+    });
+  for (const sub of cmd.commands) configure(sub, ctx);
+  return cmd;
+}
+
+export function buildProgram(ctx: CliContext, setExit: (code: number) => void): Command {
+  const program = new Command('faultline')
+    .description('Find and fix known failures in OpenStack clouds and the Kubernetes clusters on them.')
+    .version(VERSION, '-V, --version')
+    .addCommand(scanCommand(ctx, setExit))
+    .addCommand(snapshotCommand(ctx, setExit))
+    .addCommand(detectorsCommand(ctx, setExit))
+    .addCommand(schemaCommand(ctx, setExit))
+    .addHelpText('after', '\nRun `faultline <command> --help` for a command\'s options. Docs: docs/ in the package.');
+  return configure(program, ctx);
+}
+
+/** Parses argv, runs the command and returns the exit code; never calls process.exit itself. */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(ctx, (c) => (code = c));
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT.ok;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      // Commander already printed the message (with a "did you mean" hint where it has one).
+      return EXIT.usage;
+    }
+    ctx.term.err(`error: ${errorMessage(err)}`);
+    return exitCodeFor(err);
+  }
+}

@@ -1,0 +1,40 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { CollectorError, errorMessage } from '../../core/errors.js';
+import { inventoryEntrySchema } from '../../snapshot/schema.js';
+import { formatIssues } from '../../snapshot/issues.js';
+import type { Collector } from '../types.js';
+
+const inventoryFileSchema = z.union([z.array(inventoryEntrySchema), z.object({ entries: z.array(inventoryEntrySchema) })]);
+
+/**
+ * Reads role tags and owners (DB servers, who to tell) from a YAML or JSON file
+ * exported from the CMDB. The whole file is rejected when malformed: a half-read
+ * inventory would silently drop a DB tag, which changes what may be done.
+ */
+export function createInventoryFileCollector(path: string): Collector {
+  return {
+    id: 'inventory',
+    description: `inventory tags (roles, owners) from ${path}`,
+    produces: ['inventory'],
+    async collect(ctx) {
+      let text: string;
+      try {
+        text = await readFile(path, { encoding: 'utf8', signal: ctx.signal });
+      } catch (err) {
+        throw new CollectorError(`cannot read inventory ${path}: ${errorMessage(err)}`);
+      }
+      let doc: unknown;
+      try {
+        doc = parse(text);
+      } catch (err) {
+        throw new CollectorError(`inventory ${path} is not valid YAML/JSON: ${errorMessage(err)}`);
+      }
+      const parsed = inventoryFileSchema.safeParse(doc);
+      if (!parsed.success) throw new CollectorError(`inventory ${path}: ${formatIssues(parsed.error.issues, 3).join('; ')}`);
+      const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.entries;
+      return { data: { inventory: entries } };
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { assembleSnapshot } from './assemble.js';
+import { runCollectors } from './runner.js';
+import type { Collector } from './types.js';
+
+const servers: Collector = {
+  id: 'servers',
+  description: 'test',
+  produces: ['servers'],
+  async collect() {
+    return { data: { servers: [{ id: 's1', name: 'a', status: 'ACTIVE' }] } };
+  },
+};
+
+describe('collector runner', () => {
+  it('runs collectors concurrently and merges their sections', async () => {
+    const order: string[] = [];
+    const slow = (id: string, ms: number): Collector => ({
+      id,
+      description: id,
+      produces: ['alarms'],
+      async collect() {
+        order.push(`start ${id}`);
+        await new Promise((r) => setTimeout(r, ms));
+        order.push(`end ${id}`);
+        return { data: { alarms: [{ ticketId: id, host: 'h', faultCode: 'FAN', raisedAt: '2026-01-01T00:00:00Z' }] } };
+      },
+    });
+    const run = await runCollectors([slow('a', 30), slow('b', 5)], { timeoutMs: 1000 });
+    assert.deepEqual(order, ['start a', 'start b', 'end b', 'end a']);
+    assert.equal(run.data.alarms?.length, 2);
+    assert.deepEqual(run.outcomes.map((o) => o.status), ['ok', 'ok']);
+  });
+
+  it('marks a collector that overruns its deadline failed, aborts its signal, and keeps the others', async () => {
+    let aborted = false;
+    const hang: Collector = {
+      id: 'hang',
+      description: 'never answers',
+      produces: ['probes'],
+      timeoutMs: 50,
+      collect(ctx) {
+        return new Promise(() => {
+          ctx.signal.addEventListener('abort', () => (aborted = true));
+        });
+      },
+    };
+    const run = await runCollectors([hang, servers], { timeoutMs: 5000 });
+    const [h, s] = run.outcomes;
+    assert.equal(h?.status, 'failed');
+    assert.match(h?.error ?? '', /timed out after 50 ms/);
+    assert.equal(aborted, true);
+    assert.equal(s?.status, 'ok');
+    assert.equal(run.data.servers?.length, 1);
+  });
+
+  it('records a throwing collector as failed with its message', async () => {
+    const bad: Collector = { id: 'bad', description: '', produces: ['servers'], collect: async () => { throw new Error('401 Unauthorized'); } };
+    const run = await runCollectors([bad], { timeoutMs: 100 });
+    assert.equal(run.outcomes[0]?.status, 'failed');
+    assert.equal(run.outcomes[0]?.error, '401 Unauthorized');
+  });
+
+  it('fails a collector whose data does not fit the schema, naming the field, without losing other sections', async () => {
+    const malformed: Collector = { id: 'm', description: '', produces: ['servers'], collect: async () => ({ data: { servers: [{ id: 1 } as never] } }) };
+    const run = await runCollectors([malformed, { ...servers, id: 'good', produces: ['servers'] }], { timeoutMs: 100 });
+    assert.equal(run.outcomes[0]?.status, 'failed');
+    assert.match(run.outcomes[0]?.error ?? '', /servers\[0\]\.id/);
+    assert.equal(run.data.servers?.length, 1);
+  });
+
+  it('fails a collector that produces a section it did not declare', async () => {
+    const sneaky: Collector = { id: 's', description: '', produces: ['alarms'], collect: async () => ({ data: { servers: [] } }) };
+    const run = await runCollectors([sneaky], { timeoutMs: 100 });
+    assert.match(run.outcomes[0]?.error ?? '', /does not declare/);
+  });
+
+  it('keeps partial status and warnings, and the snapshot records every outcome', async () => {
+    const partial: Collector = { ...servers, id: 'p', collect: async () => ({ data: { servers: [] }, status: 'partial', warnings: ['region b: 503'] }) };
+    const run = await runCollectors([partial], { timeoutMs: 100 });
+    const snap = assembleSnapshot(run, { collectedAt: new Date('2026-02-01T00:00:00Z'), version: '0.0.0' });
+    assert.equal(snap.collection[0]?.status, 'partial');
+    assert.deepEqual(snap.collection[0]?.warnings, ['region b: 503']);
+    assert.equal(snap.collectedAt, '2026-02-01T00:00:00.000Z');
+  });
+});
