@@ -85,3 +85,31 @@ describe('collector runner', () => {
     assert.equal(snap.collectedAt, '2026-02-01T00:00:00.000Z');
   });
 });
+
+describe('collector dependencies', () => {
+  it('starts a collector after the producers of what it needs and hands it their data', async () => {
+    const seen: string[] = [];
+    const probe: Collector = {
+      id: 'probe',
+      description: '',
+      produces: ['probes'],
+      needs: ['servers'],
+      async collect(ctx) {
+        seen.push(...(ctx.input.servers ?? []).map((s) => s.name));
+        return { data: { probes: [] } };
+      },
+    };
+    const slowServers: Collector = { ...servers, async collect() { await new Promise((r) => setTimeout(r, 20)); return servers.collect({} as never); } };
+    const run = await runCollectors([probe, slowServers], { timeoutMs: 1000 });
+    assert.deepEqual(seen, ['a']);
+    assert.deepEqual(run.outcomes.map((o) => o.status), ['ok', 'ok']);
+  });
+
+  it('fails a dependant with the reason when its producer failed', async () => {
+    const probe: Collector = { id: 'probe', description: '', produces: ['probes'], needs: ['servers'], collect: async () => ({ data: {} }) };
+    const dead: Collector = { ...servers, collect: async () => { throw new Error('keystone 401'); } };
+    const run = await runCollectors([probe, dead], { timeoutMs: 1000 });
+    assert.equal(run.outcomes[0]?.status, 'failed');
+    assert.match(run.outcomes[0]?.error ?? '', /needs servers, which was not collected \(servers: keystone 401\)/);
+  });
+});

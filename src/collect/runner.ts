@@ -42,30 +42,53 @@ export interface CollectRun {
 export async function runCollectors(collectors: readonly Collector[], options: CollectRunOptions): Promise<CollectRun> {
   const log = options.log ?? silentLogger;
   const now = options.now ?? (() => new Date());
-  const settled = await Promise.all(
-    collectors.map(async (collector) => {
-      const startedAt = now().toISOString();
-      const started = performance.now();
+  // Each collector's run, so dependants can wait for the producers of what they need.
+  const runs = new Map<Collector, Promise<{ outcome: CollectorOutcome; data: CollectedData }>>();
+  const waitFor = async (collector: Collector): Promise<CollectedData> => {
+    // Yield once so every collector's run is registered before anyone looks up its producers.
+    await Promise.resolve();
+    const input: Record<string, unknown> = {};
+    for (const key of collector.needs ?? []) {
+      const producers = collectors.filter((c) => c !== collector && c.produces.includes(key));
+      const done = await Promise.all(producers.map((p) => runs.get(p)));
+      const ok = done.filter((d) => d && d.outcome.status !== 'failed');
+      if (ok.length === 0) {
+        const why = done.map((d) => (d ? `${d.outcome.collector}: ${d.outcome.error ?? d.outcome.status}` : '')).filter(Boolean);
+        throw new Error(`needs ${key}, which was not collected${why.length ? ` (${why.join('; ')})` : ' (no collector produces it)'}`);
+      }
+      input[key] = ok.flatMap((d) => ((d?.data as Record<string, unknown>)[key] as unknown[] | undefined) ?? []);
+    }
+    return input as CollectedData;
+  };
+  const start = (collector: Collector) =>
+    (async () => {
       const timeoutMs = collector.timeoutMs ?? options.timeoutMs;
       const controller = new AbortController();
       const onCancel = (): void => controller.abort(options.signal?.reason);
       options.signal?.addEventListener('abort', onCancel, { once: true });
       let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const err = new TimeoutError(`timed out after ${timeoutMs} ms`);
-          controller.abort(err);
-          reject(err);
-        }, timeoutMs);
-      });
-      const base = { collector: collector.id, produces: [...collector.produces], startedAt };
+      let startedAt = now().toISOString();
+      let started = performance.now();
+      const base = { collector: collector.id, produces: [...collector.produces] };
       try {
+        const input = await waitFor(collector);
+        // The deadline counts from when the collector can start, not from when its producers did.
+        startedAt = now().toISOString();
+        started = performance.now();
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            const err = new TimeoutError(`timed out after ${timeoutMs} ms`);
+            controller.abort(err);
+            reject(err);
+          }, timeoutMs);
+        });
         const result = await Promise.race([
           collector.collect({
             signal: controller.signal,
             now,
             log,
             progress: (m) => options.progress?.(collector.id, m),
+            input,
           }),
           deadline,
         ]);
@@ -73,6 +96,7 @@ export async function runCollectors(collectors: readonly Collector[], options: C
         if (invalid) throw new Error(invalid);
         const outcome: CollectorOutcome = {
           ...base,
+          startedAt,
           status: result.status ?? 'ok',
           durationMs: Math.round(performance.now() - started),
           warnings: [...(result.warnings ?? [])],
@@ -83,6 +107,7 @@ export async function runCollectors(collectors: readonly Collector[], options: C
         log.warn(`collector ${collector.id} failed`, { error: message });
         const outcome: CollectorOutcome = {
           ...base,
+          startedAt,
           status: 'failed',
           durationMs: Math.round(performance.now() - started),
           error: message,
@@ -93,8 +118,9 @@ export async function runCollectors(collectors: readonly Collector[], options: C
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onCancel);
       }
-    }),
-  );
+    })();
+  for (const c of collectors) runs.set(c, start(c));
+  const settled = await Promise.all(collectors.map((c) => runs.get(c)!));
   const data: Record<string, unknown> = {};
   for (const { data: part } of settled) {
     for (const [key, value] of Object.entries(part)) {

@@ -12,6 +12,8 @@ export interface CollectContext {
   readonly log: Logger;
   /** Short progress lines for a TTY ("servers: page 12, 12,000 so far"). */
   readonly progress: (message: string) => void;
+  /** Sections produced by the collectors this one `needs`, once they have finished. */
+  readonly input: CollectedData;
 }
 
 export interface CollectorResult {
@@ -26,6 +28,12 @@ export interface Collector {
   readonly id: string;
   readonly description: string;
   readonly produces: readonly DataKey[];
+  /**
+   * Sections this collector reads from other collectors (e.g. probes need the
+   * server list). It starts when their producers finish, and fails with the
+   * reason when none of them succeeded.
+   */
+  readonly needs?: readonly DataKey[];
   /** Overrides the run's default deadline. */
   readonly timeoutMs?: number;
   collect(ctx: CollectContext): Promise<CollectorResult>;

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { SEVERITIES } from '../core/severity.js';
+
+/**
+ * The shape of `faultline.yaml`. Every section is optional and has defaults, so an
+ * empty file (or none) is a valid configuration. Objects are strict: a misspelt key
+ * is an error with a "did you mean", never a silently ignored setting.
+ *
+ * Refinements carry `params.fix`, the sentence the loader shows as the fix.
+ */
+
+const severity = z.enum(SEVERITIES);
+
+const seconds = (fallback: number, what: string) =>
+  z.number().positive().default(fallback).describe(`${what}, in seconds (default ${fallback}).`);
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `2026-03-01` or a full ISO timestamp such as `2026-03-01T12:00:00Z`. */
+function isIsoDate(text: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(text) && !Number.isNaN(Date.parse(text));
+}
+
+function isHttpUrl(text: string): boolean {
+  return /^https?:\/\//i.test(text);
+}
+
+export const openstackSchema = z
+  .strictObject({
+    cloud: z.string().min(1).optional().describe('Cloud name in clouds.yaml; default: OS_CLOUD, then the OS_* variables.'),
+    regions: z.array(z.string().min(1)).optional().describe('Regions to collect; default: the region chosen by clouds.yaml.'),
+    interface: z.enum(['public', 'internal', 'admin']).default('public').describe('Endpoint interface from the service catalog.'),
+    timeoutSeconds: seconds(30, 'Timeout of one OpenStack API request'),
+    computeHostPattern: z
+      .string()
+      .refine(isRegExp, { message: 'is not a valid regular expression', params: { fix: 'write a JavaScript regular expression, e.g. "^cmp-\\\\d+"' } })
+      .optional()
+      .describe('Regular expression selecting compute host names; default: every host.'),
+    microversion: z
+      .string()
+      .refine((v) => /^\d+\.\d+$/.test(v) || v === 'latest', {
+        message: 'is not a compute API microversion',
+        params: { fix: 'write a version such as "2.88" (quoted, so YAML keeps it a string)' },
+      })
+      .default('2.88')
+      .describe('Compute API microversion to request.'),
+  })
+  .describe('How to reach OpenStack.');
+
+export const kubernetesSchema = z
+  .strictObject({
+    kubeconfig: z.string().min(1).optional().describe('Path to a kubeconfig; default: KUBECONFIG, then ~/.kube/config.'),
+    contexts: z.array(z.string().min(1)).optional().describe('Contexts to collect; default: the current context.'),
+  })
+  .describe('How to reach Kubernetes.');
+
+export const collectorSettingsSchema = z.strictObject({
+  enabled: z.boolean().optional().describe('false turns the collector off.'),
+  timeoutSeconds: z.number().positive().optional().describe('Deadline for this collector, in seconds.'),
+});
+
+export const alarmsSchema = z
+  .strictObject({
+    source: z.string().min(1).describe('A file path or an http(s) URL to read alarms from.'),
+    format: z.enum(['tickets', 'alertmanager']).default('tickets').describe('How the alarms are written.'),
+    timeoutSeconds: seconds(15, 'Timeout of the alarm request'),
+    headers: z.record(z.string(), z.string()).optional().describe('HTTP headers for a URL source, e.g. Authorization.'),
+  })
+  .refine((a) => a.headers === undefined || isHttpUrl(a.source), {
+    message: 'headers only apply to an http(s) source',
+    path: ['headers'],
+    params: { fix: 'remove headers, or make source an http:// or https:// URL' },
+  })
+  .describe('Where hardware alarms come from.');
+
+export const inventorySchema = z
+  .strictObject({ file: z.string().min(1).describe('Path to the inventory file.') })
+  .describe('The host inventory.');
+
+export const detectorSettingsSchema = z.strictObject({
+  enabled: z.boolean().optional().describe('false turns the detector off.'),
+  severity: severity.optional().describe("Overrides the detector's severity."),
+  options: z.record(z.string(), z.unknown()).optional().describe('Detector options; see the detector docs.'),
+});
+
+const SUPPRESSION_MATCHERS = ['detector', 'resource', 'parent', 'fingerprint'] as const;
+
+export const suppressionSchema = z
+  .strictObject({
+    detector: z.string().min(1).optional().describe('Detector id; omitted = every detector.'),
+    resource: z.string().min(1).optional().describe('Glob (*) over the resource id or name.'),
+    parent: z.string().min(1).optional().describe("Glob over the parent's id or name, e.g. one hypervisor."),
+    fingerprint: z.string().min(1).optional().describe("A finding's fingerprint."),
+    reason: z.string().trim().min(1).describe('Why this is suppressed; shown in reports.'),
+    until: z
+      .string()
+      .refine(isIsoDate, { message: 'is not an ISO date', params: { fix: 'write a date such as "2026-03-31" or "2026-03-31T18:00:00Z"' } })
+      .optional()
+      .describe('ISO date after which the suppression stops applying.'),
+  })
+  .refine((s) => SUPPRESSION_MATCHERS.some((k) => s[k] !== undefined), {
+    message: 'matches every finding: it names none of detector, resource, parent or fingerprint',
+    params: { fix: 'add at least one of detector, resource, parent or fingerprint' },
+  });
+
+export const reportSchema = z
+  .strictObject({
+    format: z.enum(['html', 'json', 'table', 'markdown']).optional().describe('Report format.'),
+    out: z.string().min(1).optional().describe('File to write the report to; default: standard output.'),
+    failOn: severity.optional().describe('Exit non-zero when a finding is at least this severe.'),
+  })
+  .describe('How to report.');
+
+export const configSchema = z
+  .strictObject({
+    openstack: openstackSchema.prefault({}),
+    kubernetes: kubernetesSchema.prefault({}),
+    collectors: z.record(z.string(), collectorSettingsSchema).default({}).describe('Per-collector settings by collector id.'),
+    collectTimeoutSeconds: seconds(120, 'Deadline of a collector that sets none'),
+    alarms: alarmsSchema.optional(),
+    inventory: inventorySchema.optional(),
+    detectors: z.record(z.string(), detectorSettingsSchema).default({}).describe('Per-detector settings by detector id.'),
+    suppressions: z.array(suppressionSchema).default([]).describe('Findings to hide, each with a reason.'),
+    report: reportSchema.prefault({}),
+    zones: z.record(z.string(), z.enum(['prod', 'dev'])).default({}).describe('Whether each region is prod or dev.'),
+  })
+  .meta({ title: 'faultline.yaml', description: 'Configuration of faultline. Relative paths are taken from the directory of this file.' });
+
+/** The configuration after defaults are applied. */
+export type FaultlineConfig = z.output<typeof configSchema>;
+/** What may be written in `faultline.yaml`. */
+export type FaultlineConfigInput = z.input<typeof configSchema>;
+export type DetectorConfig = z.output<typeof detectorSettingsSchema>;
+export type SuppressionConfig = z.output<typeof suppressionSchema>;
+export type CollectorConfig = z.output<typeof collectorSettingsSchema>;
+
+/** The configuration used when there is no file. */
+export function defaultConfig(): FaultlineConfig {
+  return configSchema.parse({});
+}
+
+/** JSON Schema of what may be written in `faultline.yaml`, for editors and docs. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input' }) as Record<string, unknown>;
+}
