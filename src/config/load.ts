@@ -38,16 +38,21 @@ export interface ConfigIssue {
 /** A file with one or more problems; `issues` has each, the message leads with the first. */
 export class ConfigValidationError extends ConfigError {
   readonly issues: readonly ConfigIssue[];
+  override readonly fix: string | undefined;
   constructor(file: string | undefined, issues: readonly ConfigIssue[]) {
     const [first, ...rest] = issues;
     if (!first) throw new Error('ConfigValidationError needs at least one issue');
-    const more = rest.length === 0 ? '' : `; ${rest.length} more: ${rest.map(describeIssue).join('; ')}`;
+    // With one problem the message ends in its fix; with several, each carries its own.
+    const single = rest.length === 0;
     super({
       ...(file !== undefined ? { file } : {}),
       key: first.key,
-      problem: `${atLine(first.line)}${first.problem}${more}`,
-      ...(first.fix !== undefined ? { fix: first.fix } : {}),
+      problem: single
+        ? `${atLine(first.line)}${first.problem}`
+        : `${atLine(first.line)}${first.problem}${first.fix ? ` (fix: ${first.fix})` : ''}; ${rest.length} more: ${rest.map(describeIssue).join('; ')}`,
+      ...(single && first.fix !== undefined ? { fix: first.fix } : {}),
     });
+    this.fix = first.fix;
     this.issues = issues;
   }
 }
@@ -212,12 +217,16 @@ function explainIssue(issue: z.core.$ZodIssue, raw: unknown, source: ConfigSourc
       const value = valueAt(raw, path);
       const last = path[path.length - 1];
       if (value === undefined && last !== undefined) {
-        return [{ ...at(path), problem: `is required`, fix: `add ${String(last)}: with ${expectedWords(issue.expected)}` }];
+        return [{ ...at(path), problem: 'is required', fix: `add "${String(last)}: ..." with ${expectedWords(issue.expected)}` }];
       }
       if (path.length === 0) {
         return [{ ...at(path), problem: `the file holds ${kindOf(value)}, not a mapping of settings`, fix: 'write settings as "key: value" lines, e.g. "openstack:" on the first line' }];
       }
-      return [{ ...at(path), problem: `expected ${expectedWords(issue.expected)}, found ${kindOf(value)}`, fix: `write ${expectedWords(issue.expected)}` }];
+      // `microversion: 2.60` reaches us as the number 2.6: the fix is quoting, not retyping.
+      const fix = issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')
+        ? 'put the value in quotes so YAML keeps it as written, e.g. "2.60" or "yes"'
+        : `write ${expectedWords(issue.expected)}`;
+      return [{ ...at(path), problem: `expected ${expectedWords(issue.expected)}, found ${kindOf(value)}`, fix }];
     }
     case 'invalid_value': {
       const allowed = issue.values.map((v) => String(v));
