@@ -65,19 +65,36 @@ function hypervisorRegion(index: FleetIndex, hv: Hypervisor): string | undefined
   return hv.region ?? index.serversOn(hv).find((s) => s.region !== undefined)?.region;
 }
 
-export const DB_URGENCY_NOTE = 'DB server in a prod zone: tell the DB on-call before any disruptive step';
+/**
+ * Whether the DB servers concerned are already hit (catalog §4 common rule):
+ * `affected` → move fast and tell the DB on-call; `serving` → tell them and wait
+ * for the DBA before any disruptive step. Omitted: a neutral "tell the DB on-call first".
+ */
+export type DbImpact = 'affected' | 'serving';
+
+function dbNote(subject: string, impact: DbImpact | undefined): string {
+  if (impact === 'affected') return `${subject}, already affected: move fast and tell the DB on-call`;
+  if (impact === 'serving') return `${subject}, still serving: tell the DB on-call and wait for the DBA before any disruptive step`;
+  return `${subject}: tell the DB on-call before any disruptive step`;
+}
 
 /**
  * Severity of a finding about one server: `prod` in a prod zone, `dev` in a dev
  * zone, one step higher for a DB server in a prod zone. The evidence says which
  * rule applied so the operator sees why.
  */
-export function serverUrgency(index: FleetIndex, server: Server, prod: Severity, dev: Severity): { severity: Severity; evidence: Evidence[] } {
+export function serverUrgency(
+  index: FleetIndex,
+  server: Server,
+  prod: Severity,
+  dev: Severity,
+  dbImpact?: DbImpact,
+): { severity: Severity; evidence: Evidence[] } {
   const isProd = index.isProd(server);
   const evidence: Evidence[] = [{ label: 'zone', value: zoneLabel(index, server.region ?? index.hypervisorOf(server)?.region), source: 'regions' }];
   if (!isProd) return { severity: dev, evidence };
   if (index.isDatabase(server)) {
-    evidence.push({ label: 'urgency', value: DB_URGENCY_NOTE, source: 'inventory' });
+    evidence.push({ label: 'urgency', value: dbNote('DB server in a prod zone', dbImpact), source: 'inventory' });
     return { severity: raiseSeverity(prod), evidence };
   }
   return { severity: prod, evidence };
@@ -87,7 +104,13 @@ export function serverUrgency(index: FleetIndex, server: Server, prod: Severity,
  * Severity of a finding about a whole hypervisor: like `serverUrgency`, raised
  * when any server on it is a DB server, since every server there is at stake.
  */
-export function hypervisorUrgency(index: FleetIndex, hv: Hypervisor, prod: Severity, dev: Severity): { severity: Severity; evidence: Evidence[] } {
+export function hypervisorUrgency(
+  index: FleetIndex,
+  hv: Hypervisor,
+  prod: Severity,
+  dev: Severity,
+  dbImpact?: DbImpact,
+): { severity: Severity; evidence: Evidence[] } {
   const evidence: Evidence[] = [{ label: 'zone', value: zoneLabel(index, hypervisorRegion(index, hv)), source: 'regions' }];
   const servers = index.serversOn(hv);
   const dbs = servers.filter((s) => index.isDatabase(s));
@@ -95,7 +118,7 @@ export function hypervisorUrgency(index: FleetIndex, hv: Hypervisor, prod: Sever
   if (dbs.length > 0) evidence.push({ label: 'db_servers', value: listNames(dbs.map((s) => s.name)), source: 'inventory' });
   if (!hypervisorIsProd(index, hv)) return { severity: dev, evidence };
   if (dbs.length > 0) {
-    evidence.push({ label: 'urgency', value: `${dbs.length} DB server(s) on a prod hypervisor: tell the DB on-call before any disruptive step`, source: 'inventory' });
+    evidence.push({ label: 'urgency', value: dbNote(`${dbs.length} DB server(s) on a prod hypervisor`, dbImpact), source: 'inventory' });
     return { severity: raiseSeverity(prod), evidence };
   }
   return { severity: prod, evidence };
@@ -150,7 +173,9 @@ export function judgeReachability(probe: Probe | undefined, pingOnly: boolean): 
   if (!probe) return 'not-probed';
   const ping = probe.ping;
   if (pingOnly) return ping === null ? 'not-probed' : ping.ok ? 'reachable' : 'ping-failed';
-  const ssh = probe.ssh === null || probe.ssh.state === 'not-expected' ? null : probe.ssh;
+  // A check the prober abandoned (run cancelled at its deadline) says nothing about the server.
+  const abandoned = probe.ssh?.state === 'error' && probe.ssh.error === 'cancelled';
+  const ssh = probe.ssh === null || probe.ssh.state === 'not-expected' || abandoned ? null : probe.ssh;
   if (ping === null && ssh === null) return 'not-probed';
   if (ssh?.state === 'hang') return 'ssh-hang';
   if (ping !== null && !ping.ok) return ssh !== null && sshAnswered(ssh) ? 'ping-failed-ssh-ok' : 'ping-failed';
@@ -224,4 +249,128 @@ export function timeOf(iso: string | null | undefined): number | undefined {
   const zoned = hasTime && !/(Z|[+-]\d\d:?\d\d)$/i.test(iso) ? `${iso.replace(' ', 'T')}Z` : iso;
   const ms = Date.parse(zoned);
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+// ---------------------------------------------------------------------------
+// Host layer (catalog §3): facts read on a hypervisor or a Kubernetes node.
+
+// Types taken through FleetIndex so this appended section leaves the imports above untouched.
+type Snapshot = FleetIndex['snapshot'];
+type HostFacts = Snapshot['hostFacts'][number];
+type Disk = Snapshot['disks'][number];
+
+/** One parsed kernel log event (dmesg / journal) from a host's facts. */
+export type KernelEvent = NonNullable<HostFacts['kernelEvents']>[number];
+
+/**
+ * Severity of a finding about one host. A hypervisor follows `hypervisorUrgency`;
+ * a Kubernetes node backed by a known server follows that server's zone; a host
+ * faultline cannot place is treated as prod and the evidence says so.
+ */
+export function hostUrgency(index: FleetIndex, host: string, prod: Severity, dev: Severity): { severity: Severity; evidence: Evidence[] } {
+  const hv = index.hypervisor(host);
+  if (hv) return hypervisorUrgency(index, hv, prod, dev);
+  const server = index.serverOfNode({ name: host });
+  if (server) return serverUrgency(index, server, prod, dev);
+  return { severity: prod, evidence: [{ label: 'zone', value: zoneLabel(index, undefined), source: 'regions' }] };
+}
+
+/** The servers Nova places on a host, when the host is a known hypervisor. */
+export function serversOnHost(index: FleetIndex, host: string): readonly Server[] {
+  const hv = index.hypervisor(host);
+  return hv ? index.serversOn(hv) : [];
+}
+
+/**
+ * Milliseconds since the epoch of a log event's time: ISO as Nova writes it, or
+ * the `Wed Aug 29 09:51:19 2018` form of `dmesg -T` (read as UTC).
+ */
+export function eventTime(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  const iso = /^\d{4}-\d\d-\d\d/.test(text) ? timeOf(text) : undefined;
+  if (iso !== undefined) return iso;
+  const ms = Date.parse(/(Z|UTC|GMT|[+-]\d\d:?\d\d)$/i.test(text) ? text : `${text} UTC`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * Events within `hours` before `now`. An event without a readable time is kept:
+ * plain `dmesg` counts seconds since boot, so the line is at least from the
+ * current boot, and dropping it would hide the failure.
+ */
+export function recentEvents<E extends { readonly time?: string | undefined }>(events: readonly E[], now: Date, hours: number): E[] {
+  const since = now.getTime() - hours * 3_600_000;
+  return events.filter((e) => {
+    const t = eventTime(e.time);
+    return t === undefined || t >= since;
+  });
+}
+
+/** Evidence rows for one log event: the line itself first, then what was parsed from it. */
+export function eventEvidence(event: { readonly line: string; readonly time?: string | undefined; readonly process?: string | undefined; readonly pid?: number | undefined }, source: string): Evidence[] {
+  const out: Evidence[] = [{ label: 'log_line', value: event.line, source }];
+  if (event.time !== undefined) out.push({ label: 'log_time', value: event.time, source });
+  if (event.process !== undefined) out.push({ label: 'process', value: event.process, source });
+  if (event.pid !== undefined) out.push({ label: 'pid', value: event.pid, source });
+  return out;
+}
+
+/**
+ * The libvirt domain name (`instance-0000001c`) a log line mentions, if any:
+ * plain, as `guest=instance-…` on a qemu command line, or systemd-escaped as in
+ * `machine-qemu\x2d1\x2dinstance\x2d0000001c.scope` (the oom-killer's task_memcg).
+ */
+export function instanceNameIn(text: string): string | undefined {
+  const m = /instance(?:-|\\x2d)([0-9a-f]{8,})/i.exec(text);
+  return m ? `instance-${(m[1] as string).toLowerCase()}` : undefined;
+}
+
+/** A disk as a finding's resource, placed in its host. */
+export function diskRef(index: FleetIndex, disk: Disk): ResourceRef {
+  const host = hostRef(index, disk.host);
+  return {
+    kind: 'disk',
+    id: `${disk.host}:${disk.device}`,
+    name: `${disk.device} on ${disk.host}`,
+    parent: { kind: host.kind, id: host.id, ...(host.name ? { name: host.name } : {}) },
+    ...(host.region ? { region: host.region } : {}),
+  };
+}
+
+/** Bytes the way `free -h` and `df -h` print them, with binary units spelled out. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value}B` : `${value.toFixed(1)} ${units[unit] as string}`;
+}
+
+/** Whether a value matches a `*` glob (the same syntax as suppressions), case-sensitive. */
+export function matchesGlob(glob: string, value: string): boolean {
+  const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`).test(value);
+}
+
+// ---------------------------------------------------------------------------
+// Guest console logs (catalog §3 guest-async-pf-panic, root-mount-panic).
+
+/** One kernel panic read from a server's console log. */
+export interface ConsoleEvent {
+  readonly serverId: string;
+  readonly kind: 'async-pf-panic' | 'root-mount-panic' | 'panic';
+  readonly line: string;
+  readonly time?: string;
+}
+
+/**
+ * Console-log panics of a snapshot. The section is not in the snapshot schema yet
+ * (data key `consoleLogs`, field `consoleEvents`); reading it through this one
+ * accessor keeps the detectors unchanged when it arrives.
+ */
+export function consoleEventsOf(snapshot: Snapshot): readonly ConsoleEvent[] {
+  return (snapshot as Snapshot & { readonly consoleEvents?: readonly ConsoleEvent[] }).consoleEvents ?? [];
 }

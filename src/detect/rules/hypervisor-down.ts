@@ -132,7 +132,9 @@ export default defineDetector({
       }
 
       const inMaintenance = service.status === 'disabled' && service.disabledReason != null && maintenance.test(service.disabledReason);
-      const urgency = hypervisorUrgency(index, hv, 'high', options.devSeverity);
+      // A host that does not answer has taken its servers down with it; a dead service alone has not.
+      const hung = messageId === 'pingFailed' || messageId === 'sshFailed';
+      const urgency = hypervisorUrgency(index, hv, 'high', options.devSeverity, hung ? 'affected' : 'serving');
       let severity: Severity;
       if (inMaintenance) severity = options.maintenanceSeverity;
       else if (messageId === 'serviceDisabled') severity = options.disabledSeverity;

@@ -103,7 +103,7 @@ export default defineDetector({
         .map(([c, label]) => `${count(c)} ${label}`)
         .join(', ');
       const dbAffected = affected.filter((a) => index.isDatabase(a.server)).map((a) => a.server.name);
-      const urgency = hypervisorUrgency(index, hv, 'critical', options.devSeverity);
+      const urgency = hypervisorUrgency(index, hv, 'critical', options.devSeverity, dbAffected.length > 0 ? 'affected' : 'serving');
       const evidence: Evidence[] = [
         { label: 'affected', value: affected.length, source: 'faultline' },
         { label: 'affected_servers', value: listNames(affected.map((a) => a.server.name)), source: 'nova' },

@@ -73,7 +73,8 @@ export default defineDetector({
       if (dead.length === 0) {
         severity = options.adminDownSeverity;
       } else if (hv) {
-        const urgency = hypervisorUrgency(index, hv, 'high', options.devSeverity);
+        // Running servers usually keep their network while the agents are gone.
+        const urgency = hypervisorUrgency(index, hv, 'high', options.devSeverity, 'serving');
         severity = urgency.severity;
         evidence.push(...urgency.evidence);
       } else {

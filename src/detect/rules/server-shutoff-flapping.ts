@@ -57,7 +57,7 @@ export default defineDetector({
       if (!last || !first) continue;
       const requestedStops = actions.filter((a) => a.action === 'stop' && !isUnrequestedStop(a)).length;
       const starts = actions.filter((a) => a.action === 'start').length;
-      const urgency = serverUrgency(index, server, 'high', options.devSeverity);
+      const urgency = serverUrgency(index, server, 'high', options.devSeverity, server.status.toUpperCase() === 'ACTIVE' ? 'serving' : 'affected');
       out.push({
         messageId: 'shutoffFlapping',
         severity: urgency.severity,

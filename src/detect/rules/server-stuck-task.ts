@@ -82,7 +82,8 @@ export default defineDetector({
       const ownLimit = Object.hasOwn(limits, task) ? limits[task] : undefined;
       const limit = ownLimit ?? options.limitMinutes;
       if (ageMinutes <= limit) continue;
-      const urgency = serverUrgency(index, server, 'high', options.devSeverity);
+      const running = server.status.toUpperCase() === 'ACTIVE' && server.powerState === 1;
+      const urgency = serverUrgency(index, server, 'high', options.devSeverity, running ? 'serving' : 'affected');
       out.push({
         messageId: 'stuckTask',
         severity: urgency.severity,

@@ -49,6 +49,10 @@ testDetector(detector, {
       snapshot: withProbe(prodFleet(), 'mail-mint-pghttp21', { ok: true }, { state: 'error', banner: 'SSH-2.0-OpenSSH_8.9p1', error: 'Permission denied (publickey)' }).build(),
     },
     {
+      name: 'an ssh check the prober cancelled at its deadline is not a failure; ping decides',
+      snapshot: withProbe(prodFleet(), 'dkos-scotti-vim-pg1-test1-slave-2', { ok: true }, { state: 'error', error: 'cancelled' }).build(),
+    },
+    {
       name: 'ping not probed but ssh answering is reachable',
       snapshot: withProbe(prodFleet(), 'mail-cinna-pghttp2', null, { state: 'ok' }).build(),
     },
@@ -111,7 +115,7 @@ testDetector(detector, {
           messageId: 'pingFailed',
           resource: 'openlink-toros-mongo8',
           severity: 'critical',
-          evidence: { role: 'db', urgency: 'DB server in a prod zone: tell the DB on-call before any disruptive step' },
+          evidence: { role: 'db', urgency: 'DB server in a prod zone, already affected: move fast and tell the DB on-call' },
         },
       ],
     },
@@ -234,6 +238,18 @@ testDetector(detector, {
       findings: [
         { messageId: 'notProbed', resource: PM, evidence: { not_probed: 1, probed: 0 } },
         { messageId: 'notProbed', resource: 'krane-pg1-com0909', evidence: { not_probed: 1 } },
+      ],
+    },
+    {
+      name: 'unprobed servers whose host Nova did not disclose are grouped under an unknown host',
+      snapshot: fleet().server('tenant-view-1').server('tenant-view-2').reach('tenant-view-2', true, 'ok').build(),
+      findings: [
+        {
+          messageId: 'notProbed',
+          resource: 'unknown-host',
+          message: '1 ACTIVE server(s) on an unknown host have no ping or ssh result, so their reachability was not checked.',
+          evidence: { not_probed: 1, probed: 1, servers: 'tenant-view-1' },
+        },
       ],
     },
     {

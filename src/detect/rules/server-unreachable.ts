@@ -97,7 +97,7 @@ export default defineDetector({
       if (!probe) continue; // judged verdicts always come from a probe
 
       const address = probe.address || server.addresses[0]?.addr || 'no address';
-      const urgency = serverUrgency(index, server, 'high', options.devSeverity);
+      const urgency = serverUrgency(index, server, 'high', options.devSeverity, verdict === 'ping-failed-ssh-ok' ? 'serving' : 'affected');
       const evidence: Evidence[] = [
         ...serverEvidence(index, server),
         ...probeEvidence(probe),

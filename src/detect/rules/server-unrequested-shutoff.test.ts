@@ -123,7 +123,14 @@ testDetector(detector, {
         .inventory({ match: { serverName: 'k8s-worker-1' }, roles: ['db'], owners: [], tags: {} })
         .action('k8s-worker-1', novaStop('2025-06-30T07:19:53Z', 'req-d59eac56'))
         .build(),
-      findings: [{ messageId: 'unrequestedShutoff', resource: 'k8s-worker-1', severity: 'critical', evidence: { role: 'db', zone: 'prod' } }],
+      findings: [
+        {
+          messageId: 'unrequestedShutoff',
+          resource: 'k8s-worker-1',
+          severity: 'critical',
+          evidence: { role: 'db', zone: 'prod', urgency: 'DB server in a prod zone, already affected: move fast and tell the DB on-call' },
+        },
+      ],
     },
     {
       name: 'a dev-zone server uses devSeverity',

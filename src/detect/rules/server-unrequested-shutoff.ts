@@ -44,7 +44,7 @@ export default defineDetector({
       const stop = latestStop(index, server.id);
       // No stop on record (history trimmed, or a shelve/offload path): nothing to say who did it.
       if (!stop || !isUnrequestedStop(stop)) continue;
-      const urgency = serverUrgency(index, server, 'high', options.devSeverity);
+      const urgency = serverUrgency(index, server, 'high', options.devSeverity, 'affected');
       out.push({
         messageId: 'unrequestedShutoff',
         severity: urgency.severity,
