@@ -306,6 +306,11 @@ describe('alarm collector: HTTP source', () => {
     };
   }
 
+  // A collector that ignored its signal would wait forever; the server hangs up after 3 s so such a bug fails the test instead of hanging the run.
+  const giveUpLater = (req: IncomingMessage): void => {
+    setTimeout(() => req.socket.destroy(), 3000).unref();
+  };
+
   it('fetches the feed with the configured headers', async () => {
     let auth: string | undefined;
     const srv = await serve((req, res) => {
@@ -352,10 +357,11 @@ describe('alarm collector: HTTP source', () => {
     }
   });
 
-  it('abandons a request that never answers when the context signal aborts, and closes the connection', async () => {
+  it('abandons a request that never answers when the context signal aborts, and closes the connection', { timeout: 5000 }, async () => {
     let closed = false;
     const srv = await serve((req) => {
       req.socket.on('close', () => (closed = true));
+      giveUpLater(req);
     });
     try {
       const controller = new AbortController();
@@ -370,21 +376,24 @@ describe('alarm collector: HTTP source', () => {
     }
   });
 
-  it('abandons an answer whose body stalls after the headers', async () => {
-    const srv = await serve((_req, res) => {
+  it('abandons an answer whose body stalls after the headers', { timeout: 5000 }, async () => {
+    const srv = await serve((req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('[{"ticket_id": 1,');
+      giveUpLater(req);
     });
     try {
       const controller = new AbortController();
       setTimeout(() => controller.abort(new Error('cancelled')), 100);
+      const started = Date.now();
       await assert.rejects(collect({ source: srv.url, format: 'tickets' }, controller.signal), /reading the answer aborted \(cancelled\)/);
+      assert.ok(Date.now() - started < 2000, 'gave up promptly');
     } finally {
       await srv.close();
     }
   });
 
-  it('fails under the runner when the server is slower than timeoutMs, without holding up the run', async () => {
+  it('fails under the runner when the server is slower than timeoutMs, without holding up the run', { timeout: 5000 }, async () => {
     const srv = await serve((_req, res) => {
       setTimeout(() => res.end('[]'), 3000).unref();
     });
@@ -399,10 +408,12 @@ describe('alarm collector: HTTP source', () => {
     }
   });
 
-  it('honours its own timeoutMs when called outside the runner', async () => {
-    const srv = await serve(() => {});
+  it('honours its own timeoutMs when called outside the runner', { timeout: 5000 }, async () => {
+    const srv = await serve((req) => giveUpLater(req));
     try {
+      const started = Date.now();
       await assert.rejects(createAlarmCollector({ source: srv.url, format: 'alertmanager', timeoutMs: 100 }).collect(context()), /request aborted/);
+      assert.ok(Date.now() - started < 2000, 'gave up promptly');
     } finally {
       await srv.close();
     }

@@ -7,6 +7,10 @@ import serverShutoffFlapping from './server-shutoff-flapping.js';
 import serverStuckTask from './server-stuck-task.js';
 import serverUnreachable from './server-unreachable.js';
 import serverUnrequestedShutoff from './server-unrequested-shutoff.js';
+import diskDataLoss from './disk-data-loss.js';
+import partNeedsJudgement from './part-needs-judgement.js';
+import partNonUrgent from './part-non-urgent.js';
+import partUrgent from './part-urgent.js';
 
 /**
  * Every detector faultline ships, in documentation order. A parity test checks
@@ -22,6 +26,11 @@ export const detectors = [
   hypervisorDown,
   hypervisorMassImpact,
   networkAgentsDown,
+  // Hardware alarms from the ticket feed, by handling class.
+  partNonUrgent,
+  partNeedsJudgement,
+  partUrgent,
+  diskDataLoss,
 ] as const satisfies readonly AnyDetector[];
 
 export type DetectorId = (typeof detectors)[number]['id'];

@@ -37,8 +37,8 @@ export default defineDetector({
   description: 'Finds open memory single-bit, machine-check (HW-MC-ERROR) and disk SMART alarms and says what the ticket-count rules ask for.',
   explanation:
     'Single-bit memory errors, machine-check errors and SMART errors are handled the same way (runbook §4.7): the hardware ' +
-    'corrected the error, so one ticket says little. A ticket that fired 10 times or more means the part keeps failing: announce ' +
-    'the work, stop the servers, swap the part. Under 10, watch it for a day and close it without action. A hypervisor that needed ' +
+    'corrected the error, so one ticket says little. A ticket that fired often (10 times by default) means the part keeps failing: ' +
+    'announce the work, stop the servers, swap the part. Below that, watch it for a day and close it without action. A hypervisor that needed ' +
     'the swap three times in a month has a deeper problem, and the whole box is replaced. None of this is urgent while the servers ' +
     'answer; a disk alarm whose servers stop answering is handled by disk-data-loss instead.',
   requires: ['alarms'],

@@ -37,7 +37,7 @@ testDetector(detector, {
           messageId: 'unexpectedReboot',
           resource: PM,
           severity: 'high',
-          message: `${PM} booted at 2025-12-31T22:00:00Z (120 min ago) and no maintenance window covers it; 1 reboot(s) within 24 h.`,
+          message: `${PM} booted at 2025-12-31T22:00:00Z (2 h ago) and no maintenance window covers it; 1 reboot(s) within 24 h.`,
           evidence: { boot_time: '2025-12-31T22:00:00Z', reboots_in_window: 1, shutoff_servers: 'mail-thor-pg42', zone: 'prod' },
         },
       ],

@@ -1,0 +1,81 @@
+import type { DataKey } from '../../core/data-keys.js';
+import { fleet, type FleetBuilder } from '../../snapshot/builders.js';
+import type { Snapshot } from '../../snapshot/schema.js';
+import type { ConsoleEvent } from '../resources.js';
+import { testDetector } from '../tester.js';
+import detector from './root-mount-panic.js';
+
+const PM = 'openstack-host';
+// Seed 002: the compute VM after the interrupted `dnf update`.
+const PANIC = '[    1.233824] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)';
+
+/**
+ * The snapshot with a collected console-log section. The schema does not carry
+ * `consoleEvents` yet, so the section is added after validation.
+ */
+function withConsole(snapshot: Snapshot, events: ConsoleEvent[]): Snapshot {
+  const outcome = { collector: 'test:consoleLogs', status: 'ok' as const, produces: ['consoleLogs' as DataKey], startedAt: snapshot.collectedAt, durationMs: 0, warnings: [] };
+  return { ...snapshot, collection: [...snapshot.collection, outcome], consoleEvents: events } as Snapshot;
+}
+
+function host(zone: 'prod' | 'dev' = 'prod'): FleetBuilder {
+  return fleet()
+    .region('r1', zone)
+    .hypervisor(PM, { region: 'r1' })
+    .server('compute', { on: PM, region: 'r1', status: 'ACTIVE', image: { name: 'Rocky-9.6-x86_64' } })
+    .server('controller', { on: PM, region: 'r1' });
+}
+
+function scenario(events: (b: FleetBuilder) => ConsoleEvent[], zone: 'prod' | 'dev' = 'prod'): Snapshot {
+  const b = host(zone);
+  return withConsole(b.build(), events(b));
+}
+
+function panicOf(b: FleetBuilder, server: string, fields: Partial<ConsoleEvent> = {}): ConsoleEvent {
+  return { serverId: b.idOf(server), kind: 'root-mount-panic', line: PANIC, time: '2025-12-31T21:10:00Z', ...fields };
+}
+
+testDetector(detector, {
+  valid: [
+    { name: 'servers whose console logs hold no panic pass', snapshot: scenario(() => []) },
+    {
+      name: 'an async #PF panic is not a root mount failure',
+      snapshot: scenario((b) => [panicOf(b, 'compute', { kind: 'async-pf-panic', line: 'Kernel panic - not syncing: Host injected async #PF in kernel mode' })]),
+    },
+    { name: 'a panic older than withinHours is history', snapshot: scenario((b) => [panicOf(b, 'compute', { time: '2025-12-24T23:59:59Z' })]) },
+  ],
+  invalid: [
+    {
+      name: 'seed 002: unknown-block(0,0) after an update is high in prod, with the line, the block and the image',
+      snapshot: scenario((b) => [panicOf(b, 'compute')]),
+      findings: [
+        {
+          messageId: 'rootMountPanic',
+          resource: 'compute',
+          severity: 'high',
+          message: 'Server compute cannot boot: its kernel panics with "VFS: Unable to mount root fs on unknown-block(0,0)"; the root disk or the boot files are damaged.',
+          evidence: { console_line: PANIC, root_block: 'unknown-block(0,0)', image: 'Rocky-9.6-x86_64', host: PM },
+        },
+      ],
+    },
+    {
+      name: 'a generic panic event with the VFS line counts; every boot attempt is counted in one finding',
+      snapshot: scenario((b) => [
+        panicOf(b, 'controller', { kind: 'panic', line: 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(252,1)', time: '2025-12-31T21:00:00Z' }),
+        panicOf(b, 'controller', { kind: 'panic', line: 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(252,1)' }),
+      ]),
+      findings: [{ messageId: 'rootMountPanic', resource: 'controller', evidence: { panics: 2, root_block: 'unknown-block(252,1)' } }],
+    },
+    {
+      name: 'a dev-zone server uses devSeverity; a panic exactly withinHours old counts',
+      snapshot: scenario((b) => [panicOf(b, 'compute', { time: '2025-12-31T00:00:00Z' })], 'dev'),
+      options: { devSeverity: 'low', withinHours: 24 },
+      findings: [{ messageId: 'rootMountPanic', resource: 'compute', severity: 'low', evidence: { zone: 'dev' } }],
+    },
+    {
+      name: 'a console log of a server the servers section does not hold is reported by id',
+      snapshot: withConsole(fleet().build(), [{ serverId: '6c59b812-2d8d-4da5-92d6-6bbe527926d6', kind: 'root-mount-panic', line: PANIC }]),
+      findings: [{ messageId: 'rootMountPanic', resource: '6c59b812-2d8d-4da5-92d6-6bbe527926d6', severity: 'high' }],
+    },
+  ],
+});
