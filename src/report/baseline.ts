@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { SEVERITIES } from '../core/severity.js';
+import { formatIssues } from '../snapshot/issues.js';
 import { ReportError } from './errors.js';
 import type { ReportFinding, ScanReport } from './model.js';
 import { allFindings } from './model.js';
@@ -35,6 +38,35 @@ export function applyBaseline(report: ScanReport, previous: ScanReport, source: 
   };
 }
 
+/**
+ * What diffing needs from a previous report, checked because the file may have
+ * been edited by hand: every finding has an identity, a known severity and a
+ * resource, so renderers can trust what ends up in the resolved list. Loose, so
+ * a report with fields this version does not know still works as a baseline.
+ */
+const baselineDocSchema = z.looseObject({
+  generatedAt: z.string(),
+  results: z.array(
+    z.looseObject({
+      detectorId: z.string(),
+      findings: z.array(
+        z.looseObject({
+          detectorId: z.string(),
+          fingerprint: z.string(),
+          severity: z.enum(SEVERITIES),
+          message: z.string(),
+          resource: z.looseObject({
+            kind: z.string(),
+            id: z.string(),
+            name: z.string().optional(),
+            parent: z.looseObject({ kind: z.string(), id: z.string(), name: z.string().optional() }).optional(),
+          }),
+        }),
+      ),
+    }),
+  ),
+});
+
 /** Reads a previous JSON report enough to diff against it; anything else is a clear error. */
 export function parseBaselineReport(text: string, source: string): ScanReport {
   let doc: unknown;
@@ -46,6 +78,10 @@ export function parseBaselineReport(text: string, source: string): ScanReport {
   const d = doc as Partial<ScanReport>;
   if (!d || typeof d !== 'object' || d.reportVersion !== REPORT_VERSION || !Array.isArray(d.results)) {
     throw new ReportError(`baseline ${source} is not a faultline JSON report (write one with --format json)`);
+  }
+  const checked = baselineDocSchema.safeParse(doc);
+  if (!checked.success) {
+    throw new ReportError(`baseline ${source} is a damaged faultline JSON report:\n  ${formatIssues(checked.error.issues).join('\n  ')}`);
   }
   return d as ScanReport;
 }

@@ -245,3 +245,22 @@ export function cleanReport(): ScanReport {
   const results = runDetectors(snapshot, [serverError], { now: new Date(FIXTURE_TIME) });
   return buildReport({ snapshot, detectors: [serverError], results, version: '0.1.0', generatedAt: new Date(FIXTURE_TIME), evaluatedAt: new Date(FIXTURE_TIME) });
 }
+
+/** Script-injection payloads; each sets `window.__xss` and opens a dialog if it ever runs. */
+export const XSS = {
+  img: `<img src=x onerror="window.__xss='img';alert(1)">`,
+  script: `</script><script>window.__xss='script';alert(1)</script>`,
+  svg: `"><svg onload="window.__xss='svg';alert(1)">`,
+} as const;
+
+/** A report (with a baseline) whose API-sourced text is all hostile: names, messages, evidence, reasons. */
+export function hostileReport(): ScanReport {
+  return sampleReport({
+    baseline: true,
+    hypervisors: [`hv-${XSS.img}`, `hv-${XSS.svg}`],
+    server: `srv-${XSS.script}`,
+    fault: `fault ${XSS.img} ${XSS.script} \u2028 ${XSS.svg}`,
+    collectorError: `collector ${XSS.svg} ${XSS.img}`,
+    detectorError: `detector ${XSS.script}`,
+  });
+}

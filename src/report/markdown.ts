@@ -15,13 +15,19 @@ const KEY_EVIDENCE = 6;
  * collapse to spaces so a value cannot start a heading or a list of its own.
  */
 export function escapeMarkdown(text: string): string {
-  return singleLine(text)
+  return escapeInline(singleLine(text))
+    .replace(/^#/, '\\#')
+    .replace(/^([-+]|\d+[.)])(?= |$)/, (m) => `${m.slice(0, -1)}\\${m.slice(-1)}`);
+}
+
+/** The character-level part of {@link escapeMarkdown}, for text already on one line. */
+function escapeInline(text: string): string {
+  return text
     .replace(/[\\`*_[\]~|]/g, '\\$&')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/@/g, '@\u200b')
-    .replace(/^([#+-]|\d+[.)])/, (m) => `${m.slice(0, -1)}\\${m.slice(-1)}`);
+    .replace(/@/g, '@\u200b');
 }
 
 /** An identifier as inline code when it is plainly one; anything else is escaped text. */
@@ -36,7 +42,7 @@ function code(text: string): string {
 function prose(text: string): string {
   return singleLine(text)
     .split(/(`[^`]+`)/)
-    .map((part) => (part.startsWith('`') && part.endsWith('`') && part.length > 2 ? part : escapeMarkdown(part)))
+    .map((part, i) => (i % 2 === 1 ? part : escapeInline(part)))
     .join('');
 }
 
@@ -110,7 +116,7 @@ export function renderMarkdown(report: ScanReport): string {
 
   if (report.baseline && report.baseline.resolved.length > 0) {
     out.push('', `## Resolved since the baseline (${report.baseline.resolved.length})`, '');
-    for (const f of sortFindings(report.baseline.resolved)) out.push(`- ${f.severity}: ${where(f)}: ${escapeMarkdown(f.message)}`);
+    for (const f of sortFindings(report.baseline.resolved)) out.push(`- ${escapeMarkdown(f.severity)}: ${where(f)}: ${escapeMarkdown(f.message)}`);
   }
   return `${out.join('\n')}\n`;
 }

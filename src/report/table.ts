@@ -65,7 +65,8 @@ export function renderTable(report: ScanReport, options: TableOptions): string {
     const withBaseline = report.baseline !== undefined || findings.some((f) => f.baseline !== undefined);
     const rows = findings.map((f) => ({
       mark: f.baseline === 'new' ? 'NEW' : '',
-      severity: f.severity,
+      severity: singleLine(f.severity),
+      style: SEVERITY_STYLE[f.severity] as string | undefined,
       detector: singleLine(f.detectorId),
       resource: singleLine(resourceLabel(f.resource)),
       message: singleLine(f.message),
@@ -107,7 +108,7 @@ export function renderTable(report: ScanReport, options: TableOptions): string {
       out.push(
         line([
           ...(withBaseline ? [cell(r.mark, fixed.mark, '1;35')] : []),
-          cell(r.severity, fixed.severity, SEVERITY_STYLE[r.severity]),
+          cell(r.severity, fixed.severity, r.style),
           cell(r.detector, fixed.detector),
           cell(r.resource, fixed.resource),
           truncate(r.message, message),
@@ -150,7 +151,7 @@ export function renderTable(report: ScanReport, options: TableOptions): string {
   if (report.baseline && report.baseline.resolved.length > 0) {
     out.push('', heading(`Resolved since the baseline (${report.baseline.resolved.length})`));
     for (const f of sortFindings(report.baseline.resolved)) {
-      const text = `  ${f.severity.padEnd(8)}  ${singleLine(f.detectorId)}  ${singleLine(resourceLabel(f.resource))}  ${singleLine(f.message)}`;
+      const text = `  ${singleLine(f.severity).padEnd(8)}  ${singleLine(f.detectorId)}  ${singleLine(resourceLabel(f.resource))}  ${singleLine(f.message)}`;
       out.push(options.width !== undefined ? truncate(text, options.width) : text);
     }
   }
