@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { stringify } from 'yaml';
+import { generateFleet, LAB_CREDENTIALS, type FleetCounts, type FleetSizeName } from '../fleet/generate.js';
+import type { LabFleet } from '../fleet/types.js';
+import { LabClock } from './clock.js';
+import { handleGlance } from './glance.js';
+import { webobError, type LabRequest, type LabResponse } from './http.js';
+import { handleKeystone } from './keystone.js';
+import { handleNeutron } from './neutron.js';
+import { handleNova } from './nova.js';
+import { LabState, type LabStateOptions } from './state.js';
+
+export interface StartLabOptions {
+  seed?: string | number;
+  size?: FleetSizeName | FleetCounts;
+  /** Use this fleet instead of generating one. */
+  fleet?: LabFleet;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  tokenTtlSeconds?: number;
+  actionDurationMs?: number;
+  /** `real` follows the wall clock (plus advance()); `manual` only moves on advance(). */
+  clock?: 'real' | 'manual';
+  clockStart?: number;
+}
+
+export interface RunningLab {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  /** Keystone v3 auth URL for clients. */
+  authUrl: string;
+  state: LabState;
+  fleet: LabFleet;
+  /** A clouds.yaml document with `lab` (admin), `lab-viewer` and `lab-appcred` clouds. */
+  cloudsYaml(): string;
+  stop(): Promise<void>;
+}
+
+const SERVICES: Record<string, (state: LabState, req: LabRequest) => LabResponse | Promise<LabResponse>> = {
+  identity: handleKeystone,
+  compute: handleNova,
+  network: handleNeutron,
+  image: handleGlance,
+};
+
+const MAX_BODY = 1 << 20;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function novncPage(): LabResponse {
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'text/html; charset=utf-8' },
+    text: '<!DOCTYPE html><html><head><title>noVNC</title></head><body><div id="noVNC_status">Connected (unencrypted) to: QEMU</div></body></html>\n',
+  };
+}
+
+/** Routes one request: `[/<region>]/<service>/...`. */
+export async function dispatch(state: LabState, origin: string, req: IncomingMessage): Promise<LabResponse & { requestId: string; service: string }> {
+  const requestId = `req-${randomUUID()}`;
+  const url = new URL(req.url ?? '/', origin);
+  const segments = url.pathname.split('/');
+  // segments[0] is '' (leading slash)
+  let regionId: string | null = null;
+  let index = 1;
+  if (segments[1] && state.regionById.has(segments[1])) {
+    regionId = segments[1];
+    index = 2;
+  }
+  const service = segments[index] ?? '';
+  const rest = segments.slice(index + 1).join('/');
+  const path = segments.length > index + 1 ? `/${rest}` : '';
+  if (service === 'novnc') return { ...novncPage(), requestId, service };
+  const handler = SERVICES[service];
+  if (!handler || (service === 'identity' && regionId !== null)) {
+    return { ...webobError(404), requestId, service };
+  }
+  const raw = req.method === 'GET' || req.method === 'HEAD' ? '' : await readBody(req);
+  let body: unknown;
+  let bodyMalformed = false;
+  if (raw.trim() !== '') {
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      bodyMalformed = true;
+    }
+  }
+  const labReq: LabRequest = {
+    method: req.method ?? 'GET',
+    path,
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+    bodyMalformed,
+    regionId,
+    origin: regionId ? `${origin}/${regionId}` : origin,
+    hostOrigin: origin,
+    requestId,
+  };
+  const res = await handler(state, labReq);
+  return { ...res, requestId, service };
+}
+
+function send(res: ServerResponse, method: string, out: LabResponse & { requestId: string; service: string }): void {
+  const headers: Record<string, string> = { 'x-openstack-request-id': out.requestId, ...out.headers };
+  if (out.service === 'compute') headers['x-compute-request-id'] = out.requestId;
+  let payload = '';
+  if (out.text !== undefined) payload = out.text;
+  else if (out.rawJson !== undefined) {
+    payload = out.rawJson;
+    headers['Content-Type'] ??= 'application/json';
+  } else if (out.body !== undefined) {
+    payload = JSON.stringify(out.body);
+    headers['Content-Type'] ??= 'application/json';
+  }
+  if (out.status === 204) payload = '';
+  headers['Content-Length'] = String(Buffer.byteLength(payload));
+  res.writeHead(out.status, headers);
+  res.end(method === 'HEAD' ? undefined : payload);
+}
+
+export function createLabServer(state: LabState, getOrigin: () => string): Server {
+  return createServer((req, res) => {
+    dispatch(state, getOrigin(), req)
+      .then((out) => send(res, req.method ?? 'GET', out))
+      .catch((err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        if (!res.headersSent) {
+          send(res, req.method ?? 'GET', {
+            status: 500,
+            body: { computeFault: { code: 500, message: `Unexpected API Error. ${message}` } },
+            requestId: `req-${randomUUID()}`,
+            service: '',
+          });
+        } else res.destroy();
+      });
+  });
+}
+
+/**
+ * Starts a simulated OpenStack control plane on 127.0.0.1: Keystone at `/identity`,
+ * and per region Nova at `/<region>/compute/v2.1`, Neutron at `/<region>/network`,
+ * Glance at `/<region>/image` (the same paths without a region serve the whole fleet).
+ */
+export async function startLab(options: StartLabOptions = {}): Promise<RunningLab> {
+  const fleet = options.fleet ?? generateFleet({ seed: options.seed ?? 'faultline', size: options.size ?? 'small' });
+  const stateOptions: LabStateOptions = {
+    clock: new LabClock({ mode: options.clock ?? 'real', start: options.clockStart }),
+    tokenTtlSeconds: options.tokenTtlSeconds,
+    actionDurationMs: options.actionDurationMs,
+  };
+  const state = new LabState(fleet, stateOptions);
+  let origin = 'http://127.0.0.1';
+  const server = createLabServer(state, () => origin);
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
+  const authUrl = `${origin}/identity/v3`;
+  const firstRegion = fleet.regions[0]?.id ?? 'RegionOne';
+  const adminAc = fleet.applicationCredentials[0];
+  return {
+    url: origin,
+    port,
+    authUrl,
+    state,
+    fleet,
+    cloudsYaml: () =>
+      stringify({
+        clouds: {
+          lab: {
+            auth: {
+              auth_url: authUrl,
+              username: LAB_CREDENTIALS.admin.username,
+              password: LAB_CREDENTIALS.admin.password,
+              project_name: LAB_CREDENTIALS.admin.project,
+              user_domain_name: LAB_CREDENTIALS.domain,
+              project_domain_name: LAB_CREDENTIALS.domain,
+            },
+            region_name: firstRegion,
+            interface: 'public',
+            identity_api_version: 3,
+          },
+          'lab-viewer': {
+            auth: {
+              auth_url: authUrl,
+              username: LAB_CREDENTIALS.viewer.username,
+              password: LAB_CREDENTIALS.viewer.password,
+              user_domain_name: LAB_CREDENTIALS.domain,
+            },
+            region_name: firstRegion,
+            interface: 'public',
+            identity_api_version: 3,
+          },
+          ...(adminAc
+            ? {
+                'lab-appcred': {
+                  auth_type: 'v3applicationcredential',
+                  auth: { auth_url: authUrl, application_credential_id: adminAc.id, application_credential_secret: adminAc.secret },
+                  region_name: firstRegion,
+                  interface: 'public',
+                  identity_api_version: 3,
+                },
+              }
+            : {}),
+        },
+      }),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
