@@ -175,7 +175,7 @@ describe('faultline scan: a dead or slow collector', () => {
       await writeFile(join(dir, 'faultline.yaml'), `alarms:\n  source: ${base}/slow\n  timeoutSeconds: 0.5\n`);
       const live = await faultline(['scan', '--format', format, '--out', 'live', '--fail-on-skipped'], { cwd: dir });
       assert.equal(live.code, 1, 'skipped detectors with --fail-on-skipped exit 1');
-      assert.match(live.stderr, /collector alarms failed: .*timed out/);
+      assert.match(live.stderr, /collector alarms:tickets failed: .*timed out/);
       const text = await readFile(join(dir, 'live'), 'utf8');
       assert.match(text, /part-urgent/);
       assert.match(text, /alarms collector failed/);

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage } from '../core/errors.js';
 import { detectorsCommand } from './commands/detectors.js';
+import { labCommand } from './commands/lab.js';
 import { scanCommand } from './commands/scan.js';
 import { schemaCommand } from './commands/schema.js';
 import { snapshotCommand } from './commands/snapshot.js';
@@ -28,6 +29,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .addCommand(snapshotCommand(ctx, setExit))
     .addCommand(detectorsCommand(ctx, setExit))
     .addCommand(schemaCommand(ctx, setExit))
+    .addCommand(labCommand(ctx, setExit))
     .addHelpText('after', '\nRun `faultline <command> --help` for a command\'s options. Docs: docs/ in the package.');
   return configure(program, ctx);
 }

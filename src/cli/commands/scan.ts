@@ -93,7 +93,10 @@ export async function obtainSnapshot(
     if (o.status === 'failed') ctx.term.err(`warning: collector ${o.collector} failed: ${o.error}`);
     else if (o.status === 'partial') ctx.term.err(`warning: collector ${o.collector} partial: ${o.warnings.slice(0, 3).join('; ')}`);
   }
-  const snapshot = assembleSnapshot(run, { collectedAt: started, version: VERSION });
+  // Collector errors may echo what a source was sent (a token in an error page); the snapshot is saved and shared, so scrub them.
+  const redactor = ctx.term.redactor;
+  const outcomes = redactor ? run.outcomes.map((o) => redactor.redactValue(o) as typeof o) : run.outcomes;
+  const snapshot = assembleSnapshot({ ...run, outcomes }, { collectedAt: started, version: VERSION });
   return { snapshot, collection: snapshot.collection };
 }
 

@@ -1,0 +1,99 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { stringify } from 'yaml';
+import { UsageError } from '../../core/errors.js';
+import { FLEET_SIZES, startLab, type FleetCounts, type FleetSizeName } from '../../lab/index.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+
+interface LabFlags {
+  size: string;
+  seed: string;
+  port: string;
+  dir: string;
+  tokenTtl: string;
+  actionSeconds: string;
+}
+
+/** `small`, `medium`, `large` or `regions,hypervisors,servers` (e.g. `3,40,1200`). */
+export function parseSize(value: string): FleetSizeName | FleetCounts {
+  if (value in FLEET_SIZES) return value as FleetSizeName;
+  const m = /^(\d+),(\d+),(\d+)$/.exec(value);
+  if (!m) throw new UsageError(`--size: "${value}" is not small, medium, large or <regions>,<hypervisors>,<servers> (e.g. 3,40,1200)`);
+  return { regions: Number(m[1]), hypervisors: Number(m[2]), servers: Number(m[3]) };
+}
+
+function positive(flag: string, value: string, allowZero = false): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new UsageError(`${flag}: "${value}" is not a ${allowZero ? 'non-negative' : 'positive'} number`);
+  return n;
+}
+
+/**
+ * Starts the simulated fleet on loopback and writes a clouds.yaml and a
+ * faultline.yaml for it, so `faultline scan` and the real `openstack` CLI both
+ * work against it at once. Runs until SIGINT or SIGTERM.
+ */
+export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<unknown>): Promise<number> {
+  const size = parseSize(flags.size);
+  const port = positive('--port', flags.port, true);
+  const lab = await startLab({
+    seed: flags.seed,
+    size,
+    port,
+    tokenTtlSeconds: positive('--token-ttl', flags.tokenTtl),
+    actionDurationMs: positive('--action-seconds', flags.actionSeconds, true) * 1000,
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use on 127.0.0.1; pick another or use 0 for any free port`);
+    throw err;
+  });
+  try {
+    const dir = resolve(ctx.cwd, flags.dir);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'clouds.yaml'), lab.cloudsYaml());
+    await writeFile(
+      join(dir, 'faultline.yaml'),
+      `# Written by \`faultline lab\` for the lab at ${lab.url}.\n` +
+        stringify({ openstack: { cloud: 'lab', regions: lab.fleet.regions.map((r) => r.id) }, report: { out: 'report.html' } }),
+    );
+    const counts = `${lab.fleet.regions.length} regions, ${lab.fleet.hypervisors.length} hypervisors, ${lab.fleet.servers.length} servers`;
+    ctx.term.out(
+      [
+        `faultline lab (seed ${flags.seed}): ${counts}`,
+        `  Keystone  ${lab.authUrl}`,
+        ...lab.fleet.regions.map((r) => `  ${r.id.padEnd(9)} Nova ${lab.url}/${r.id}/compute/v2.1  Neutron ${lab.url}/${r.id}/network`),
+        `  clouds.yaml   ${join(dir, 'clouds.yaml')}  (clouds: lab, lab-viewer, lab-appcred)`,
+        `  faultline.yaml ${join(dir, 'faultline.yaml')}`,
+        '',
+        `Try:  cd ${dir} && OS_CLOUD=lab openstack server list --all-projects --limit 5`,
+        `      cd ${dir} && faultline scan`,
+        'Stop with Ctrl-C.',
+        '',
+      ].join('\n'),
+    );
+    await until;
+    return EXIT.ok;
+  } finally {
+    await lab.stop();
+    ctx.term.err('lab stopped');
+  }
+}
+
+export function labCommand(ctx: CliContext, setExit: (code: number) => void): Command {
+  return new Command('lab')
+    .description('start a simulated OpenStack fleet on loopback (Keystone, Nova, Neutron) for demos, training and tests')
+    .option('--size <size>', 'small | medium | large | <regions>,<hypervisors>,<servers>', 'small')
+    .option('--seed <seed>', 'the same seed gives the same fleet', 'faultline')
+    .option('--port <port>', 'TCP port on 127.0.0.1 (0 = any free port)', '0')
+    .option('--dir <dir>', 'where to write clouds.yaml and faultline.yaml', 'lab')
+    .option('--token-ttl <seconds>', 'Keystone token lifetime', '3600')
+    .option('--action-seconds <seconds>', 'how long stop/start/reboot stay in their task state', '3')
+    .action(async (flags: LabFlags) => {
+      const stop = new Promise<string>((res) => {
+        process.once('SIGINT', () => res('SIGINT'));
+        process.once('SIGTERM', () => res('SIGTERM'));
+      });
+      setExit(await runLab(ctx, flags, stop));
+    });
+}
