@@ -1,0 +1,164 @@
+import type { ComputeService, Hypervisor, InstanceAction, NetworkAgent, Server } from '../../snapshot/schema.js';
+import { withZone } from './auth.js';
+import type { z } from 'zod';
+import type {
+  RawServer,
+  instanceActionDetailSchema,
+  rawActionEventSchema,
+  rawComputeServiceSchema,
+  rawHypervisorSchema,
+  rawInstanceActionSchema,
+  rawNetworkAgentSchema,
+} from './nova-schemas.js';
+
+/**
+ * Nova/Neutron answers turned into faultline's fleet model. Times get an
+ * explicit UTC zone (Nova leaves it off); absent optional fields stay absent
+ * rather than becoming empty strings, so "unknown" and "empty" stay distinct.
+ */
+
+const time = (t: string | null | undefined): string | undefined => (t ? withZone(t) : undefined);
+const nullableTime = (t: string | null | undefined): string | null | undefined => (t === null ? null : time(t));
+
+type Address = Server['addresses'][number];
+
+function addressesOf(raw: RawServer['addresses']): Address[] {
+  const out: Address[] = [];
+  if (!raw) return out;
+  for (const [network, list] of Object.entries(raw)) {
+    for (const a of list) {
+      const address: Address = { network, addr: a.addr };
+      if (a.version === 4 || a.version === 6) address.version = a.version;
+      const type = a['OS-EXT-IPS:type'];
+      if (type === 'fixed' || type === 'floating') address.type = type;
+      out.push(address);
+    }
+  }
+  return out;
+}
+
+export function normaliseServer(raw: RawServer, region: string | undefined): Server {
+  const server: Server = {
+    id: raw.id,
+    // Servers in an unreachable cell come back (2.69+) with little more than id and status.
+    name: raw.name ?? '',
+    status: raw.status,
+    addresses: addressesOf(raw.addresses),
+    volumes: (raw['os-extended-volumes:volumes_attached'] ?? []).map((v) => v.id),
+    metadata: raw.metadata ?? {},
+  };
+  if (region !== undefined) server.region = region;
+  if (raw.tenant_id !== undefined) server.projectId = raw.tenant_id;
+  if (raw.user_id !== undefined) server.userId = raw.user_id;
+  if (raw['OS-EXT-STS:vm_state'] !== undefined) server.vmState = raw['OS-EXT-STS:vm_state'];
+  if (raw['OS-EXT-STS:task_state'] !== undefined) server.taskState = raw['OS-EXT-STS:task_state'];
+  if (raw['OS-EXT-STS:power_state'] !== undefined) server.powerState = raw['OS-EXT-STS:power_state'];
+  if (raw['OS-EXT-SRV-ATTR:host'] !== undefined) server.host = raw['OS-EXT-SRV-ATTR:host'];
+  if (raw['OS-EXT-SRV-ATTR:hypervisor_hostname'] !== undefined) server.hypervisorHostname = raw['OS-EXT-SRV-ATTR:hypervisor_hostname'];
+  if (raw['OS-EXT-SRV-ATTR:instance_name'] !== undefined) server.instanceName = raw['OS-EXT-SRV-ATTR:instance_name'];
+  if (raw.host_status !== undefined) server.hostStatus = raw.host_status;
+  const flavor = raw.flavor;
+  if (flavor) {
+    // 2.47+ embeds the flavor as it was at boot; before that only its id is given.
+    const name = flavor.original_name ?? (flavor.id !== undefined ? String(flavor.id) : undefined);
+    if (name !== undefined) {
+      server.flavor = { name };
+      if (flavor.vcpus !== undefined) server.flavor.vcpus = flavor.vcpus;
+      if (flavor.ram !== undefined) server.flavor.ramMiB = flavor.ram;
+      if (flavor.disk !== undefined) server.flavor.diskGiB = flavor.disk;
+    }
+  }
+  if (raw.image && typeof raw.image === 'object' && (raw.image.id !== undefined || raw.image.name !== undefined)) {
+    server.image = {};
+    if (raw.image.id !== undefined) server.image.id = raw.image.id;
+    if (raw.image.name !== undefined) server.image.name = raw.image.name;
+  }
+  if (raw.locked !== undefined && raw.locked !== null) server.locked = raw.locked;
+  const created = time(raw.created);
+  if (created) server.createdAt = created;
+  const updated = time(raw.updated);
+  if (updated) server.updatedAt = updated;
+  const launched = nullableTime(raw['OS-SRV-USG:launched_at']);
+  if (launched !== undefined) server.launchedAt = launched;
+  if (raw.fault) {
+    server.fault = { message: raw.fault.message ?? '' };
+    if (raw.fault.code !== undefined) server.fault.code = raw.fault.code;
+    const faultAt = time(raw.fault.created);
+    if (faultAt) server.fault.created = faultAt;
+    if (raw.fault.details) server.fault.details = raw.fault.details;
+  }
+  return server;
+}
+
+export function normaliseHypervisor(raw: z.output<typeof rawHypervisorSchema>, region: string | undefined): Hypervisor {
+  const hypervisor: Hypervisor = {
+    id: String(raw.id),
+    name: raw.hypervisor_hostname,
+    host: raw.service?.host || raw.hypervisor_hostname,
+  };
+  if (region !== undefined) hypervisor.region = region;
+  if (raw.state === 'up' || raw.state === 'down') hypervisor.state = raw.state;
+  if (raw.status === 'enabled' || raw.status === 'disabled') hypervisor.status = raw.status;
+  if (raw.host_ip) hypervisor.hostIp = raw.host_ip;
+  if (raw.hypervisor_type) hypervisor.hypervisorType = raw.hypervisor_type;
+  return hypervisor;
+}
+
+export function normaliseComputeService(raw: z.output<typeof rawComputeServiceSchema>, region: string | undefined): ComputeService {
+  const service: ComputeService = { id: String(raw.id), binary: raw.binary, host: raw.host, status: raw.status, state: raw.state };
+  if (raw.zone) service.zone = raw.zone;
+  if (region !== undefined) service.region = region;
+  if (raw.forced_down !== undefined) service.forcedDown = raw.forced_down;
+  if (raw.disabled_reason !== undefined) service.disabledReason = raw.disabled_reason;
+  const updated = nullableTime(raw.updated_at);
+  if (updated !== undefined) service.updatedAt = updated;
+  return service;
+}
+
+export function normaliseNetworkAgent(raw: z.output<typeof rawNetworkAgentSchema>, region: string | undefined): NetworkAgent {
+  const agent: NetworkAgent = {
+    id: raw.id,
+    binary: raw.binary,
+    host: raw.host,
+    agentType: raw.agent_type,
+    alive: raw.alive,
+    adminStateUp: raw.admin_state_up,
+  };
+  if (region !== undefined) agent.region = region;
+  if (raw.heartbeat_timestamp !== undefined) agent.heartbeatTimestamp = nullableTime(raw.heartbeat_timestamp) ?? null;
+  return agent;
+}
+
+type RawAction = z.output<typeof rawInstanceActionSchema>;
+type RawEvent = z.output<typeof rawActionEventSchema>;
+
+export function normaliseInstanceAction(
+  serverId: string,
+  raw: RawAction | z.output<typeof instanceActionDetailSchema>['instanceAction'],
+  events: readonly RawEvent[] = 'events' in raw ? raw.events : [],
+): InstanceAction {
+  const action: InstanceAction = {
+    serverId,
+    requestId: raw.request_id,
+    action: raw.action,
+    startTime: withZone(raw.start_time),
+    // Nova records its own actions (power-state sync) with no user and no project.
+    userId: raw.user_id ?? null,
+    projectId: raw.project_id ?? null,
+    events: events.map((e) => {
+      const event: InstanceAction['events'][number] = { event: e.event };
+      const started = nullableTime(e.start_time);
+      if (started !== undefined) event.startTime = started;
+      const finished = nullableTime(e.finish_time);
+      if (finished !== undefined) event.finishTime = finished;
+      if (e.result !== undefined) event.result = e.result;
+      if (e.host !== undefined) event.host = e.host;
+      if (e.traceback !== undefined) event.traceback = e.traceback;
+      return event;
+    }),
+  };
+  const updated = nullableTime(raw.updated_at);
+  if (updated !== undefined) action.updatedAt = updated;
+  if (raw.message !== undefined) action.message = raw.message;
+  return action;
+}
