@@ -1,8 +1,51 @@
 import type { DataKey } from '../core/data-keys.js';
+import type { ResolvedCloud } from '../config/clouds.js';
 import type { FaultlineConfig } from '../config/schema.js';
+import type { ConfigError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import { createAlarmCollector } from './alarms/index.js';
 import { createInventoryFileCollector } from './inventory/file.js';
+import { OpenStackClient } from './openstack/client.js';
+import { createOpenStackCollectors } from './openstack/collectors.js';
+import { createProbeCollector } from './probe/collector.js';
 import type { Collector } from './types.js';
+
+export interface PlanInput {
+  readonly config: FaultlineConfig;
+  /** The OpenStack cloud from clouds.yaml / OS_* variables, when one is configured. */
+  readonly cloud?: ResolvedCloud;
+  /** Why the configured cloud could not be resolved. */
+  readonly cloudError?: ConfigError;
+  readonly log?: Logger;
+}
+
+const OPENSTACK_KEYS: DataKey[] = ['regions', 'servers', 'hypervisors', 'computeServices', 'networkAgents', 'instanceActions'];
+
+/** One client per region: each asks the catalog for that region's endpoints. */
+function openstackCollectors(input: PlanInput, cloud: ResolvedCloud): Collector[] {
+  const { config } = input;
+  const regions: (string | undefined)[] = config.openstack.regions?.length ? config.openstack.regions : [cloud.regionName];
+  const out: Collector[] = [];
+  regions.forEach((region, i) => {
+    const client = new OpenStackClient({
+      auth: {
+        ...cloud.auth,
+        interface: config.openstack.interface ?? cloud.interface,
+        ...(region ? { regionName: region } : {}),
+      },
+      computeMicroversion: config.openstack.microversion,
+      retry: { timeoutMs: config.openstack.timeoutSeconds * 1000 },
+      ...(input.log ? { log: input.log } : {}),
+    });
+    const collectors = createOpenStackCollectors(client, {
+      ...(regions.length > 1 && region ? { name: region } : {}),
+      regionZones: config.zones,
+    });
+    // The catalog lists every region; one regions collector is enough.
+    out.push(...collectors.filter((c) => i === 0 || !c.produces.includes('regions')));
+  });
+  return out;
+}
 
 /** A collector faultline knows about, and whether this configuration can run it. */
 export interface PlannedCollector {
@@ -20,18 +63,38 @@ const seconds = (s: number | undefined): number | undefined => (s === undefined 
  * need something not configured are listed with the reason, so `faultline
  * detectors` can say which checks this setup cannot make.
  */
-export function planCollectors(config: FaultlineConfig): PlannedCollector[] {
+export function planCollectors(input: PlanInput): PlannedCollector[] {
+  const { config } = input;
   const enabled = (id: string): boolean => config.collectors?.[id]?.enabled !== false;
   const timeout = (id: string, fallback?: number): number | undefined => seconds(config.collectors?.[id]?.timeoutSeconds ?? fallback);
   const plan: PlannedCollector[] = [];
 
-  const openstackKeys: DataKey[] = ['regions', 'servers', 'hypervisors', 'computeServices', 'networkAgents', 'instanceActions'];
-  plan.push({
-    id: 'openstack',
-    produces: openstackKeys,
-    unavailable: 'the OpenStack API collector is not part of this version yet; replay a snapshot with --from',
-  });
-  plan.push({ id: 'probes', produces: ['probes'], unavailable: 'the ICMP/SSH reachability probe is not part of this version yet' });
+  let openstackReady = false;
+  if (input.cloudError) plan.push({ id: 'openstack', produces: OPENSTACK_KEYS, unavailable: input.cloudError.message });
+  else if (!input.cloud) {
+    plan.push({ id: 'openstack', produces: OPENSTACK_KEYS, unavailable: 'no OpenStack cloud configured (set openstack.cloud in faultline.yaml, OS_CLOUD, or OS_* variables)' });
+  } else if (!enabled('openstack')) plan.push({ id: 'openstack', produces: OPENSTACK_KEYS, unavailable: 'disabled in config (collectors.openstack.enabled: false)' });
+  else {
+    openstackReady = true;
+    for (const c of openstackCollectors(input, input.cloud)) plan.push({ id: c.id, produces: c.produces, collector: c });
+  }
+
+  if (!openstackReady) plan.push({ id: 'probes', produces: ['probes'], unavailable: 'probes need the server list from OpenStack, which is not configured' });
+  else if (!enabled('probes')) plan.push({ id: 'probes', produces: ['probes'], unavailable: 'disabled in config (collectors.probes.enabled: false)' });
+  else {
+    const p = config.probes;
+    const probe = createProbeCollector({
+      sshPort: p.sshPort,
+      sshHangMs: p.sshHangSeconds * 1000,
+      sshConnectTimeoutMs: p.sshConnectTimeoutSeconds * 1000,
+      sshConcurrency: p.sshConcurrency,
+      ping: { timeoutMs: p.pingTimeoutMs, retries: p.pingRetries, batchSize: 4096, concurrency: 2 },
+      pingOnly: new RegExp(p.pingOnlyPattern),
+      probeHypervisors: p.hypervisors,
+    });
+    const t = timeout('probes');
+    plan.push({ id: 'probes', produces: ['probes'], collector: t === undefined ? probe : { ...probe, timeoutMs: t } });
+  }
   plan.push({ id: 'hosts', produces: ['hostFacts', 'disks'], unavailable: 'the SSH host-facts collector is not part of this version yet' });
   plan.push({ id: 'kubernetes', produces: ['kubernetes'], unavailable: 'the Kubernetes collector is not part of this version yet' });
 

@@ -110,6 +110,23 @@ export const suppressionSchema = z
     params: { fix: 'add at least one of detector, resource, parent or fingerprint' },
   });
 
+export const probesSchema = z
+  .strictObject({
+    sshPort: z.number().int().min(1).max(65535).default(22).describe('TCP port of the SSH banner check.'),
+    sshHangSeconds: seconds(10, 'How long after connecting an SSH banner may take before the server counts as hanging'),
+    sshConnectTimeoutSeconds: seconds(3, 'How long the TCP connect of the SSH check may take'),
+    sshConcurrency: z.number().int().positive().default(256).describe('SSH checks in flight at once.'),
+    pingTimeoutMs: z.number().int().positive().default(500).describe('fping per-target timeout, in milliseconds.'),
+    pingRetries: z.number().int().min(0).default(1).describe('fping retries per target.'),
+    pingOnlyPattern: z
+      .string()
+      .refine(isRegExp, { message: 'is not a valid regular expression', params: { fix: 'write a JavaScript regular expression, e.g. "^amphora-"' } })
+      .default('^amphora-')
+      .describe('Servers whose name matches are checked by ping only (load-balancer amphorae).'),
+    hypervisors: z.boolean().default(true).describe('Also probe hypervisors that have a host IP.'),
+  })
+  .describe('Reachability probes (ICMP through fping, SSH banner).');
+
 export const reportSchema = z
   .strictObject({
     format: z.enum(['html', 'json', 'table', 'markdown']).optional().describe('Report format.'),
@@ -128,6 +145,7 @@ export const configSchema = z
     inventory: inventorySchema.optional(),
     detectors: z.record(z.string(), detectorSettingsSchema).default({}).describe('Per-detector settings by detector id.'),
     suppressions: z.array(suppressionSchema).default([]).describe('Findings to hide, each with a reason.'),
+    probes: probesSchema.prefault({}),
     report: reportSchema.prefault({}),
     zones: z.record(z.string(), z.enum(['prod', 'dev'])).default({}).describe('Whether each region is prod or dev.'),
   })

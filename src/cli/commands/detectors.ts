@@ -11,8 +11,9 @@ interface DetectorsFlags {
 
 /** What exists, what each detector needs, and whether this configuration can provide it. */
 export async function listDetectors(ctx: CliContext, flags: DetectorsFlags): Promise<number> {
-  const { config } = await loadCliConfig(ctx, flags.config);
-  const cover = coverage(planCollectors(config));
+  const loaded = await loadCliConfig(ctx, flags.config);
+  const { config } = loaded;
+  const cover = coverage(planCollectors(loaded));
   const rows = detectors.map((d) => {
     const missing = d.requires.filter((k) => !cover.get(k)?.ok);
     const enabled = config.detectors?.[d.id]?.enabled !== false;

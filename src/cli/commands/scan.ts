@@ -7,7 +7,6 @@ import { runCollectors } from '../../collect/runner.js';
 import { UsageError, errorMessage } from '../../core/errors.js';
 import type { CollectorOutcome } from '../../core/findings.js';
 import { SEVERITIES, atLeast, isSeverity, type Severity } from '../../core/severity.js';
-import type { FaultlineConfig } from '../../config/index.js';
 import { resolveOptions, runDetectors, selectDetectors } from '../../detect/engine.js';
 import { detectors } from '../../detect/rules/index.js';
 import { applyBaseline, parseBaselineReport } from '../../report/baseline.js';
@@ -15,7 +14,7 @@ import { buildReport, type ScanReport } from '../../report/model.js';
 import { reporters, shouldUseColor, type ReportFormat } from '../../report/index.js';
 import { loadSnapshot, saveSnapshot } from '../../snapshot/io.js';
 import type { Snapshot } from '../../snapshot/schema.js';
-import { collectList, loadCliConfig, type CliContext } from '../context.js';
+import { collectList, loadCliConfig, type CliConfig, type CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 
@@ -46,16 +45,18 @@ function parseTime(flag: string, value: string): Date {
 /** Collects from every configured source, or replays a saved snapshot. */
 export async function obtainSnapshot(
   ctx: CliContext,
-  config: FaultlineConfig,
+  loaded: CliConfig,
   flags: { from?: string; timeout?: string; verbose?: boolean },
 ): Promise<{ snapshot: Snapshot; collection: readonly CollectorOutcome[] }> {
   if (flags.from) {
     const snapshot = await loadSnapshot(resolve(ctx.cwd, flags.from));
     return { snapshot, collection: snapshot.collection };
   }
+  const { config } = loaded;
   const timeoutSeconds = flags.timeout !== undefined ? Number(flags.timeout) : config.collectTimeoutSeconds;
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout: "${flags.timeout}" is not a positive number of seconds`);
-  const plan = planCollectors(config);
+  const log = ctx.term.logger(flags.verbose ?? false);
+  const plan = planCollectors({ ...loaded, log });
   const runnable = plan.flatMap((p) => (p.collector ? [p.collector] : []));
   if (runnable.length === 0) {
     ctx.term.err('warning: no collector can run with this configuration; every detector will be skipped. Configure sources in faultline.yaml or replay a snapshot with --from.');
@@ -81,7 +82,7 @@ export async function obtainSnapshot(
     })),
     {
       timeoutMs: timeoutSeconds * 1000,
-      log: ctx.term.logger(flags.verbose ?? false),
+      log,
       progress: (id, m) => {
         status.set(id, m);
         show();
@@ -101,7 +102,8 @@ export async function obtainSnapshot(
 }
 
 export async function scan(ctx: CliContext, flags: ScanFlags): Promise<number> {
-  const { config, file } = await loadCliConfig(ctx, flags.config);
+  const loaded = await loadCliConfig(ctx, flags.config);
+  const { config, file } = loaded;
   const format = flags.format ?? config.report?.format ?? 'html';
   const failOnRaw = flags.failOn ?? config.report?.failOn;
   let failOn: Severity | undefined;
@@ -121,7 +123,7 @@ export async function scan(ctx: CliContext, flags: ScanFlags): Promise<number> {
     previous = parseBaselineReport(text, flags.baseline);
   }
 
-  const { snapshot, collection } = await obtainSnapshot(ctx, config, flags);
+  const { snapshot, collection } = await obtainSnapshot(ctx, loaded, flags);
   if (flags.saveSnapshot) await saveSnapshot(snapshot, resolve(ctx.cwd, flags.saveSnapshot));
   const evaluatedAt = flags.now ? parseTime('--now', flags.now) : new Date(snapshot.collectedAt);
   const results = runDetectors(snapshot, selected, {

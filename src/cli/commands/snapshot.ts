@@ -14,8 +14,8 @@ interface SnapshotFlags {
 }
 
 export async function snapshot(ctx: CliContext, flags: SnapshotFlags): Promise<number> {
-  const { config } = await loadCliConfig(ctx, flags.config);
-  const { snapshot: snap } = await obtainSnapshot(ctx, config, flags);
+  const loaded = await loadCliConfig(ctx, flags.config);
+  const { snapshot: snap } = await obtainSnapshot(ctx, loaded, flags);
   const path = resolve(ctx.cwd, flags.out);
   await saveSnapshot(snap, path);
   const bad = snap.collection.filter((o) => o.status !== 'ok');
