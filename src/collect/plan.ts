@@ -21,22 +21,32 @@ export interface PlanInput {
 
 const OPENSTACK_KEYS: DataKey[] = ['regions', 'servers', 'hypervisors', 'computeServices', 'networkAgents', 'instanceActions'];
 
+/** The regions faultline talks to: `openstack.regions` from faultline.yaml, else the cloud's own region. */
+export function openstackRegions(config: FaultlineConfig, cloud: ResolvedCloud): (string | undefined)[] {
+  return config.openstack.regions?.length ? config.openstack.regions : [cloud.regionName];
+}
+
+/** A client for one region of the configured cloud, with faultline.yaml's interface, microversion and timeout. */
+export function createOpenStackClient(config: FaultlineConfig, cloud: ResolvedCloud, region: string | undefined, log?: Logger): OpenStackClient {
+  return new OpenStackClient({
+    auth: {
+      ...cloud.auth,
+      interface: config.openstack.interface ?? cloud.interface,
+      ...(region ? { regionName: region } : {}),
+    },
+    computeMicroversion: config.openstack.microversion,
+    retry: { timeoutMs: config.openstack.timeoutSeconds * 1000 },
+    ...(log ? { log } : {}),
+  });
+}
+
 /** One client per region: each asks the catalog for that region's endpoints. */
 function openstackCollectors(input: PlanInput, cloud: ResolvedCloud): Collector[] {
   const { config } = input;
-  const regions: (string | undefined)[] = config.openstack.regions?.length ? config.openstack.regions : [cloud.regionName];
+  const regions = openstackRegions(config, cloud);
   const out: Collector[] = [];
   regions.forEach((region, i) => {
-    const client = new OpenStackClient({
-      auth: {
-        ...cloud.auth,
-        interface: config.openstack.interface ?? cloud.interface,
-        ...(region ? { regionName: region } : {}),
-      },
-      computeMicroversion: config.openstack.microversion,
-      retry: { timeoutMs: config.openstack.timeoutSeconds * 1000 },
-      ...(input.log ? { log: input.log } : {}),
-    });
+    const client = createOpenStackClient(config, cloud, region, input.log);
     const collectors = createOpenStackCollectors(client, {
       ...(regions.length > 1 && region ? { name: region } : {}),
       regionZones: config.zones,
@@ -96,6 +106,7 @@ export function planCollectors(input: PlanInput): PlannedCollector[] {
     plan.push({ id: 'probes', produces: ['probes'], collector: t === undefined ? probe : { ...probe, timeoutMs: t } });
   }
   plan.push({ id: 'hosts', produces: ['hostFacts', 'disks'], unavailable: 'the SSH host-facts collector is not part of this version yet' });
+  plan.push({ id: 'console-logs', produces: ['consoleLogs'], unavailable: 'reading guest console logs for panics is not part of this version yet' });
   plan.push({ id: 'kubernetes', produces: ['kubernetes'], unavailable: 'the Kubernetes collector is not part of this version yet' });
 
   if (!config.alarms) plan.push({ id: 'alarms', produces: ['alarms'], unavailable: 'no alarm feed configured (set alarms.source in faultline.yaml)' });

@@ -13,6 +13,7 @@ export const DATA_KEYS = [
   'probes',
   'hostFacts',
   'disks',
+  'consoleLogs',
   'alarms',
   'inventory',
   'kubernetes',

@@ -255,12 +255,12 @@ export function timeOf(iso: string | null | undefined): number | undefined {
 // Host layer (catalog §3): facts read on a hypervisor or a Kubernetes node.
 
 // Types taken through FleetIndex so this appended section leaves the imports above untouched.
-type Snapshot = FleetIndex['snapshot'];
-type HostFacts = Snapshot['hostFacts'][number];
-type Disk = Snapshot['disks'][number];
+type HostLayerSnapshot = FleetIndex['snapshot'];
+type HostLayerFacts = HostLayerSnapshot['hostFacts'][number];
+type HostLayerDisk = HostLayerSnapshot['disks'][number];
 
 /** One parsed kernel log event (dmesg / journal) from a host's facts. */
-export type KernelEvent = NonNullable<HostFacts['kernelEvents']>[number];
+export type KernelEvent = NonNullable<HostLayerFacts['kernelEvents']>[number];
 
 /**
  * Severity of a finding about one host. A hypervisor follows `hypervisorUrgency`;
@@ -326,7 +326,7 @@ export function instanceNameIn(text: string): string | undefined {
 }
 
 /** A disk as a finding's resource, placed in its host. */
-export function diskRef(index: FleetIndex, disk: Disk): ResourceRef {
+export function diskRef(index: FleetIndex, disk: HostLayerDisk): ResourceRef {
   const host = hostRef(index, disk.host);
   return {
     kind: 'disk',
@@ -371,6 +371,6 @@ export interface ConsoleEvent {
  * (data key `consoleLogs`, field `consoleEvents`); reading it through this one
  * accessor keeps the detectors unchanged when it arrives.
  */
-export function consoleEventsOf(snapshot: Snapshot): readonly ConsoleEvent[] {
-  return (snapshot as Snapshot & { readonly consoleEvents?: readonly ConsoleEvent[] }).consoleEvents ?? [];
+export function consoleEventsOf(snapshot: HostLayerSnapshot): readonly ConsoleEvent[] {
+  return snapshot.consoleLogs;
 }

@@ -147,7 +147,15 @@ export const hostFactsSchema = z.object({
   libvirtLogEvents: z.array(logEventSchema.extend({ instanceName: z.string().optional(), file: z.string().optional() })).optional(),
   services: z.record(z.string(), z.string()).optional().describe('systemd unit → is-active answer'),
   containers: z
-    .array(z.object({ runtime: z.enum(['docker-compose', 'containerd']), project: z.string().optional(), name: z.string(), state: z.string() }))
+    .array(
+      z.object({
+        runtime: z.enum(['docker-compose', 'containerd']),
+        project: z.string().optional(),
+        name: z.string(),
+        state: z.string().describe('running, exited, restarting, paused, created or unknown'),
+        status: z.string().optional().describe('the state as the tool printed it, e.g. "Exit 137", "Up 3 weeks (healthy)"'),
+      }),
+    )
     .optional(),
   virtualization: z
     .object({
@@ -179,7 +187,18 @@ export const diskSchema = z.object({
   crcErrors: z.number().optional(),
   temperatureC: z.number().optional(),
   smr: z.boolean().optional(),
+  mediaErrors: z.number().optional().describe('NVMe media and data integrity errors'),
+  powerOnHours: z.number().optional(),
+  rotational: z.boolean().optional(),
+  mounts: z.array(z.string()).optional().describe('mount points on the disk (incl. partitions and LVM volumes; [SWAP] for swap), the evidence for holds'),
   holds: z.array(z.enum(['vm-images', 'swap', 'container-root', 'os', 'other'])).default([]),
+});
+
+export const consoleEventSchema = z.object({
+  serverId: z.string(),
+  kind: z.enum(['async-pf-panic', 'root-mount-panic', 'panic']).describe('what the guest kernel printed on its console'),
+  line: z.string(),
+  time: z.string().optional(),
 });
 
 export const alarmSchema = z.object({
@@ -270,6 +289,7 @@ export const snapshotSchema = z
     probes: z.array(probeSchema).default([]),
     hostFacts: z.array(hostFactsSchema).default([]),
     disks: z.array(diskSchema).default([]),
+    consoleLogs: z.array(consoleEventSchema).default([]).describe('panics read from guest console output'),
     alarms: z.array(alarmSchema).default([]),
     inventory: z.array(inventoryEntrySchema).default([]),
     kubernetes: z.object({ clusters: z.array(kubernetesClusterSchema).default([]) }).default({ clusters: [] }),
@@ -288,6 +308,7 @@ export type Probe = z.output<typeof probeSchema>;
 export type HostFacts = z.output<typeof hostFactsSchema>;
 export type Disk = z.output<typeof diskSchema>;
 export type Alarm = z.output<typeof alarmSchema>;
+export type ConsoleEvent = z.output<typeof consoleEventSchema>;
 export type InventoryEntry = z.output<typeof inventoryEntrySchema>;
 export type KubernetesCluster = z.output<typeof kubernetesClusterSchema>;
 export type CollectionOutcome = z.output<typeof collectionOutcomeSchema>;

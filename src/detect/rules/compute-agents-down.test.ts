@@ -11,6 +11,7 @@ interface ContainerIn {
   project?: string;
   name: string;
   state: string;
+  status?: string;
 }
 
 /** `docker-compose ps` of the three projects in seed 000 §4.10, compose v1 names. */
@@ -64,12 +65,12 @@ testDetector(detector, {
     { name: 'a docker host with all three compose projects Up passes', snapshot: dockerHost(composeHealthy()).build() },
     { name: 'a containerd host with nova (1), neutron (3) and route (2) Running passes', snapshot: criHost(crictlHealthy()).build() },
     {
-      name: 'compose v2 names (nova-nova-compute-1) and a restarted container whose old attempt exited pass',
-      snapshot: dockerHost([
-        ...composeHealthy().filter((c) => c.project !== 'nova'),
-        { runtime: 'docker-compose', name: 'nova-nova-compute-1', state: 'running' },
-        { runtime: 'docker-compose', project: 'nova', name: 'nova_nova-compute_2', state: 'exited' },
-      ]).build(),
+      name: 'compose v2 names without a project (nova-nova-compute-1) are matched by service name',
+      snapshot: dockerHost([...composeHealthy().filter((c) => c.project !== 'nova'), { runtime: 'docker-compose', name: 'nova-nova-compute-1', state: 'running' }]).build(),
+    },
+    {
+      name: 'crictl ps -a listing an exited earlier attempt before the running one passes',
+      snapshot: criHost([{ runtime: 'containerd', name: 'nova-compute', state: 'exited' }, ...crictlHealthy()]).build(),
     },
     { name: 'a host without container facts is not judged', snapshot: fleet().hypervisor(DOCKER_PM).hostFacts(DOCKER_PM, {}).build() },
     {
@@ -90,15 +91,15 @@ testDetector(detector, {
   ],
   invalid: [
     {
-      name: 'nova-compute exited on a docker host is high, with the compose restart for its project',
-      snapshot: dockerHost(replace(composeHealthy(), 'nova_nova-compute_1', { state: 'exited' })).build(),
+      name: 'nova-compute exited on a docker host is high, with the printed status and the compose restart for its project',
+      snapshot: dockerHost(replace(composeHealthy(), 'nova_nova-compute_1', { state: 'exited', status: 'Exit 137' })).build(),
       findings: [
         {
           messageId: 'agentsDown',
           resource: DOCKER_PM,
           severity: 'high',
           message: `1 compute agent container(s) on ${DOCKER_PM} (docker-compose) are missing or not running: nova-compute (exited).`,
-          evidence: { 'nova/nova-compute': 'exited', 'neutron/neutron-dhcp-agent': 'running', restart: 'cd /opt/krane/nova && docker-compose restart', 'unit docker.service': 'active' },
+          evidence: { 'nova/nova-compute': 'exited (Exit 137)', 'neutron/neutron-dhcp-agent': 'running', restart: 'cd /opt/krane/nova && docker-compose restart', 'unit docker.service': 'active' },
         },
       ],
     },

@@ -35,6 +35,8 @@ interface Verdict {
   readonly name: string;
   /** The best state seen: running wins over any exited attempt; undefined = no such container. */
   readonly state: string | undefined;
+  /** The state as the tool printed it (`Exit 137`, `Up 3 weeks`), when the collector kept it. */
+  readonly printed: string | undefined;
 }
 
 function judge(containers: readonly Container[], runtime: Runtime, groups: readonly Group[]): Verdict[] {
@@ -43,7 +45,8 @@ function judge(containers: readonly Container[], runtime: Runtime, groups: reado
     g.containers.map((expected) => {
       const matching = own.filter((c) => matchesGlob(expected, runtime === 'docker-compose' ? serviceName(c, g.group) : c.name));
       const running = matching.find((c) => isRunning(c.state));
-      return { group: g.group, name: expected, state: (running ?? matching[0])?.state };
+      const best = running ?? matching[0];
+      return { group: g.group, name: expected, state: best?.state, printed: best?.status };
     }),
   );
 }
@@ -148,7 +151,7 @@ export default defineDetector({
           severity: urgency.severity,
           key: runtime,
           evidence: [
-            ...list.map((v) => ({ label: `${v.group}/${v.name}`, value: v.state ?? 'missing', source: runtime === 'docker-compose' ? 'docker-compose ps' : 'crictl ps -a' })),
+            ...list.map((v) => ({ label: `${v.group}/${v.name}`, value: v.state === undefined ? 'missing' : v.printed && v.printed !== v.state ? `${v.state} (${v.printed})` : v.state, source: runtime === 'docker-compose' ? 'docker-compose ps' : 'crictl ps -a' })),
             { label: 'restart', value: runtime === 'docker-compose' ? failingGroups.map((g) => RESTART[runtime](g)).join('; ') : RESTART[runtime](''), source: 'runbook compute-agents-down' },
             ...hostEvidence,
           ],

@@ -16,7 +16,7 @@ const PANIC = '[ 3121.583458] Kernel panic - not syncing: Host injected async #P
  */
 function withConsole(snapshot: Snapshot, events: ConsoleEvent[]): Snapshot {
   const outcome = { collector: 'test:consoleLogs', status: 'ok' as const, produces: ['consoleLogs' as DataKey], startedAt: snapshot.collectedAt, durationMs: 0, warnings: [] };
-  return { ...snapshot, collection: [...snapshot.collection, outcome], consoleEvents: events } as Snapshot;
+  return { ...snapshot, collection: [...snapshot.collection, outcome], consoleLogs: events } as Snapshot;
 }
 
 /** Seed 002's host: swap in use, nova-compute blocked, the NVMe drive with 2,787 error log entries. */
@@ -48,6 +48,10 @@ testDetector(detector, {
     {
       name: 'a different panic (root mount) is not this detector',
       snapshot: scenario((b) => [panicOf(b, 'compute', { kind: 'root-mount-panic', line: 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)' })]),
+    },
+    {
+      name: 'a generic panic with another reason is not an async #PF panic',
+      snapshot: scenario((b) => [panicOf(b, 'compute', { kind: 'panic', line: 'Kernel panic - not syncing: Fatal exception in interrupt' })]),
     },
     { name: 'a panic older than withinHours is history', snapshot: scenario((b) => [panicOf(b, 'compute', { time: '2025-12-24T23:59:59Z' })]) },
   ],

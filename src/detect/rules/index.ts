@@ -8,6 +8,23 @@ import serverStuckTask from './server-stuck-task.js';
 import serverUnreachable from './server-unreachable.js';
 import serverUnrequestedShutoff from './server-unrequested-shutoff.js';
 import diskDataLoss from './disk-data-loss.js';
+import kernelOopsQemu from './kernel-oops-qemu.js';
+import hungTask from './hung-task.js';
+import guestAsyncPfPanic from './guest-async-pf-panic.js';
+import rootMountPanic from './root-mount-panic.js';
+import qcow2RefcountErrors from './qcow2-refcount-errors.js';
+import ioErrors from './io-errors.js';
+import oomKill from './oom-kill.js';
+import swapEnabled from './swap-enabled.js';
+import memoryPressure from './memory-pressure.js';
+import filesystemFull from './filesystem-full.js';
+import nvmeErrorLog from './nvme-error-log.js';
+import smartFailing from './smart-failing.js';
+import smrDiskHotPath from './smr-disk-hot-path.js';
+import cpuOverheat from './cpu-overheat.js';
+import unexpectedReboot from './unexpected-reboot.js';
+import virtualizationMisconfigured from './virtualization-misconfigured.js';
+import computeAgentsDown from './compute-agents-down.js';
 import partNeedsJudgement from './part-needs-judgement.js';
 import partNonUrgent from './part-non-urgent.js';
 import partUrgent from './part-urgent.js';
@@ -26,6 +43,24 @@ export const detectors = [
   hypervisorDown,
   hypervisorMassImpact,
   networkAgentsDown,
+  computeAgentsDown,
+  // Host layer: kernel, guest consoles, libvirt, memory, filesystems, disks, sensors, readiness.
+  kernelOopsQemu,
+  hungTask,
+  guestAsyncPfPanic,
+  rootMountPanic,
+  qcow2RefcountErrors,
+  ioErrors,
+  oomKill,
+  swapEnabled,
+  memoryPressure,
+  filesystemFull,
+  nvmeErrorLog,
+  smartFailing,
+  smrDiskHotPath,
+  cpuOverheat,
+  unexpectedReboot,
+  virtualizationMisconfigured,
   // Hardware alarms from the ticket feed, by handling class.
   partNonUrgent,
   partNeedsJudgement,

@@ -7,11 +7,18 @@ const BLK = '[Wed Dec 31 20:11:02 2025] blk_update_request: I/O error, dev nvme0
 const BUF = '[Wed Dec 31 20:11:02 2025] Buffer I/O error on dev nvme0n1p3, logical block 1052402, lost async page write';
 const QEMU = 'Dec 31 20:11:03 krane-pg1-com0908 libvirtd[1640]: internal error: qemu unexpectedly closed the monitor: BLOCK_IO_ERROR device drive-virtio-disk0 operation write action stop';
 
-function ioError(line: string, time = '2025-12-31T20:11:02Z') {
+interface KernelEventIn {
+  kind: string;
+  line: string;
+  time?: string;
+  detail?: Record<string, string | number | boolean>;
+}
+
+function ioError(line: string, time = '2025-12-31T20:11:02Z'): KernelEventIn {
   return { kind: 'io-error', time, line };
 }
 
-function host(events: ReturnType<typeof ioError>[], zone: 'prod' | 'dev' = 'prod'): FleetBuilder {
+function host(events: KernelEventIn[], zone: 'prod' | 'dev' = 'prod'): FleetBuilder {
   return fleet()
     .region('pg1', zone)
     .hypervisor(PM, { region: 'pg1' })
@@ -49,6 +56,11 @@ testDetector(detector, {
       snapshot: host([ioError(BLK), ioError(QEMU, '2025-12-31T20:11:03Z')]).build(),
       options: { minErrors: 2 },
       findings: [{ messageId: 'ioErrors', evidence: { log_line: QEMU, devices: 'nvme0n1, drive-virtio-disk0' } }],
+    },
+    {
+      name: 'an NVMe controller timeout (device from the collector) is traced to the namespace disk and what it holds',
+      snapshot: host([{ kind: 'io-error', time: '2025-12-31T20:15:02Z', line: '[Wed Dec 31 20:15:02 2025] nvme nvme0: I/O 217 QID 6 timeout, aborting', detail: { device: 'nvme0', timeout: true } }]).build(),
+      findings: [{ messageId: 'ioErrors', evidence: { devices: 'nvme0', disk_holds: 'nvme0: vm-images, os' } }],
     },
     {
       name: 'an error line without a device still counts',

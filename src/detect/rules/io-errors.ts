@@ -14,11 +14,16 @@ function deviceOf(event: KernelEvent): string | undefined {
   return m?.[1];
 }
 
-/** The disk holding a device or one of its partitions (`nvme0n1p1` → `/dev/nvme0n1`, `sda2` → `/dev/sda`). */
+/**
+ * The disk a kernel device name belongs to: the disk itself, one of its partitions
+ * (`nvme0n1p1`, `sda2`) or, for NVMe timeouts, its controller (`nvme0` → `nvme0n1`).
+ */
 function diskOf(disks: readonly Disk[], device: string): Disk | undefined {
   return disks.find((d) => {
     const name = d.device.replace(/^\/dev\//, '');
-    return device === name || (device.startsWith(name) && /^p?\d+$/.test(device.slice(name.length)));
+    if (device === name) return true;
+    if (device.startsWith(name) && /^p?\d+$/.test(device.slice(name.length))) return true;
+    return /^nvme\d+$/.test(device) && name.startsWith(device) && /^n\d+$/.test(name.slice(device.length));
   });
 }
 

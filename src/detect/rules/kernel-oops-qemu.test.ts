@@ -51,6 +51,23 @@ testDetector(detector, {
         })
         .build(),
     },
+    {
+      name: 'a soft lockup reported as BUG in a qemu process is a watchdog warning, not a dead VM',
+      snapshot: prodHost()
+        .hostFacts(PM, {
+          kernelEvents: [
+            {
+              kind: 'bug',
+              time: '2025-12-31T07:45:09Z',
+              line: '[Wed Dec 31 07:45:09 2025] watchdog: BUG: soft lockup - CPU#12 stuck for 23s! [qemu-system-x86:77120]',
+              process: 'qemu-system-x86',
+              pid: 77120,
+              detail: { headline: 'BUG: soft lockup - CPU#12 stuck for 23s! [qemu-system-x86:77120]', tainted: 'G OEL' },
+            },
+          ],
+        })
+        .build(),
+    },
     { name: 'no host facts at all (collected, empty) passes', snapshot: fleet().build({ collected: ['hostFacts'] }) },
   ],
   invalid: [
@@ -66,7 +83,7 @@ testDetector(detector, {
           messageId: 'oopsServerFound',
           resource: 'dkosv3-search-ingress-c3',
           severity: 'high',
-          message: `Kernel oops in qemu-system-x86 (pid 18119) on ${PM}: server dkosv3-search-ingress-c3 is the VM that died (the only server on the host failing ssh: ssh-hang).`,
+          message: `Kernel oops in qemu-system-x86 (pid 18119) on ${PM}: server dkosv3-search-ingress-c3 is the VM that died (the only server on the host that fails its probe: it hangs on ssh).`,
           evidence: { log_line: OOPS_LINE, tainted: 'G D', pid: 18119, ssh: 'hang' },
         },
       ],

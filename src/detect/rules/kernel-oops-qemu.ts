@@ -24,6 +24,13 @@ import {
 
 type Messages = 'oopsServerFound' | 'oopsServerUnknown';
 
+/** The probe verdict in the runbook's words (the ssh column of `show <PM>`). */
+const VERDICT_WORDS: Readonly<Record<string, string>> = {
+  'ssh-hang': 'it hangs on ssh',
+  'ssh-failed': 'its ssh fails',
+  'ping-failed': 'it answers neither ping nor ssh',
+};
+
 /** The `Tainted: G D …` flags of an oops, from the parsed detail or the line itself. */
 function taintOf(event: KernelEvent): string {
   const parsed = event.detail?.['tainted'];
@@ -31,6 +38,15 @@ function taintOf(event: KernelEvent): string {
   if (/not tainted/i.test(event.line)) return 'not tainted';
   const m = /Tainted:\s*([^\s].*?)\s+\d+\.\d+\S*/.exec(event.line);
   return m ? (m[1] as string) : 'unknown';
+}
+
+/**
+ * A soft or hard lockup is reported as `BUG:` too, but the watchdog only warns that a
+ * CPU did not schedule for seconds; the qemu process lives on.
+ */
+function isLockup(event: KernelEvent): boolean {
+  const headline = event.detail?.['headline'];
+  return /\b(soft|hard) lockup\b/i.test(`${typeof headline === 'string' ? headline : ''} ${event.line}`);
 }
 
 export default defineDetector({
@@ -77,7 +93,7 @@ export default defineDetector({
     const vmProcess = new RegExp(options.processPattern);
     for (const facts of snapshot.hostFacts) {
       const oopses = recentEvents(facts.kernelEvents ?? [], now, options.withinHours).filter(
-        (e) => (e.kind === 'oops' || e.kind === 'bug') && e.process !== undefined && vmProcess.test(e.process),
+        (e) => (e.kind === 'oops' || e.kind === 'bug') && e.process !== undefined && vmProcess.test(e.process) && !isLockup(e),
       );
       // One trace can yield both a BUG and an Oops event for the same process: one finding per process.
       const byProcess = new Map<string, KernelEvent>();
@@ -105,7 +121,8 @@ export default defineDetector({
         if (named) found = { server: named, how: `the log line names ${instance}` };
         else if (unreachable.length === 1) {
           const only = unreachable[0] as Server;
-          found = { server: only, how: `the only server on the host failing ssh: ${judgeReachability(serverProbe(index, only), false)}` };
+          const verdict = judgeReachability(serverProbe(index, only), false);
+          found = { server: only, how: `the only server on the host that fails its probe: ${VERDICT_WORDS[verdict] ?? verdict}` };
         }
 
         if (found) {

@@ -60,8 +60,8 @@ testDetector(detector, {
       ],
     },
     {
-      name: 'a killed qemu with no domain in the line lists the SHUTOFF servers on the host as candidates',
-      snapshot: host([kill(KILLED_LINE, 'qemu-kvm', 2325)]).build(),
+      name: 'a killed qemu with no domain in the line lists the SHUTOFF servers on the host as candidates; the same kill read twice is one finding',
+      snapshot: host([kill(KILLED_LINE, 'qemu-kvm', 2325), kill(`2025-12-31T21:40:12+0000 ${PM} kernel: Out of memory: Killed process 2325 (qemu-kvm)`, 'qemu-kvm', 2325)]).build(),
       findings: [
         {
           messageId: 'vmKilledUnknownServer',

@@ -82,15 +82,19 @@ export default defineDetector({
     for (const facts of snapshot.hostFacts) {
       const kills = recentEvents(facts.kernelEvents ?? [], now, options.withinHours).filter((e) => e.kind === 'oom-kill');
       const others: KernelEvent[] = [];
+      const seen = new Set<string>();
       for (const event of kills) {
         if (event.process === undefined || !vmProcess.test(event.process)) {
           others.push(event);
           continue;
         }
+        // The same kill read twice (dmesg and journal) is one VM that died once.
+        const key = `${event.process}:${event.pid ?? event.line}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
         const instance = instanceOf(event);
         const server = instance ? index.serverByInstance(instance) : undefined;
         const base = { host: facts.host, process: event.process, pid: event.pid ?? 'unknown' };
-        const key = `${event.process}:${event.pid ?? event.line}`;
         const evidence: Evidence[] = [...eventEvidence(event, 'dmesg'), ...(instance ? [{ label: 'domain', value: instance, source: 'dmesg' }] : []), ...memoryEvidence(facts)];
         if (server) {
           const urgency = serverUrgency(index, server, 'high', options.devSeverity);

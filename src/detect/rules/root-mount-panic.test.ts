@@ -15,7 +15,7 @@ const PANIC = '[    1.233824] Kernel panic - not syncing: VFS: Unable to mount r
  */
 function withConsole(snapshot: Snapshot, events: ConsoleEvent[]): Snapshot {
   const outcome = { collector: 'test:consoleLogs', status: 'ok' as const, produces: ['consoleLogs' as DataKey], startedAt: snapshot.collectedAt, durationMs: 0, warnings: [] };
-  return { ...snapshot, collection: [...snapshot.collection, outcome], consoleEvents: events } as Snapshot;
+  return { ...snapshot, collection: [...snapshot.collection, outcome], consoleLogs: events } as Snapshot;
 }
 
 function host(zone: 'prod' | 'dev' = 'prod'): FleetBuilder {
@@ -41,6 +41,10 @@ testDetector(detector, {
     {
       name: 'an async #PF panic is not a root mount failure',
       snapshot: scenario((b) => [panicOf(b, 'compute', { kind: 'async-pf-panic', line: 'Kernel panic - not syncing: Host injected async #PF in kernel mode' })]),
+    },
+    {
+      name: 'a generic panic with another reason is not a root mount failure',
+      snapshot: scenario((b) => [panicOf(b, 'compute', { kind: 'panic', line: 'Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000009' })]),
     },
     { name: 'a panic older than withinHours is history', snapshot: scenario((b) => [panicOf(b, 'compute', { time: '2025-12-24T23:59:59Z' })]) },
   ],

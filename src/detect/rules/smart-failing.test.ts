@@ -71,6 +71,11 @@ testDetector(detector, {
       ],
     },
     {
+      name: 'NVMe media and data integrity errors count like bad sectors',
+      snapshot: fleet().region('pg1').hypervisor(PM, { region: 'pg1' }).disk(PM, { device: '/dev/nvme1n1', protocol: 'NVMe', model: 'SAMSUNG MZQL23T8HCLS-00A07', smartPassed: true, mediaErrors: 3, nvmeErrorLogEntries: 0, holds: ['vm-images'] }).build(),
+      findings: [{ messageId: 'sectorsFailing', severity: 'medium', message: /passes SMART but reports 3 NVMe media and data integrity errors\.$/, evidence: { media_errors: 3 } }],
+    },
+    {
       name: 'CRC errors alone point at the link, with linkSeverity',
       snapshot: host({ crcErrors: 57 }).build(),
       findings: [{ messageId: 'linkErrors', severity: 'low', message: /reports 57 interface CRC errors: check the cable/, evidence: { crc_errors: 57 } }],

@@ -8,7 +8,7 @@ import { diskRef, hostUrgency } from '../resources.js';
 type Messages = 'smartFailed' | 'sectorsFailing' | 'linkErrors';
 
 interface Counter {
-  readonly field: 'reallocatedSectors' | 'pendingSectors' | 'uncorrectableSectors' | 'crcErrors';
+  readonly field: 'reallocatedSectors' | 'pendingSectors' | 'uncorrectableSectors' | 'mediaErrors' | 'crcErrors';
   readonly label: string;
   readonly words: string;
 }
@@ -17,6 +17,7 @@ const SECTOR_COUNTERS: readonly Counter[] = [
   { field: 'reallocatedSectors', label: 'reallocated_sectors', words: 'reallocated sectors' },
   { field: 'pendingSectors', label: 'pending_sectors', words: 'pending sectors' },
   { field: 'uncorrectableSectors', label: 'uncorrectable_sectors', words: 'uncorrectable sectors' },
+  { field: 'mediaErrors', label: 'media_errors', words: 'NVMe media and data integrity errors' },
 ];
 const CRC: Counter = { field: 'crcErrors', label: 'crc_errors', words: 'interface CRC errors' };
 
@@ -25,7 +26,7 @@ export default defineDetector({
   title: 'Disk failing by SMART',
   layer: 'hardware',
   severity: 'high',
-  description: 'Finds drives whose SMART overall health is FAILED, or that report reallocated, pending or uncorrectable sectors or CRC errors over limits.',
+  description: 'Finds drives whose SMART overall health is FAILED, or that report reallocated, pending or uncorrectable sectors, NVMe media errors or CRC errors over limits.',
   explanation:
     'SMART FAILED means the drive itself predicts its failure. Reallocated sectors are blocks already replaced by spares; ' +
     'pending and uncorrectable sectors are blocks it could not read, which is data already lost or about to be. A drive ' +
@@ -42,6 +43,7 @@ export default defineDetector({
     maxReallocatedSectors: z.number().int().min(0).default(0).describe('report more reallocated sectors than this'),
     maxPendingSectors: z.number().int().min(0).default(0).describe('report more pending (unreadable, awaiting reallocation) sectors than this'),
     maxUncorrectableSectors: z.number().int().min(0).default(0).describe('report more offline-uncorrectable sectors than this'),
+    maxMediaErrors: z.number().int().min(0).default(0).describe('report more NVMe media and data integrity errors than this'),
     maxCrcErrors: z.number().int().min(0).default(0).describe('report more interface CRC errors than this'),
     sectorSeverity: z.enum(SEVERITIES).default('medium').describe('severity for sector counters over their limits while SMART still passes (prod)'),
     linkSeverity: z.enum(SEVERITIES).default('low').describe('severity when only CRC errors are over their limit'),
@@ -64,6 +66,7 @@ export default defineDetector({
       reallocatedSectors: options.maxReallocatedSectors,
       pendingSectors: options.maxPendingSectors,
       uncorrectableSectors: options.maxUncorrectableSectors,
+      mediaErrors: options.maxMediaErrors,
       crcErrors: options.maxCrcErrors,
     };
     const over = (disk: Disk, c: Counter): boolean => (disk[c.field] ?? 0) > limits[c.field];

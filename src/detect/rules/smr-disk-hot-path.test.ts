@@ -8,7 +8,7 @@ const FAMILY = 'Western Digital Blue Mobile (SMR)';
 type Holds = ('vm-images' | 'swap' | 'container-root' | 'os' | 'other')[];
 
 /** Seed 002: a healthy NVMe drive for the OS plus a 2.5" WD Blue SMR drive holding `holds`. */
-function host(holds: Holds, smr: { smr?: boolean; modelFamily?: string } = { smr: true, modelFamily: FAMILY }, zone: 'prod' | 'dev' = 'prod'): FleetBuilder {
+function host(holds: Holds, smr: { smr?: boolean; modelFamily?: string; mounts?: string[] } = { smr: true, modelFamily: FAMILY }, zone: 'prod' | 'dev' = 'prod'): FleetBuilder {
   return fleet()
     .region('r1', zone)
     .hypervisor(PM, { region: 'r1' })
@@ -26,16 +26,21 @@ testDetector(detector, {
   invalid: [
     {
       name: 'seed 002: the SMR drive as container data root is medium, naming the model family',
-      snapshot: host(['container-root']).build(),
+      snapshot: host(['container-root'], { smr: true, modelFamily: FAMILY, mounts: ['/var/lib/containerd'] }).build(),
       findings: [
         {
           messageId: 'smrOnHotPath',
           resource: '/dev/sda on openstack-host',
           severity: 'medium',
           message: `/dev/sda on openstack-host is an SMR drive (${FAMILY}) and holds the container data root: random writes there stall for seconds.`,
-          evidence: { smr: true, model_family: FAMILY, holds: 'container-root' },
+          evidence: { smr: true, model_family: FAMILY, holds: 'container-root', mounts: '/var/lib/containerd' },
         },
       ],
+    },
+    {
+      name: 'the collector flag wins: a drive-managed SMR model whose family does not say SMR is reported',
+      snapshot: host(['vm-images'], { smr: true, modelFamily: 'Western Digital Blue' }).build(),
+      findings: [{ messageId: 'smrOnHotPath', message: /is an SMR drive \(Western Digital Blue\) and holds VM images:/, evidence: { smr: true } }],
     },
     {
       name: 'SMR is read from the model family when the collector set no flag; every hot use is listed',

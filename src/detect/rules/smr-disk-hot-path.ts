@@ -70,6 +70,7 @@ export default defineDetector({
           ...(disk.modelFamily ? [{ label: 'model_family', value: disk.modelFamily, source: 'smartctl' }] : []),
           ...(disk.model ? [{ label: 'model', value: disk.model, source: 'smartctl' }] : []),
           { label: 'holds', value: disk.holds.join(', '), source: 'mounts' },
+          ...(disk.mounts && disk.mounts.length > 0 ? [{ label: 'mounts', value: disk.mounts.join(', '), source: 'lsblk' }] : []),
           ...urgency.evidence,
         ],
       });
