@@ -98,7 +98,7 @@ export function planCollectors(input: PlanInput): PlannedCollector[] {
       sshHangMs: p.sshHangSeconds * 1000,
       sshConnectTimeoutMs: p.sshConnectTimeoutSeconds * 1000,
       sshConcurrency: p.sshConcurrency,
-      ping: { timeoutMs: p.pingTimeoutMs, retries: p.pingRetries, batchSize: 4096, concurrency: 2 },
+      ping: { timeoutMs: p.pingTimeoutMs, retries: p.pingRetries, intervalMs: p.pingIntervalMs, batchSize: 4096, concurrency: 2 },
       pingOnly: new RegExp(p.pingOnlyPattern),
       probeHypervisors: p.hypervisors,
     });

@@ -118,6 +118,7 @@ export const probesSchema = z
     sshConcurrency: z.number().int().positive().default(256).describe('SSH checks in flight at once.'),
     pingTimeoutMs: z.number().int().positive().default(500).describe('fping per-target timeout, in milliseconds.'),
     pingRetries: z.number().int().min(0).default(1).describe('fping retries per target.'),
+    pingIntervalMs: z.number().int().min(0).default(1).describe('Gap between ping packets of one fping process, in milliseconds (fping -i).'),
     pingOnlyPattern: z
       .string()
       .refine(isRegExp, { message: 'is not a valid regular expression', params: { fix: 'write a JavaScript regular expression, e.g. "^amphora-"' } })
