@@ -58,6 +58,7 @@ export async function obtainSnapshot(
   const log = ctx.term.logger(flags.verbose ?? false);
   const plan = planCollectors({ ...loaded, log });
   const runnable = plan.flatMap((p) => (p.collector ? [p.collector] : []));
+  if (loaded.cloudError) ctx.term.err(`warning: OpenStack not collected: ${loaded.cloudError.message}`);
   if (runnable.length === 0) {
     ctx.term.err('warning: no collector can run with this configuration; every detector will be skipped. Configure sources in faultline.yaml or replay a snapshot with --from.');
   }
