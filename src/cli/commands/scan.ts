@@ -140,7 +140,8 @@ export async function scan(ctx: CliContext, flags: ScanFlags): Promise<number> {
   const toTerminal = out === '-';
   const rendered = reporters[format](report, {
     color: toTerminal && shouldUseColor(ctx.env, Boolean(ctx.term.stdout.isTTY)),
-    width: ctx.term.stdout.columns ?? 120,
+    // Only a terminal has a width to fit; a pipe or file gets whole lines.
+    ...(toTerminal && ctx.term.stdout.isTTY && ctx.term.stdout.columns ? { width: ctx.term.stdout.columns } : {}),
   });
   if (toTerminal) ctx.term.out(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
   else {
