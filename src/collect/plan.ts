@@ -4,6 +4,7 @@ import type { FaultlineConfig } from '../config/schema.js';
 import type { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { createAlarmCollector } from './alarms/index.js';
+import { createHostCollector } from './host/index.js';
 import { createInventoryFileCollector } from './inventory/file.js';
 import { OpenStackClient } from './openstack/client.js';
 import { createOpenStackCollectors } from './openstack/collectors.js';
@@ -17,6 +18,8 @@ export interface PlanInput {
   /** Why the configured cloud could not be resolved. */
   readonly cloudError?: ConfigError;
   readonly log?: Logger;
+  /** For the ssh-agent socket (SSH_AUTH_SOCK); defaults to the process environment. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 const OPENSTACK_KEYS: DataKey[] = ['regions', 'servers', 'hypervisors', 'computeServices', 'networkAgents', 'instanceActions'];
@@ -105,7 +108,32 @@ export function planCollectors(input: PlanInput): PlannedCollector[] {
     const t = timeout('probes');
     plan.push({ id: 'probes', produces: ['probes'], collector: t === undefined ? probe : { ...probe, timeoutMs: t } });
   }
-  plan.push({ id: 'hosts', produces: ['hostFacts', 'disks'], unavailable: 'the SSH host-facts collector is not part of this version yet' });
+  const hosts = config.hosts;
+  if (!hosts) plan.push({ id: 'host-ssh', produces: ['hostFacts', 'disks'], unavailable: 'no SSH access to hosts configured (set hosts in faultline.yaml)' });
+  else if (!openstackReady) plan.push({ id: 'host-ssh', produces: ['hostFacts', 'disks'], unavailable: 'host facts need the hypervisor list from OpenStack, which is not configured' });
+  else if (!enabled('host-ssh')) plan.push({ id: 'host-ssh', produces: ['hostFacts', 'disks'], unavailable: 'disabled in config (collectors.host-ssh.enabled: false)' });
+  else {
+    const pattern = hosts.hostPattern ?? config.openstack.computeHostPattern;
+    const t = timeout('host-ssh');
+    const collector = createHostCollector({
+      username: hosts.username,
+      port: hosts.port,
+      ...(hosts.privateKey ? { privateKeyPath: hosts.privateKey } : {}),
+      ...(hosts.passphrase !== undefined ? { passphrase: hosts.passphrase } : {}),
+      agent: hosts.agent === true ? ((input.env ?? process.env)['SSH_AUTH_SOCK'] ?? false) : hosts.agent,
+      knownHostsPath: hosts.knownHosts,
+      insecureSkipHostKeyCheck: hosts.insecureSkipHostKeyCheck,
+      ...(hosts.jumpHost ? { jumpHost: hosts.jumpHost } : {}),
+      concurrency: hosts.concurrency,
+      hostTimeoutMs: hosts.hostTimeoutSeconds * 1000,
+      commandTimeoutMs: hosts.commandTimeoutSeconds * 1000,
+      address: hosts.address,
+      ...(pattern ? { hostPattern: pattern } : {}),
+      sudo: hosts.sudo,
+      ...(t !== undefined ? { timeoutMs: t } : {}),
+    });
+    plan.push({ id: collector.id, produces: collector.produces, collector });
+  }
   plan.push({ id: 'console-logs', produces: ['consoleLogs'], unavailable: 'reading guest console logs for panics is not part of this version yet' });
   plan.push({ id: 'kubernetes', produces: ['kubernetes'], unavailable: 'the Kubernetes collector is not part of this version yet' });
 

@@ -128,6 +128,15 @@ function resolveRelativePaths(config: FaultlineConfig, base: string, home: strin
     kubernetes: { ...config.kubernetes, ...(config.kubernetes.kubeconfig !== undefined ? { kubeconfig: path(config.kubernetes.kubeconfig) } : {}) },
     ...(config.alarms ? { alarms: { ...config.alarms, source: /^https?:\/\//i.test(config.alarms.source) ? config.alarms.source : path(config.alarms.source) } } : {}),
     ...(config.inventory ? { inventory: { file: path(config.inventory.file) } } : {}),
+    ...(config.hosts
+      ? {
+          hosts: {
+            ...config.hosts,
+            knownHosts: path(config.hosts.knownHosts),
+            ...(config.hosts.privateKey !== undefined ? { privateKey: path(config.hosts.privateKey) } : {}),
+          },
+        }
+      : {}),
     report: { ...config.report, ...(config.report.out !== undefined ? { out: path(config.report.out) } : {}) },
   };
 }

@@ -84,6 +84,32 @@ export const inventorySchema = z
   .strictObject({ file: z.string().min(1).describe('Path to the inventory file.') })
   .describe('The host inventory.');
 
+export const hostsSchema = z
+  .strictObject({
+    username: z.string().min(1).default('root').describe('SSH user on the hypervisors.'),
+    port: z.number().int().min(1).max(65535).default(22).describe('SSH port on the hypervisors.'),
+    privateKey: z.string().min(1).optional().describe('Private key file; default: only the ssh-agent.'),
+    passphrase: z.string().optional().describe('Passphrase of the private key (a secret: redacted from all output).'),
+    agent: z.union([z.boolean(), z.string().min(1)]).default(true).describe('Use the ssh-agent (SSH_AUTH_SOCK), a socket path, or false.'),
+    knownHosts: z.string().min(1).default('~/.ssh/known_hosts').describe('known_hosts file that host keys are checked against.'),
+    insecureSkipHostKeyCheck: z.boolean().default(false).describe('Accept any host key. Dangerous; every run says so.'),
+    jumpHost: z
+      .strictObject({ host: z.string().min(1), port: z.number().int().min(1).max(65535).optional(), username: z.string().min(1).optional() })
+      .optional()
+      .describe('Bastion to go through (like ProxyJump).'),
+    concurrency: z.number().int().positive().default(32).describe('Hosts collected at once.'),
+    hostTimeoutSeconds: seconds(120, 'Everything on one host, connection included'),
+    commandTimeoutSeconds: seconds(30, 'One command on one host'),
+    address: z.enum(['hostIp', 'name', 'host']).default('hostIp').describe('Which hypervisor field to connect to.'),
+    hostPattern: z
+      .string()
+      .refine(isRegExp, { message: 'is not a valid regular expression', params: { fix: 'write a JavaScript regular expression, e.g. "^krane-[a-z0-9]+-com"' } })
+      .optional()
+      .describe('Only hosts whose name matches; default: openstack.computeHostPattern.'),
+    sudo: z.boolean().default(false).describe('Run root-only commands through sudo -n.'),
+  })
+  .describe('Host facts over SSH (dmesg, smartctl, free, df, containers, …); read-only, allow-listed commands.');
+
 export const detectorSettingsSchema = z.strictObject({
   enabled: z.boolean().optional().describe('false turns the detector off.'),
   severity: severity.optional().describe("Overrides the detector's severity."),
@@ -144,6 +170,7 @@ export const configSchema = z
     collectTimeoutSeconds: seconds(120, 'Deadline of a collector that sets none'),
     alarms: alarmsSchema.optional(),
     inventory: inventorySchema.optional(),
+    hosts: hostsSchema.optional(),
     detectors: z.record(z.string(), detectorSettingsSchema).default({}).describe('Per-detector settings by detector id.'),
     suppressions: z.array(suppressionSchema).default([]).describe('Findings to hide, each with a reason.'),
     probes: probesSchema.prefault({}),

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ResolvedCloud } from '../config/clouds.js';
+import { configSchema } from '../config/schema.js';
+import { ConfigError } from '../core/errors.js';
+import { coverage, planCollectors } from './plan.js';
+
+const cloud = {
+  name: 'lab',
+  source: [],
+  auth: { authUrl: 'http://127.0.0.1:1/identity/v3', username: 'admin', password: 'pw-123456', projectName: 'admin', userDomainName: 'Default', projectDomainName: 'Default' },
+  authType: 'password',
+  regions: [],
+  interface: 'public',
+  verify: true,
+  notes: [],
+} as unknown as ResolvedCloud;
+
+describe('collector plan', () => {
+  it('without any source configured, says for every section what to configure', () => {
+    const cover = coverage(planCollectors({ config: configSchema.parse({}) }));
+    assert.equal(cover.get('servers')?.ok, false);
+    assert.match(cover.get('servers')?.reason ?? '', /no OpenStack cloud configured/);
+    assert.match(cover.get('probes')?.reason ?? '', /need the server list/);
+    assert.match(cover.get('hostFacts')?.reason ?? '', /set hosts in faultline.yaml/);
+    assert.match(cover.get('alarms')?.reason ?? '', /alarms.source/);
+  });
+
+  it('with a cloud, runs the OpenStack collectors per region and the probes after them', () => {
+    const plan = planCollectors({ config: configSchema.parse({ openstack: { regions: ['pg1', 'hn1dev'] } }), cloud });
+    const ids = plan.filter((p) => p.collector).map((p) => p.id);
+    assert.ok(ids.includes('openstack-servers:pg1') && ids.includes('openstack-servers:hn1dev'));
+    assert.equal(ids.filter((id) => id.startsWith('openstack-regions')).length, 1, 'one regions collector for the whole catalog');
+    const probes = plan.find((p) => p.id === 'probes')?.collector;
+    assert.deepEqual(probes?.needs, ['servers', 'hypervisors']);
+  });
+
+  it('adds the SSH host collector when hosts are configured, and honours enabled: false', () => {
+    const on = planCollectors({ config: configSchema.parse({ hosts: { username: 'ops', agent: false } }), cloud });
+    assert.ok(on.find((p) => p.id === 'host-ssh')?.collector);
+    const off = planCollectors({ config: configSchema.parse({ hosts: { agent: false }, collectors: { 'host-ssh': { enabled: false } } }), cloud });
+    assert.match(off.find((p) => p.id === 'host-ssh')?.unavailable ?? '', /disabled in config/);
+  });
+
+  it('passes the reason a configured cloud could not be resolved', () => {
+    const plan = planCollectors({ config: configSchema.parse({}), cloudError: new ConfigError({ file: 'clouds.yaml', key: 'clouds.nope', problem: 'no such cloud' }) });
+    assert.match(coverage(plan).get('servers')?.reason ?? '', /clouds.yaml: clouds.nope: no such cloud/);
+  });
+});
