@@ -18,6 +18,7 @@ describe('isSecretKey', () => {
     'privateKey',
     'Authorization',
     'X-Auth-Token',
+    'passphrase',
   ];
   const ordinary = ['username', 'auth_url', 'project_name', 'region_name', 'key', 'api', 'authority', 'description'];
 

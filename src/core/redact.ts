@@ -21,6 +21,7 @@ const SECRET_KEY_FRAGMENTS = [
   'api_key',
   'private_key',
   'authorization',
+  'passphrase',
 ].map(squash);
 
 function squash(key: string): string {
