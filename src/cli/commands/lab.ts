@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { UsageError } from '../../core/errors.js';
-import { FLEET_SIZES, startLab, type FleetCounts, type FleetSizeName } from '../../lab/index.js';
+import { FLEET_SIZES, loadScenario, startLab, type FleetCounts, type FleetSizeName, type Scenario } from '../../lab/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -14,6 +14,12 @@ interface LabFlags {
   dir: string;
   tokenTtl: string;
   actionSeconds: string;
+  scenario?: string;
+  sshPort: string;
+  /** Set when --seed / --size were given on the command line (they then win over the scenario's). */
+  seedGiven?: boolean;
+  sizeGiven?: boolean;
+  sshPortGiven?: boolean;
 }
 
 /** `small`, `medium`, `large` or `regions,hypervisors,servers` (e.g. `3,40,1200`). */
@@ -38,16 +44,31 @@ function positive(flag: string, value: string, allowZero = false): number {
 export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<unknown>): Promise<number> {
   const size = parseSize(flags.size);
   const port = positive('--port', flags.port, true);
-  const lab = await startLab({
-    seed: flags.seed,
-    size,
+  const sshPort = positive('--ssh-port', flags.sshPort, true);
+  if (!Number.isInteger(sshPort) || sshPort > 65535) throw new UsageError(`--ssh-port: "${flags.sshPort}" is not a TCP port (0-65535)`);
+  const scenario: Scenario | undefined = flags.scenario ? loadScenario(flags.scenario) : undefined;
+  const options = {
+    seed: scenario && !flags.seedGiven ? undefined : flags.seed,
+    size: scenario && !flags.sizeGiven ? undefined : size,
     port,
     tokenTtlSeconds: positive('--token-ttl', flags.tokenTtl),
     actionDurationMs: positive('--action-seconds', flags.actionSeconds, true) * 1000,
-  }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use on 127.0.0.1; pick another or use 0 for any free port`);
-    throw err;
-  });
+    scenario,
+  };
+  const isSshPortTaken = (err: NodeJS.ErrnoException & { address?: string }): boolean => err.code === 'EADDRINUSE' && err.address === '0.0.0.0';
+  const lab = await startLab({ ...options, guestNetwork: { sshPort } })
+    .catch((err: NodeJS.ErrnoException & { address?: string }) => {
+      // The default SSH port may be taken (another lab); only an explicit --ssh-port must be exact.
+      if (!isSshPortTaken(err) || flags.sshPortGiven) throw err;
+      ctx.term.err(`note: SSH port ${sshPort} is in use; using a free port instead (see the SSH line below)`);
+      return startLab({ ...options, guestNetwork: { sshPort: 0 } });
+    })
+    .catch((err: NodeJS.ErrnoException & { address?: string }) => {
+      if (isSshPortTaken(err)) throw new UsageError(`--ssh-port: ${sshPort} is already in use; pick another or use 0 for any free port`);
+      if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use on 127.0.0.1; pick another or use 0 for any free port`);
+      throw err;
+    });
+  const seedShown = scenario && !flags.seedGiven ? String(scenario.fleet.seed) : flags.seed;
   try {
     const dir = resolve(ctx.cwd, flags.dir);
     await mkdir(dir, { recursive: true });
@@ -55,16 +76,27 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
     await writeFile(
       join(dir, 'faultline.yaml'),
       `# Written by \`faultline lab\` for the lab at ${lab.url}.\n` +
-        stringify({ openstack: { cloud: 'lab', regions: lab.fleet.regions.map((r) => r.id) }, report: { out: 'report.html' } }),
+        stringify({
+          openstack: { cloud: 'lab', regions: lab.fleet.regions.map((r) => r.id) },
+          alarms: { source: lab.alarmsUrl, format: 'tickets' },
+          probes: { sshPort: lab.network?.sshPort ?? sshPort },
+          report: { out: 'report.html' },
+        }),
     );
     const counts = `${lab.fleet.regions.length} regions, ${lab.fleet.hypervisors.length} hypervisors, ${lab.fleet.servers.length} servers`;
+    if (lab.network?.warning) ctx.term.err(`warning: ${lab.network.warning}`);
     ctx.term.out(
       [
-        `faultline lab (seed ${flags.seed}): ${counts}`,
+        `faultline lab (seed ${seedShown}${scenario ? `, scenario ${scenario.name}: ${scenario.title}` : ''}): ${counts}`,
         `  Keystone  ${lab.authUrl}`,
         ...lab.fleet.regions.map((r) => `  ${r.id.padEnd(9)} Nova ${lab.url}/${r.id}/compute/v2.1  Neutron ${lab.url}/${r.id}/network`),
         `  clouds.yaml   ${join(dir, 'clouds.yaml')}  (clouds: lab, lab-viewer, lab-appcred)`,
         `  faultline.yaml ${join(dir, 'faultline.yaml')}`,
+        `  alarms    ${lab.alarmsUrl}  (Alertmanager form: ${lab.url}/alarms/alertmanager)`,
+        `  SSH       port ${lab.network?.sshPort ?? sshPort} on every server and hypervisor address (127.x.y.z); unreachable addresses: ${lab.network?.firewall.mode === 'nftables' ? 'dropped by nftables' : 'SSH refused only'}`,
+        `  admin     ${lab.adminUrl}  header X-Lab-Admin: ${lab.adminToken}`,
+        `            e.g. curl -s -H 'X-Lab-Admin: ${lab.adminToken}' ${lab.adminUrl}/faults`,
+        ...lab.faults.list().map((f) => `  fault     ${f.id} (${f.spec.kind}) ${f.status}${f.hypervisor ? ` on ${f.hypervisor}` : ''}${f.servers.length ? ` servers ${f.servers.map((id) => lab.state.server(id)?.name ?? id).join(', ')}` : ''}${f.problem ? `: ${f.problem}` : ''}`),
         '',
         `Try:  cd ${dir} && OS_CLOUD=lab openstack server list --all-projects --limit 5`,
         `      cd ${dir} && faultline scan`,
@@ -89,7 +121,12 @@ export function labCommand(ctx: CliContext, setExit: (code: number) => void): Co
     .option('--dir <dir>', 'where to write clouds.yaml and faultline.yaml', 'lab')
     .option('--token-ttl <seconds>', 'Keystone token lifetime', '3600')
     .option('--action-seconds <seconds>', 'how long stop/start/reboot stay in their task state', '3')
-    .action(async (flags: LabFlags) => {
+    .option('--scenario <name|file>', 'faults to set up: a shipped scenario name (see docs/lab.md) or a scenario .yaml file')
+    .option('--ssh-port <port>', 'SSH port answered on every server and hypervisor address (0 = any free port)', '2222')
+    .action(async (flags: LabFlags, command: Command) => {
+      flags.seedGiven = command.getOptionValueSource('seed') === 'cli';
+      flags.sizeGiven = command.getOptionValueSource('size') === 'cli';
+      flags.sshPortGiven = command.getOptionValueSource('sshPort') === 'cli';
       const stop = new Promise<string>((res) => {
         process.once('SIGINT', () => res('SIGINT'));
         process.once('SIGTERM', () => res('SIGTERM'));

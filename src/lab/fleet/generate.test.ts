@@ -105,3 +105,13 @@ describe('generateFleet', () => {
     assert.ok(cpuMs < 8000, `took ${cpuMs.toFixed(0)} ms of CPU`);
   });
 });
+
+describe('lab addresses', () => {
+  it('gives every server and every hypervisor its own 127/8 address, never 127.0.0.x', () => {
+    const fleet = generateFleet({ seed: 'addr', size: 'medium' });
+    const all = [...fleet.servers.map((s) => s.ip), ...fleet.hypervisors.map((h) => h.hostIp)];
+    assert.equal(new Set(all).size, all.length);
+    for (const ip of all) assert.match(ip, /^127\.(\d+)\.(\d+)\.(\d+)$/);
+    assert.ok(all.every((ip) => !ip.startsWith('127.0.0.')));
+  });
+});

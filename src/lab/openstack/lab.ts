@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
@@ -11,6 +11,12 @@ import { handleKeystone } from './keystone.js';
 import { handleNeutron } from './neutron.js';
 import { handleNova } from './nova.js';
 import { LabState, type LabStateOptions } from './state.js';
+import { handleAdmin, type AdminContext } from '../admin/admin-api.js';
+import { handleAlarms } from '../admin/alarm-feed.js';
+import { startGuestNetwork, type GuestNetwork, type GuestNetworkOptions } from '../network/guest-network.js';
+import { LabFaults } from '../scenarios/faults.js';
+import type { Scenario } from '../scenarios/schema.js';
+import { healFleet } from '../fleet/heal.js';
 
 export interface StartLabOptions {
   seed?: string | number;
@@ -24,6 +30,12 @@ export interface StartLabOptions {
   /** `real` follows the wall clock (plus advance()); `manual` only moves on advance(). */
   clock?: 'real' | 'manual';
   clockStart?: number;
+  /** Faults to apply (and schedule); its fleet settings apply unless seed, size or fleet are given. */
+  scenario?: Scenario;
+  /** Start the guest network (SSH banner per address, nftables drops); off unless given. */
+  guestNetwork?: GuestNetworkOptions;
+  /** Token for the admin API; random when omitted. */
+  adminToken?: string;
 }
 
 export interface RunningLab {
@@ -34,6 +46,15 @@ export interface RunningLab {
   authUrl: string;
   state: LabState;
   fleet: LabFleet;
+  /** The faults in force: reachability, alarms, host facts. */
+  faults: LabFaults;
+  /** `X-Lab-Admin` value for `/lab/...`. */
+  adminToken: string;
+  /** `<url>/lab` */
+  adminUrl: string;
+  /** `<url>/alarms/tickets` */
+  alarmsUrl: string;
+  network: GuestNetwork | null;
   /** A clouds.yaml document with `lab` (admin), `lab-viewer` and `lab-appcred` clouds. */
   cloudsYaml(): string;
   stop(): Promise<void>;
@@ -75,7 +96,7 @@ function novncPage(): LabResponse {
 }
 
 /** Routes one request: `[/<region>]/<service>/...`. */
-export async function dispatch(state: LabState, origin: string, req: IncomingMessage): Promise<LabResponse & { requestId: string; service: string }> {
+export async function dispatch(state: LabState, origin: string, req: IncomingMessage, admin?: AdminContext): Promise<LabResponse & { requestId: string; service: string }> {
   const requestId = `req-${randomUUID()}`;
   const url = new URL(req.url ?? '/', origin);
   const segments = url.pathname.split('/');
@@ -90,6 +111,19 @@ export async function dispatch(state: LabState, origin: string, req: IncomingMes
   const rest = segments.slice(index + 1).join('/');
   const path = segments.length > index + 1 ? `/${rest}` : '';
   if (service === 'novnc') return { ...novncPage(), requestId, service };
+  if (admin && regionId === null && service === 'alarms') return { ...handleAlarms(admin.faults, req.method ?? 'GET', path, origin), requestId, service };
+  if (admin && regionId === null && service === 'lab') {
+    const raw = req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE' ? '' : await readBody(req);
+    let body: unknown;
+    let bodyMalformed = false;
+    try {
+      body = raw.trim() === '' ? undefined : JSON.parse(raw);
+    } catch {
+      bodyMalformed = true;
+    }
+    const out = await handleAdmin(admin, { method: req.method ?? 'GET', path, headers: req.headers, remoteAddress: req.socket.remoteAddress, body, bodyMalformed });
+    return { ...out, requestId, service };
+  }
   const handler = SERVICES[service];
   if (!handler || (service === 'identity' && regionId !== null)) {
     return { ...webobError(404), requestId, service };
@@ -138,9 +172,9 @@ function send(res: ServerResponse, method: string, out: LabResponse & { requestI
   res.end(method === 'HEAD' ? undefined : payload);
 }
 
-export function createLabServer(state: LabState, getOrigin: () => string): Server {
+export function createLabServer(state: LabState, getOrigin: () => string, admin?: AdminContext): Server {
   return createServer((req, res) => {
-    dispatch(state, getOrigin(), req)
+    dispatch(state, getOrigin(), req, admin)
       .then((out) => send(res, req.method ?? 'GET', out))
       .catch((err: unknown) => {
         const message = err instanceof Error ? err.message : String(err);
@@ -162,15 +196,42 @@ export function createLabServer(state: LabState, getOrigin: () => string): Serve
  * Glance at `/<region>/image` (the same paths without a region serve the whole fleet).
  */
 export async function startLab(options: StartLabOptions = {}): Promise<RunningLab> {
-  const fleet = options.fleet ?? generateFleet({ seed: options.seed ?? 'faultline', size: options.size ?? 'small' });
+  const scenario = options.scenario;
+  let fleet = options.fleet;
+  if (!fleet) {
+    fleet = generateFleet({ seed: options.seed ?? scenario?.fleet.seed ?? 'faultline', size: options.size ?? scenario?.fleet.size ?? 'small' });
+    if (scenario?.fleet.baseline === 'healthy') healFleet(fleet);
+  }
   const stateOptions: LabStateOptions = {
     clock: new LabClock({ mode: options.clock ?? 'real', start: options.clockStart }),
     tokenTtlSeconds: options.tokenTtlSeconds,
     actionDurationMs: options.actionDurationMs,
   };
   const state = new LabState(fleet, stateOptions);
+  const faults = new LabFaults(state);
+  for (const spec of scenario?.faults ?? []) faults.add(spec);
+  let network: GuestNetwork | null = null;
+  const admin: AdminContext = {
+    faults,
+    token: options.adminToken ?? randomBytes(18).toString('base64url'),
+    scenario: scenario ? { name: scenario.name, title: scenario.title } : null,
+    network: null,
+    syncNetwork: () => network?.sync() ?? Promise.resolve(),
+  };
+  // Scheduled faults must appear on time even when nobody asks the lab anything.
+  const ticker = setInterval(() => faults.tick(), 500);
+  ticker.unref();
+  if (options.guestNetwork) {
+    try {
+      network = await startGuestNetwork(faults, options.guestNetwork);
+    } catch (err) {
+      clearInterval(ticker);
+      throw err;
+    }
+    admin.network = { sshPort: network.sshPort, mode: network.firewall.mode, warning: network.warning };
+  }
   let origin = 'http://127.0.0.1';
-  const server = createLabServer(state, () => origin);
+  const server = createLabServer(state, () => origin, admin);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -178,6 +239,10 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (err: unknown) => {
+    clearInterval(ticker);
+    await network?.close();
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   origin = `http://127.0.0.1:${port}`;
@@ -190,6 +255,11 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     authUrl,
     state,
     fleet,
+    faults,
+    adminToken: admin.token,
+    adminUrl: `${origin}/lab`,
+    alarmsUrl: `${origin}/alarms/tickets`,
+    network,
     cloudsYaml: () =>
       stringify({
         clouds: {
@@ -230,10 +300,16 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
             : {}),
         },
       }),
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: async () => {
+      clearInterval(ticker);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.close((err) => (err ? reject(err) : resolve()));
+          server.closeAllConnections();
+        });
+      } finally {
+        await network?.close();
+      }
+    },
   };
 }

@@ -400,12 +400,17 @@ export class LabState {
     return now - (now % 30_000) - (agent.createdAt % 30) * 1000;
   }
 
-  /** Nova's host_status: UP, DOWN, MAINTENANCE (disabled) or UNKNOWN. */
+  /**
+   * Nova's host_status, as nova.compute.api computes it: DOWN only when the service
+   * is forced down, MAINTENANCE when disabled, UNKNOWN when it stopped reporting
+   * (a hung host looks exactly like this), UP otherwise.
+   */
   hostStatus(server: LabServer): string {
     const service = this.computeServiceByHost.get(server.host);
-    if (!service) return 'UNKNOWN';
-    if (!this.serviceIsUp(service)) return 'DOWN';
+    if (!service) return '';
+    if (service.forcedDown) return 'DOWN';
     if (service.disabled) return 'MAINTENANCE';
+    if (!this.serviceIsUp(service)) return 'UNKNOWN';
     return 'UP';
   }
 
@@ -526,7 +531,7 @@ export class LabState {
     const event: LabActionEvent = { event: eventName, startTime: now, finishTime: null, result: null, traceback: null, host: server.host, details: null };
     action.events.push(event);
     this.addAction(server, action);
-    const step = Math.max(1, Math.floor(this.actionDurationMs / phases.length));
+    const step = this.actionDurationMs <= 0 ? 0 : Math.max(1, Math.floor(this.actionDurationMs / phases.length));
     const transition: Transition = {
       server,
       action,
@@ -626,11 +631,82 @@ export class LabState {
     server.fault = { code: 500, message, details: '', created: now };
   }
 
-  /** The host stops reporting: its compute service and agents go down after their timeouts. */
-  silenceHost(host: string): void {
-    const now = this.now();
+  /**
+   * The host stops reporting: its compute service and agents go down after their
+   * timeouts. `since` dates the last heartbeat (default now), so a fault that began
+   * a while ago is already visible.
+   */
+  silenceHost(host: string, since?: number): void {
+    const now = since ?? this.now();
     for (const s of this.services) if (s.host === host && s.lastHeartbeatAt === null) s.lastHeartbeatAt = now;
     for (const a of this.agents) if (a.host === host && a.lastHeartbeatAt === null) a.lastHeartbeatAt = now;
+  }
+
+  /** Only these binaries on the host stop reporting (an agent container exited). */
+  silenceBinaries(host: string, binaries: readonly string[], since?: number): void {
+    const at = since ?? this.now();
+    for (const s of this.services) if (s.host === host && binaries.includes(s.binary) && s.lastHeartbeatAt === null) s.lastHeartbeatAt = at;
+    for (const a of this.agents) if (a.host === host && binaries.includes(a.binary) && a.lastHeartbeatAt === null) a.lastHeartbeatAt = at;
+  }
+
+  /** These binaries on the host report again. */
+  reviveBinaries(host: string, binaries: readonly string[]): void {
+    for (const s of this.services) if (s.host === host && binaries.includes(s.binary)) s.lastHeartbeatAt = null;
+    for (const a of this.agents) if (a.host === host && binaries.includes(a.binary)) a.lastHeartbeatAt = null;
+  }
+
+  /**
+   * Puts a finished instance action on record at a past time, e.g. the earlier
+   * host-initiated stops of a flapping server (user null: Nova's power sync).
+   */
+  recordAction(serverId: string, action: 'stop' | 'start' | 'reboot', at: number, by: { userId: string; projectId: string } | null): LabInstanceAction {
+    const server = this.servers.get(serverId);
+    if (!server) throw new LabError('notFound', `Instance ${serverId} could not be found.`);
+    const event = { stop: 'compute_stop_instance', start: 'compute_start_instance', reboot: 'compute_reboot_instance' }[action];
+    const record: LabInstanceAction = {
+      action,
+      serverId,
+      requestId: `req-${uuidFrom(`${serverId}/${action}/${at}`)}`,
+      userId: by?.userId ?? null,
+      projectId: by?.projectId ?? null,
+      startTime: at,
+      updatedAt: at + 2_000,
+      message: null,
+      events: [{ event, startTime: at, finishTime: at + 2_000, result: 'Success', traceback: null, host: server.host, details: null }],
+    };
+    this.addAction(server, record);
+    return record;
+  }
+
+  /**
+   * Leaves a server in a task state that never finishes (the host took the cast and
+   * never answered), with the owner's unfinished action on record.
+   */
+  strandTask(serverId: string, taskState: string, since: number): void {
+    const server = this.servers.get(serverId);
+    if (!server) throw new LabError('notFound', `Instance ${serverId} could not be found.`);
+    this.pending.delete(server.id);
+    const action = taskState.startsWith('powering-on') ? 'start' : taskState.startsWith('powering-off') ? 'stop' : taskState.startsWith('reboot') ? 'reboot' : null;
+    if (taskState === 'powering-on') {
+      server.vmState = 'stopped';
+      server.powerState = PowerState.SHUTDOWN;
+    }
+    server.taskState = taskState;
+    server.updatedAt = since;
+    if (action) {
+      const event = { stop: 'compute_stop_instance', start: 'compute_start_instance', reboot: 'compute_reboot_instance' }[action];
+      this.addAction(server, {
+        action,
+        serverId,
+        requestId: `req-${uuidFrom(`${serverId}/${action}/${since}`)}`,
+        userId: server.userId,
+        projectId: server.projectId,
+        startTime: since,
+        updatedAt: since,
+        message: null,
+        events: [{ event, startTime: since, finishTime: null, result: null, traceback: null, host: server.host, details: null }],
+      });
+    }
   }
 
   /** The host reports again. */

@@ -1,0 +1,611 @@
+/**
+ * The faults in force in a running lab: which servers hang or are gone, which hosts
+ * are hung, what the alarm feed says and what each hypervisor's host-side facts are.
+ * Faults are data (the scenario schema); applying one changes the control plane
+ * where Nova or Neutron would see it, and everything else (reachability, tickets,
+ * facts) is derived from the faults in force, so clearing a fault undoes it.
+ */
+import { PowerState, type LabHypervisor, type LabServer } from '../fleet/types.js';
+import { healthyHostFacts, hungTaskLines, qcow2RefcountLines, qemuOopsLines, dmesgTime, type HostFacts } from '../hosts/facts.js';
+import { LabError, type LabState } from '../openstack/state.js';
+import type { AlarmCode, FaultSpec, HostFactsPatch, HypervisorSelector, ServerSelector } from './schema.js';
+
+export type Reachability = 'ok' | 'hang' | 'down' | 'unknown';
+export type FaultStatus = 'scheduled' | 'active' | 'cleared' | 'unmatched';
+
+export interface LabFault {
+  id: string;
+  spec: FaultSpec;
+  status: FaultStatus;
+  /** Lab time (ms) at which it appears. */
+  dueAt: number;
+  appliedAt: number | null;
+  clearedAt: number | null;
+  /** Resolved targets. */
+  hypervisor: string | null;
+  servers: string[];
+  tickets: string[];
+  /** Why targets could not be found (status `unmatched`). */
+  problem: string | null;
+}
+
+export interface LabTicket {
+  ticket_id: string;
+  host: string;
+  fault_code: string;
+  location: string;
+  ips: string[];
+  message: string;
+  raised_at: string;
+  status: 'open' | 'closed';
+  count: number;
+  closed_at: string | null;
+  /** The lab fault that raised it. */
+  fault_id: string;
+}
+
+interface ServerSnapshot {
+  vmState: LabServer['vmState'];
+  powerState: LabServer['powerState'];
+  taskState: string | null;
+  fault: LabServer['fault'];
+}
+
+const AGENT_BINARIES: Record<string, string> = {
+  'nova-compute': 'nova-compute',
+  'neutron-dhcp-agent': 'neutron-dhcp-agent',
+  'neutron-metadata-agent': 'neutron-metadata-agent',
+  'neutron-linuxbridge-agent': 'neutron-linuxbridge-agent',
+  'neutron-l3-agent': 'neutron-l3-agent',
+};
+
+const GIB = 1024 ** 3;
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+function alarmMessage(code: AlarmCode, hv: LabHypervisor, count: number): string {
+  switch (code) {
+    case 'PING_FAIL':
+      return `Ping check failed for ${hv.hostname} (${hv.hostIp}): 100% packet loss`;
+    case 'SYS_KERNEL_PANIC':
+      return `Kernel oops detected on ${hv.hostname}: Comm: qemu-system-x86 Tainted`;
+    case 'HW-MC-ERROR':
+      return 'Machine check error: CPU 1 Bank 7: cc00008000010090';
+    case 'MEM_SBE':
+      return `Correctable memory error (single-bit) on DIMM_B3, ${count} occurrences`;
+    case 'MEM_UE':
+      return 'Uncorrectable memory error on DIMM_A1';
+    case 'DISK_FAILURE_PREDICTED':
+      return 'Physical Disk 0:1:1 on Integrated RAID Controller 1: Failure Predicted';
+    case 'DISK_SMART_ERROR':
+      return 'smartctl: Error Information Log Entries increasing on /dev/nvme0n1';
+    case 'DISK_FAILED':
+      return 'Physical Disk 0:1:1 on Integrated RAID Controller 1 failed';
+    case 'DISK_DATA_LOSS':
+      return 'Virtual disk 1 on Integrated RAID Controller 1 failed: data lost';
+    case 'FAN':
+      return 'System Board Fan4 RPM is less than the lower critical threshold';
+    case 'PSU_REDUNDANCY_LOST':
+      return 'Power supply redundancy is lost (PS2 input lost)';
+    case 'PSU':
+      return 'Power Supply 1: failure detected';
+    case 'CPU':
+      return 'CPU 2 machine check: internal error (IERR)';
+    case 'NIC':
+      return 'NIC in slot 3 port 1: link down, adapter failure';
+    case 'MAINBOARD':
+      return 'System board PG voltage failure detected';
+  }
+}
+
+export class LabFaults {
+  readonly startedAt: number;
+  private readonly faults: LabFault[] = [];
+  private readonly tickets: LabTicket[] = [];
+  private readonly snapshots = new Map<string, ServerSnapshot>();
+  private readonly baseFacts = new Map<string, HostFacts>();
+  private readonly bootAt = new Map<string, number>();
+  private readonly serverByIp = new Map<string, LabServer>();
+  private readonly hypervisorByIp = new Map<string, LabHypervisor>();
+  private readonly listeners = new Set<() => void>();
+  private nextTicket = 721_440;
+  private nextId = 1;
+  /** Derived from the active faults; rebuilt on every change. */
+  private hungHosts = new Set<string>();
+  private serverReach = new Map<string, 'hang' | 'down'>();
+
+  constructor(readonly state: LabState) {
+    this.startedAt = state.now();
+    for (const s of state.allServers()) this.serverByIp.set(s.ip, s);
+    for (const hv of state.hypervisors) {
+      this.hypervisorByIp.set(hv.hostIp, hv);
+      const facts = healthyHostFacts(hv, this.startedAt);
+      this.bootAt.set(hv.hostname, this.startedAt - facts.uptimeSeconds * 1000);
+      facts.reboots = [this.startedAt - facts.uptimeSeconds * 1000];
+      this.baseFacts.set(hv.hostname, facts);
+    }
+  }
+
+  /** Called after any change that may alter reachability. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.rebuild();
+    for (const l of this.listeners) l();
+  }
+
+  /** Seconds since the lab started, on the lab clock. */
+  elapsedSeconds(): number {
+    return (this.state.now() - this.startedAt) / 1000;
+  }
+
+  /** Adds a fault; it applies now or when its `at` comes. */
+  add(spec: FaultSpec): LabFault {
+    const id = spec.id ?? `${spec.kind}-${this.nextId}`;
+    this.nextId++;
+    if (this.faults.some((f) => f.id === id)) throw new LabError('conflict', `a fault with id ${id} already exists`);
+    const fault: LabFault = {
+      id,
+      spec,
+      status: 'scheduled',
+      dueAt: this.startedAt + spec.at * 1000,
+      appliedAt: null,
+      clearedAt: null,
+      hypervisor: null,
+      servers: [],
+      tickets: [],
+      problem: null,
+    };
+    this.faults.push(fault);
+    this.tick();
+    return fault;
+  }
+
+  /** Applies faults whose time has come. */
+  tick(): void {
+    const now = this.state.now();
+    let any = false;
+    for (const f of this.faults) {
+      if (f.status === 'scheduled' && f.dueAt <= now) {
+        this.apply(f);
+        any = true;
+      }
+    }
+    if (any) this.changed();
+  }
+
+  list(): readonly LabFault[] {
+    this.tick();
+    return this.faults;
+  }
+
+  get(id: string): LabFault | undefined {
+    return this.faults.find((f) => f.id === id);
+  }
+
+  // ------------------------------------------------------------------ targets
+
+  private activeOrScheduled(): LabFault[] {
+    return this.faults.filter((f) => f.status === 'active');
+  }
+
+  private claimedHosts(): Set<string> {
+    const out = new Set<string>();
+    for (const f of this.activeOrScheduled()) {
+      if (f.hypervisor) out.add(f.hypervisor);
+      for (const id of f.servers) {
+        const s = this.state.server(id);
+        if (s) out.add(s.host);
+      }
+    }
+    return out;
+  }
+
+  private claimedServers(): Set<string> {
+    return new Set(this.activeOrScheduled().flatMap((f) => f.servers));
+  }
+
+  private referenced(id: string): LabFault {
+    const f = this.get(id);
+    if (!f) throw new LabError('badRequest', `sameAs: no fault with id ${id}`);
+    return f;
+  }
+
+  private isActive(s: LabServer): boolean {
+    return s.vmState === 'active' && s.taskState === null && s.powerState === PowerState.RUNNING;
+  }
+
+  selectHypervisor(sel: HypervisorSelector): LabHypervisor {
+    if (sel.sameAs) {
+      const f = this.referenced(sel.sameAs);
+      const host = f.hypervisor ?? (f.servers[0] ? this.state.server(f.servers[0])?.host : undefined);
+      const hv = host ? this.state.hypervisorByHost.get(host) : undefined;
+      if (!hv) throw new LabError('badRequest', `sameAs: fault ${sel.sameAs} has no hypervisor`);
+      return hv;
+    }
+    const claimed = sel.hostname ? new Set<string>() : this.claimedHosts();
+    const pattern = sel.pattern ? new RegExp(sel.pattern) : null;
+    const matches = this.state.hypervisors.filter((hv) => {
+      if (claimed.has(hv.hostname)) return false;
+      if (sel.hostname && hv.hostname !== sel.hostname) return false;
+      if (pattern && !pattern.test(hv.hostname)) return false;
+      if (sel.region && hv.regionId !== sel.region) return false;
+      if (sel.zone && this.state.regionById.get(hv.regionId)?.zone !== sel.zone) return false;
+      if (sel.runtime && this.baseFacts.get(hv.hostname)?.runtime !== sel.runtime) return false;
+      const servers = this.state.serversOnHost(hv.hostname).filter((s) => this.isActive(s));
+      if (sel.withRole && !servers.some((s) => s.roles.includes(sel.withRole as LabServer['roles'][number]))) return false;
+      if (sel.minServers && servers.length < sel.minServers) return false;
+      return true;
+    });
+    const hv = matches[sel.pick];
+    if (!hv) throw new LabError('badRequest', `no hypervisor matches ${JSON.stringify(sel)} (${matches.length} candidates, pick ${sel.pick})`);
+    return hv;
+  }
+
+  selectServers(sel: ServerSelector): LabServer[] {
+    if (sel.sameAs) {
+      const f = this.referenced(sel.sameAs);
+      return f.servers.map((id) => this.state.server(id)).filter((s): s is LabServer => s !== undefined);
+    }
+    const claimedServers = this.claimedServers();
+    const claimedHosts = sel.on ? new Set<string>() : this.claimedHosts();
+    const base = sel.on ? this.state.serversOnHost(this.selectHypervisor(sel.on).hostname) : this.state.allServers();
+    const pattern = sel.pattern ? new RegExp(sel.pattern) : null;
+    const out: LabServer[] = [];
+    for (const s of base) {
+      if (!this.isActive(s) || claimedServers.has(s.id) || claimedHosts.has(s.host)) continue;
+      if (sel.role ? !s.roles.includes(sel.role) : s.roles.includes('amphora')) continue;
+      if (sel.name && s.name !== sel.name) continue;
+      if (pattern && !pattern.test(s.name)) continue;
+      if (sel.region && s.regionId !== sel.region) continue;
+      if (sel.zone && this.state.regionById.get(s.regionId)?.zone !== sel.zone) continue;
+      out.push(s);
+      if (out.length >= sel.count) break;
+    }
+    if (out.length < sel.count) throw new LabError('badRequest', `only ${out.length} of ${sel.count} servers match ${JSON.stringify(sel)}`);
+    return out;
+  }
+
+  // ------------------------------------------------------------------ apply / clear
+
+  private snapshot(s: LabServer): void {
+    if (!this.snapshots.has(s.id)) this.snapshots.set(s.id, { vmState: s.vmState, powerState: s.powerState, taskState: s.taskState, fault: s.fault });
+  }
+
+  private restore(id: string): void {
+    const snap = this.snapshots.get(id);
+    const s = this.state.server(id);
+    if (!snap || !s) return;
+    Object.assign(s, snap);
+    s.updatedAt = this.state.now();
+    this.snapshots.delete(id);
+  }
+
+  private raise(fault: LabFault, hv: LabHypervisor, code: AlarmCode, count = 1, message?: string, location?: string): void {
+    const region = this.state.regionById.get(hv.regionId);
+    const rack = 1 + (hv.legacyId % 40);
+    const ticket: LabTicket = {
+      ticket_id: String(this.nextTicket++),
+      host: hv.hostname,
+      fault_code: code,
+      location: location ?? `${(region?.center ?? 'dc').toUpperCase()}-IDC1 ${String.fromCharCode(65 + (hv.legacyId % 8))}${String(rack).padStart(2, '0')}-U${10 + (hv.legacyId % 30)}`,
+      ips: [hv.hostIp],
+      message: message ?? alarmMessage(code, hv, count),
+      raised_at: new Date(this.state.now()).toISOString(),
+      status: 'open',
+      count,
+      closed_at: null,
+      fault_id: fault.id,
+    };
+    this.tickets.push(ticket);
+    fault.tickets.push(ticket.ticket_id);
+  }
+
+  private apply(fault: LabFault): void {
+    const spec = fault.spec;
+    const now = this.state.now();
+    try {
+      switch (spec.kind) {
+        case 'vm-hang':
+        case 'vm-down':
+          fault.servers = this.selectServers(spec.servers).map((s) => s.id);
+          break;
+        case 'kernel-oops': {
+          const servers = this.selectServers(spec.servers);
+          fault.servers = servers.map((s) => s.id);
+          const hv = this.state.hypervisorByHost.get(servers[0]?.host ?? '') as LabHypervisor;
+          fault.hypervisor = hv.hostname;
+          if (spec.alarm) this.raise(fault, hv, 'SYS_KERNEL_PANIC');
+          break;
+        }
+        case 'pm-hang': {
+          const hv = this.selectHypervisor(spec.hypervisor);
+          fault.hypervisor = hv.hostname;
+          this.state.silenceHost(hv.hostname, now - spec.startedMinutesAgo * MINUTE);
+          if (spec.alarm) this.raise(fault, hv, 'PING_FAIL');
+          break;
+        }
+        case 'server-error':
+          for (const s of this.selectServers(spec.servers)) {
+            fault.servers.push(s.id);
+            this.snapshot(s);
+            this.state.failServer(s.id, spec.message);
+          }
+          break;
+        case 'unrequested-shutoff':
+          for (const s of this.selectServers(spec.servers)) {
+            fault.servers.push(s.id);
+            fault.hypervisor ??= s.host;
+            this.snapshot(s);
+            const span = spec.overDays * DAY;
+            for (let k = 0; k < spec.flaps; k++) {
+              const stopAt = now - span + Math.round((span * k) / Math.max(1, spec.flaps)) + 3 * 3_600_000;
+              this.state.recordAction(s.id, 'stop', stopAt, null);
+              this.state.recordAction(s.id, 'start', stopAt + 40 * MINUTE, { userId: s.userId, projectId: s.projectId });
+            }
+            this.state.stopFromHost(s.id);
+          }
+          break;
+        case 'stuck-task':
+          for (const s of this.selectServers(spec.servers)) {
+            fault.servers.push(s.id);
+            this.snapshot(s);
+            this.state.strandTask(s.id, spec.taskState, now - spec.sinceMinutes * MINUTE);
+          }
+          break;
+        case 'agent-down': {
+          const hv = this.selectHypervisor(spec.hypervisor);
+          fault.hypervisor = hv.hostname;
+          const binaries = spec.containers.map((c) => AGENT_BINARIES[c]).filter((b): b is string => b !== undefined);
+          this.state.silenceBinaries(hv.hostname, binaries, now - spec.startedMinutesAgo * MINUTE);
+          break;
+        }
+        case 'alarm': {
+          const hv = this.selectHypervisor(spec.hypervisor);
+          fault.hypervisor = hv.hostname;
+          this.raise(fault, hv, spec.code, spec.count, spec.message, spec.location);
+          break;
+        }
+        case 'host-facts':
+          fault.hypervisor = this.selectHypervisor(spec.hypervisor).hostname;
+          break;
+      }
+      fault.status = 'active';
+      fault.appliedAt = now;
+    } catch (err) {
+      if (!(err instanceof LabError)) throw err;
+      fault.status = 'unmatched';
+      fault.problem = err.message;
+    }
+  }
+
+  /** Undoes a fault: reachability and facts return, servers get their earlier state back, tickets close. */
+  clear(id: string): LabFault {
+    const fault = this.get(id);
+    if (!fault) throw new LabError('notFound', `no fault with id ${id}`);
+    if (fault.status === 'active') this.undo(fault);
+    fault.status = 'cleared';
+    fault.clearedAt = this.state.now();
+    this.changed();
+    return fault;
+  }
+
+  private undo(fault: LabFault): void {
+    const spec = fault.spec;
+    const stillDown = (host: string): boolean =>
+      this.faults.some((f) => f !== fault && f.status === 'active' && f.hypervisor === host && (f.spec.kind === 'pm-hang' || f.spec.kind === 'agent-down'));
+    if (spec.kind === 'pm-hang' && fault.hypervisor && !stillDown(fault.hypervisor)) this.state.reviveHost(fault.hypervisor);
+    if (spec.kind === 'agent-down' && fault.hypervisor && !stillDown(fault.hypervisor)) this.state.reviveHost(fault.hypervisor);
+    if (spec.kind === 'server-error' || spec.kind === 'unrequested-shutoff' || spec.kind === 'stuck-task') for (const id of fault.servers) this.restore(id);
+    const at = new Date(this.state.now()).toISOString();
+    for (const t of this.tickets) {
+      if (fault.tickets.includes(t.ticket_id) && t.status === 'open') {
+        t.status = 'closed';
+        t.closed_at = at;
+      }
+    }
+  }
+
+  /**
+   * The operator rebooted the hypervisor out of band: it answers again, its services
+   * report, dmesg starts over, and every server that was running comes back SHUTOFF
+   * (Nova's power sync stops it) until someone starts it.
+   */
+  rebootHypervisor(hostname: string): { stopped: string[] } {
+    const hv = this.state.hypervisorByHost.get(hostname);
+    if (!hv) throw new LabError('notFound', `no hypervisor ${hostname}`);
+    this.tick();
+    const onHost = new Set(this.state.serversOnHost(hostname).map((s) => s.id));
+    for (const f of this.faults) {
+      if (f.status !== 'active') continue;
+      const transient = f.spec.kind === 'pm-hang' || f.spec.kind === 'kernel-oops' || f.spec.kind === 'agent-down' || f.spec.kind === 'vm-hang' || f.spec.kind === 'vm-down';
+      const here = f.hypervisor === hostname || f.servers.some((id) => onHost.has(id));
+      if (transient && here) {
+        this.undo(f);
+        f.status = 'cleared';
+        f.clearedAt = this.state.now();
+      }
+    }
+    this.state.reviveHost(hostname);
+    const now = this.state.now();
+    this.bootAt.set(hostname, now);
+    const base = this.baseFacts.get(hostname);
+    if (base) base.reboots.unshift(now);
+    const stopped: string[] = [];
+    for (const s of this.state.serversOnHost(hostname)) {
+      if (s.vmState === 'active') {
+        this.state.stopFromHost(s.id);
+        stopped.push(s.id);
+      }
+    }
+    this.changed();
+    return { stopped };
+  }
+
+  // ------------------------------------------------------------------ derived views
+
+  private rebuild(): void {
+    const hung = new Set<string>();
+    const reach = new Map<string, 'hang' | 'down'>();
+    for (const f of this.faults) {
+      if (f.status !== 'active') continue;
+      if (f.spec.kind === 'pm-hang' && f.hypervisor) hung.add(f.hypervisor);
+      if (f.spec.kind === 'vm-down') for (const id of f.servers) reach.set(id, 'down');
+      if (f.spec.kind === 'vm-hang' || f.spec.kind === 'kernel-oops') for (const id of f.servers) if (reach.get(id) !== 'down') reach.set(id, 'hang');
+    }
+    this.hungHosts = hung;
+    this.serverReach = reach;
+  }
+
+  /** How a probe of this address fares: banner, hang, nothing, or not a lab address. */
+  reachability(ip: string): Reachability {
+    this.tick();
+    return this.reachabilityNow(ip);
+  }
+
+  private reachabilityNow(ip: string): Reachability {
+    const server = this.serverByIp.get(ip);
+    if (server) return this.serverReachability(server);
+    const hv = this.hypervisorByIp.get(ip);
+    if (hv) return this.hungHosts.has(hv.hostname) ? 'down' : 'ok';
+    return 'unknown';
+  }
+
+  private serverReachability(server: LabServer): Reachability {
+    if (this.hungHosts.has(server.host)) return 'down';
+    const forced = this.serverReach.get(server.id);
+    if (forced) return forced;
+    if (server.vmState !== 'active' || server.powerState !== PowerState.RUNNING) return 'down';
+    return 'ok';
+  }
+
+  /** Every lab address that must not answer at all. */
+  unreachableAddresses(): Set<string> {
+    this.tick();
+    const out = new Set<string>();
+    for (const s of this.state.allServers()) if (this.serverReachability(s) === 'down') out.add(s.ip);
+    for (const host of this.hungHosts) {
+      const hv = this.state.hypervisorByHost.get(host);
+      if (hv) out.add(hv.hostIp);
+    }
+    return out;
+  }
+
+  /** The alarm feed: every ticket raised so far, open and closed, oldest first. */
+  ticketFeed(): LabTicket[] {
+    this.tick();
+    return this.tickets.map((t) => ({ ...t, ips: [...t.ips] }));
+  }
+
+  /** The host-side facts of a hypervisor now: its healthy base plus every active fault's declarations. */
+  hostFacts(hostname: string): HostFacts {
+    this.tick();
+    const base = this.baseFacts.get(hostname);
+    if (!base) throw new LabError('notFound', `no hypervisor ${hostname}`);
+    const facts: HostFacts = structuredClone(base);
+    const now = this.state.now();
+    const bootAt = this.bootAt.get(hostname) ?? now;
+    facts.uptimeSeconds = Math.max(0, Math.round((now - bootAt) / 1000));
+    for (const f of this.faults) {
+      if (f.status !== 'active' || f.appliedAt === null) continue;
+      const here = f.hypervisor === hostname;
+      if (!here) continue;
+      const fresh = f.appliedAt >= bootAt;
+      const spec = f.spec;
+      switch (spec.kind) {
+        case 'kernel-oops': {
+          const server = this.state.server(f.servers[0] ?? '');
+          if (fresh && server) facts.kernelLog.push(...qemuOopsLines(f.appliedAt, 20_000 + (server.instanceNumber % 40_000)));
+          break;
+        }
+        case 'unrequested-shutoff':
+          for (const ev of spec.evidence) {
+            if (ev === 'nvme-error-log') {
+              const nvme = facts.disks.find((d) => d.transport === 'nvme');
+              if (nvme) Object.assign(nvme, { nvmeErrorLogEntries: 2787, smartPassed: true });
+            } else if (ev === 'qcow2-refcount') {
+              for (const id of f.servers) {
+                const s = this.state.server(id);
+                if (s) facts.libvirtLogs.push({ file: `instance-${s.instanceNumber.toString(16).padStart(8, '0')}.log`, lines: qcow2RefcountLines(6) });
+              }
+            } else if (ev === 'hung-task') {
+              if (fresh) facts.kernelLog.push(...hungTaskLines(f.appliedAt - 5 * MINUTE, 'nova-compute', 3_412, 241));
+            } else {
+              facts.memory.swapTotalBytes = 8 * GIB;
+              facts.memory.swapUsedBytes = Math.round(4.4 * GIB);
+              facts.memory.availableBytes = Math.round(facts.memory.totalBytes * 0.04);
+            }
+          }
+          break;
+        case 'agent-down':
+          for (const c of facts.containers) if (spec.containers.includes(c.name)) c.state = 'exited';
+          break;
+        case 'host-facts':
+          applyPatch(facts, spec.facts, fresh ? f.appliedAt : null);
+          break;
+        default:
+          break;
+      }
+    }
+    return facts;
+  }
+}
+
+function applyPatch(facts: HostFacts, patch: HostFactsPatch, kernelTime: number | null): void {
+  if (patch.kernelLog && kernelTime !== null) facts.kernelLog.push(...patch.kernelLog.map((l) => l.replaceAll('{time}', dmesgTime(kernelTime))));
+  if (patch.libvirtLogs) facts.libvirtLogs.push(...patch.libvirtLogs.map((l) => ({ file: l.file, lines: [...l.lines] })));
+  for (const d of patch.disks ?? []) {
+    const existing = facts.disks.find((x) => x.device === d.device);
+    if (existing) Object.assign(existing, stripUndefined(d));
+    else {
+      facts.disks.push({
+        model: 'unknown',
+        modelFamily: null,
+        serial: `LAB${d.device.toUpperCase()}`,
+        transport: d.device.startsWith('nvme') ? 'nvme' : 'sata',
+        rotational: false,
+        smr: false,
+        sizeGb: 4000,
+        smartPassed: true,
+        nvmeErrorLogEntries: 0,
+        reallocatedSectors: 0,
+        pendingSectors: 0,
+        uncorrectableSectors: 0,
+        crcErrors: 0,
+        holds: [],
+        ...stripUndefined(d),
+      });
+    }
+  }
+  if (patch.memory) {
+    const m = patch.memory;
+    if (m.availablePercent !== undefined) facts.memory.availableBytes = Math.round((facts.memory.totalBytes * m.availablePercent) / 100);
+    if (m.swapTotalGb !== undefined) facts.memory.swapTotalBytes = Math.round(m.swapTotalGb * GIB);
+    if (m.swapUsedGb !== undefined) facts.memory.swapUsedBytes = Math.round(m.swapUsedGb * GIB);
+  }
+  for (const fs of patch.filesystems ?? []) {
+    let target = facts.filesystems.find((x) => x.mount === fs.mount);
+    if (!target) {
+      target = { mount: fs.mount, device: fs.device ?? '/dev/sda3', sizeBytes: (fs.sizeGb ?? 100) * GIB, usedBytes: 0 };
+      facts.filesystems.push(target);
+    }
+    if (fs.sizeGb !== undefined) target.sizeBytes = fs.sizeGb * GIB;
+    if (fs.device !== undefined) target.device = fs.device;
+    target.usedBytes = Math.round((target.sizeBytes * fs.usedPercent) / 100);
+  }
+  for (const c of patch.containers ?? []) {
+    const existing = facts.containers.find((x) => x.name === c.name);
+    if (existing) existing.state = c.state;
+    else facts.containers.push({ name: c.name, project: null, state: c.state });
+  }
+  if (patch.services) Object.assign(facts.services, patch.services);
+  if (patch.cpuTemperaturesC) facts.cpuTemperaturesC = [...patch.cpuTemperaturesC];
+  if (patch.virtualization) Object.assign(facts.virtualization, stripUndefined(patch.virtualization));
+}
+
+function stripUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}

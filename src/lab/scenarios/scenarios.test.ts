@@ -1,0 +1,304 @@
+/**
+ * End to end: every shipped scenario starts, its faults resolve to targets, and what
+ * the lab serves over HTTP (Nova, Neutron, the alarm feed, the admin API) and on the
+ * SSH port shows them.
+ */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { describe, it } from 'node:test';
+import type { HostFacts } from '../hosts/facts.js';
+import { startLab, type RunningLab } from '../openstack/lab.js';
+import { login, request, type Json } from '../openstack/testing.js';
+import { loadScenario, scenarioDirectory, scenarioNames } from './load.js';
+
+const DIR = scenarioDirectory();
+const MV = { 'OpenStack-API-Version': 'compute 2.96' };
+
+interface Ctx {
+  lab: RunningLab;
+  token: string;
+  admin: (path: string, init?: { method?: string; body?: unknown }) => Promise<Json>;
+  server: (id: string) => Promise<Json>;
+  tickets: () => Promise<Json[]>;
+  facts: (host: string) => Promise<HostFacts>;
+  fault: (id: string) => { hypervisor: string | null; servers: string[] };
+  sshSays: (ip: string) => Promise<'banner' | 'silent' | 'nothing'>;
+}
+
+function sshSays(ip: string, port: number): Promise<'banner' | 'silent' | 'nothing'> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: ip, port });
+    let settled = false;
+    const done = (v: 'banner' | 'silent' | 'nothing'): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done('silent'), 800);
+    socket.on('data', () => done('banner'));
+    socket.on('error', () => done('nothing'));
+    socket.on('close', () => done('nothing'));
+  });
+}
+
+async function withScenario(name: string, check: (ctx: Ctx) => Promise<void>): Promise<void> {
+  const lab = await startLab({ scenario: loadScenario(name, DIR), clock: 'manual', actionDurationMs: 0, guestNetwork: { sshPort: 0, firewall: 'none' } });
+  try {
+    const token = await login(lab, 'admin');
+    const headers = { 'X-Lab-Admin': lab.adminToken };
+    const ctx: Ctx = {
+      lab,
+      token,
+      admin: async (path, init = {}) => {
+        const res = await request(`${lab.adminUrl}${path}`, { method: init.method, body: init.body, headers });
+        assert.ok(res.status < 300, `${path}: ${res.status} ${res.text}`);
+        return res.body;
+      },
+      server: async (id) => ((await request(`${lab.url}/compute/v2.1/servers/${id}`, { token, headers: MV })).body as Json).server,
+      tickets: async () => (await request(lab.alarmsUrl)).body as Json[],
+      facts: async (host) => (await request(`${lab.adminUrl}/hypervisors/${host}/facts`, { headers })).body as HostFacts,
+      fault: (id) => {
+        const f = lab.faults.get(id);
+        assert.ok(f, `fault ${id}`);
+        assert.equal(f.status, 'active', `${id}: ${f.problem ?? f.status}`);
+        return f;
+      },
+      sshSays: (ip) => sshSays(ip, lab.network?.sshPort ?? 0),
+    };
+    await check(ctx);
+  } finally {
+    await lab.stop();
+  }
+}
+
+async function computeService(ctx: Ctx, host: string): Promise<Json> {
+  const list = ((await request(`${ctx.lab.url}/compute/v2.1/os-services?binary=nova-compute&host=${host}`, { token: ctx.token })).body as Json).services;
+  return list[0];
+}
+
+async function agents(ctx: Ctx, host: string): Promise<Json[]> {
+  return ((await request(`${ctx.lab.url}/network/v2.0/agents?host=${host}`, { token: ctx.token })).body as Json).agents;
+}
+
+async function actions(ctx: Ctx, serverId: string): Promise<Json[]> {
+  return ((await request(`${ctx.lab.url}/compute/v2.1/servers/${serverId}/os-instance-actions`, { token: ctx.token, headers: MV })).body as Json).instanceActions;
+}
+
+async function checkPmHang(ctx: Ctx, faultId: string): Promise<string> {
+  const host = ctx.fault(faultId).hypervisor as string;
+  assert.equal((await computeService(ctx, host)).state, 'down');
+  assert.ok((await agents(ctx, host)).every((a: Json) => a.alive === false));
+  const onHost = ctx.lab.state.serversOnHost(host);
+  assert.ok(onHost.length > 0);
+  for (const s of onHost) {
+    const shown = await ctx.server(s.id);
+    assert.equal(shown.status, 'ACTIVE', 'Nova does not know the guests are gone');
+    assert.equal(shown.host_status, 'UNKNOWN');
+    assert.equal(ctx.lab.faults.reachability(s.ip), 'down');
+  }
+  const hv = ctx.lab.state.hypervisorByHost.get(host);
+  assert.equal(await ctx.sshSays(hv?.hostIp ?? ''), 'nothing');
+  const tickets = await ctx.tickets();
+  assert.ok(tickets.some((t) => t.host === host && t.fault_code === 'PING_FAIL' && t.status === 'open'));
+  return host;
+}
+
+async function alarmCodes(ctx: Ctx): Promise<string[]> {
+  return (await ctx.tickets()).map((t) => `${t.fault_code}:${t.count}`).sort();
+}
+
+const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
+  healthy: async (ctx) => {
+    const state = await ctx.admin('/state');
+    assert.deepEqual(state.reachability, { ok: ctx.lab.fleet.servers.length, hang: 0, down: 0 });
+    assert.deepEqual(state.fleet.vmStates, { active: ctx.lab.fleet.servers.length });
+    assert.deepEqual(await ctx.tickets(), []);
+    const dead = ((await request(`${ctx.lab.url}/network/v2.0/agents?alive=false`, { token: ctx.token })).body as Json).agents;
+    assert.deepEqual(dead, []);
+  },
+  'vm-hang': async (ctx) => {
+    const s = ctx.lab.state.server(ctx.fault('hung-worker').servers[0] as string);
+    assert.ok(s && s.roles.includes('k8s-worker'));
+    assert.equal((await ctx.server(s.id)).status, 'ACTIVE');
+    assert.equal(await ctx.sshSays(s.ip), 'silent');
+  },
+  'vm-down': async (ctx) => {
+    const s = ctx.lab.state.server(ctx.fault('dead-web').servers[0] as string);
+    assert.ok(s);
+    assert.equal((await ctx.server(s.id)).status, 'ACTIVE');
+    assert.equal(await ctx.sshSays(s.ip), 'nothing');
+  },
+  'pm-hang': async (ctx) => {
+    const host = await checkPmHang(ctx, 'hung-pm');
+    // The runbook: reboot the PM, then its servers are SHUTOFF until started.
+    const rebooted = await ctx.admin(`/hypervisors/${host}/reboot`, { method: 'POST' });
+    assert.ok(rebooted.serversNowShutoff.length > 0);
+    assert.equal((await computeService(ctx, host)).state, 'up');
+    const s = ctx.lab.state.serversOnHost(host)[0];
+    assert.ok(s);
+    assert.equal((await ctx.server(s.id)).status, 'SHUTOFF');
+    assert.equal((await ctx.server(s.id)).host_status, 'UP');
+    const start = await request(`${ctx.lab.url}/compute/v2.1/servers/${s.id}/action`, { method: 'POST', token: ctx.token, body: { 'os-start': null } });
+    assert.equal(start.status, 202);
+    assert.equal((await ctx.server(s.id)).status, 'ACTIVE');
+    assert.equal(await ctx.sshSays(s.ip), 'banner');
+    assert.ok((await ctx.tickets()).every((t) => t.status === 'closed'));
+  },
+  'db-on-prod-pm': async (ctx) => {
+    const host = await checkPmHang(ctx, 'db-pm');
+    const hv = ctx.lab.state.hypervisorByHost.get(host);
+    assert.equal(ctx.lab.state.regionById.get(hv?.regionId ?? '')?.zone, 'prod');
+    assert.ok(ctx.lab.state.serversOnHost(host).some((s) => s.roles.includes('db')));
+  },
+  'kernel-oops': async (ctx) => {
+    const f = ctx.fault('oops-victim');
+    const s = ctx.lab.state.server(f.servers[0] as string);
+    assert.ok(s && f.hypervisor === s.host);
+    assert.equal(await ctx.sshSays(s.ip), 'silent');
+    const facts = await ctx.facts(s.host);
+    assert.ok(facts.kernelLog.some((l) => /Comm: qemu-system-x86 Tainted/.test(l)));
+    assert.equal((await computeService(ctx, s.host)).state, 'up');
+    assert.deepEqual(await alarmCodes(ctx), ['SYS_KERNEL_PANIC:1']);
+  },
+  'server-error': async (ctx) => {
+    const shown = await ctx.server(ctx.fault('broken').servers[0] as string);
+    assert.equal(shown.status, 'ERROR');
+    assert.match(shown.fault.message, /process exited while connecting to monitor/);
+  },
+  'unrequested-shutoff': async (ctx) => {
+    const id = ctx.fault('stopped').servers[0] as string;
+    assert.equal((await ctx.server(id)).status, 'SHUTOFF');
+    const [last] = await actions(ctx, id);
+    assert.equal(last.action, 'stop');
+    assert.equal(last.user_id, null);
+    assert.equal(last.project_id, null);
+    const detail = ((await request(`${ctx.lab.url}/compute/v2.1/servers/${id}/os-instance-actions/${last.request_id}`, { token: ctx.token, headers: MV })).body as Json).instanceAction;
+    assert.equal(detail.events[0].event, 'compute_stop_instance');
+  },
+  'shutoff-flapping': async (ctx) => {
+    const f = ctx.fault('flapper');
+    const id = f.servers[0] as string;
+    assert.equal((await ctx.server(id)).status, 'SHUTOFF');
+    const hostStops = (await actions(ctx, id)).filter((a) => a.action === 'stop' && a.user_id === null);
+    assert.equal(hostStops.length, 13);
+    const facts = await ctx.facts(f.hypervisor as string);
+    const nvme = facts.disks.find((d) => d.transport === 'nvme');
+    assert.ok(nvme && nvme.nvmeErrorLogEntries > 0 && nvme.smartPassed);
+    assert.ok(facts.libvirtLogs.some((l) => l.lines.some((x) => /refcount=0 reference=1/.test(x))));
+    assert.ok(facts.kernelLog.some((l) => /task nova-compute:\d+ blocked for more than \d+ seconds/.test(l)));
+    assert.ok(facts.memory.swapUsedBytes > 0);
+  },
+  'stuck-task': async (ctx) => {
+    const on = await ctx.server(ctx.fault('stuck-on').servers[0] as string);
+    assert.equal(on['OS-EXT-STS:task_state'], 'powering-on');
+    assert.equal(on.status, 'SHUTOFF');
+    const reboot = await ctx.server(ctx.fault('stuck-reboot').servers[0] as string);
+    assert.equal(reboot['OS-EXT-STS:task_state'], 'rebooting_hard');
+    assert.equal(reboot.status, 'HARD_REBOOT');
+    assert.ok(Date.parse(reboot.updated) < ctx.lab.state.now() - 23 * 3_600_000);
+  },
+  'agents-down-docker': async (ctx) => {
+    const host = ctx.fault('neutron-down').hypervisor as string;
+    const dead = (await agents(ctx, host)).filter((a) => !a.alive).map((a) => a.binary).sort();
+    assert.deepEqual(dead, ['neutron-dhcp-agent', 'neutron-linuxbridge-agent', 'neutron-metadata-agent']);
+    assert.equal((await computeService(ctx, host)).state, 'up');
+    const facts = await ctx.facts(host);
+    assert.equal(facts.runtime, 'docker-compose');
+    assert.deepEqual(
+      facts.containers.filter((c) => c.state !== 'running').map((c) => `${c.project}/${c.name}`),
+      ['neutron/neutron-dhcp-agent', 'neutron/neutron-metadata-agent', 'neutron/neutron-linuxbridge-agent'],
+    );
+  },
+  'agents-down-containerd': async (ctx) => {
+    const host = ctx.fault('nova-down').hypervisor as string;
+    assert.equal((await computeService(ctx, host)).state, 'down');
+    const facts = await ctx.facts(host);
+    assert.equal(facts.runtime, 'containerd');
+    assert.deepEqual(facts.containers.filter((c) => c.state !== 'running').map((c) => c.name), ['nova-compute', 'bird']);
+  },
+  'mass-impact': async (ctx) => {
+    const ids = ctx.fault('three-down').servers;
+    const hosts = new Set(ids.map((id) => ctx.lab.state.server(id)?.host));
+    assert.equal(ids.length, 3);
+    assert.equal(hosts.size, 1);
+    for (const id of ids) assert.equal(ctx.lab.faults.reachability(ctx.lab.state.server(id)?.ip ?? ''), 'down');
+    const hv = ctx.lab.state.hypervisorByHost.get([...hosts][0] as string);
+    assert.equal(await ctx.sshSays(hv?.hostIp ?? ''), 'banner', 'the host itself still answers');
+  },
+  mixed: async (ctx) => {
+    let faults = (await ctx.admin('/faults')).faults as Json[];
+    assert.equal(faults.find((f) => f.id === 'late-oops').status, 'scheduled');
+    assert.equal(faults.find((f) => f.id === 'db-pm').status, 'active');
+    await ctx.admin('/clock/advance', { method: 'POST', body: { seconds: 60 } });
+    faults = (await ctx.admin('/faults')).faults as Json[];
+    assert.equal(faults.find((f) => f.id === 'late-oops').status, 'active');
+    assert.equal(faults.find((f) => f.id === 'late-down').status, 'scheduled');
+    await ctx.admin('/clock/advance', { method: 'POST', body: { seconds: 60 } });
+    faults = (await ctx.admin('/faults')).faults as Json[];
+    assert.ok(faults.every((f) => f.status === 'active'), JSON.stringify(faults.map((f) => [f.id, f.status, f.problem])));
+    const codes = await alarmCodes(ctx);
+    assert.deepEqual(codes, ['FAN:1', 'MEM_SBE:11', 'PING_FAIL:1', 'SYS_KERNEL_PANIC:1']);
+    // The realistic baseline keeps the generator's everyday noise.
+    const state = await ctx.admin('/state');
+    assert.ok((state.fleet.vmStates.stopped ?? 0) > 0);
+  },
+  // Hardware alarms and host facts: the feed and the declared facts.
+  'memory-sbe': async (ctx) => assert.deepEqual(await alarmCodes(ctx), ['HW-MC-ERROR:1', 'MEM_SBE:14', 'MEM_SBE:3']),
+  'part-urgent': async (ctx) => assert.deepEqual(await alarmCodes(ctx), ['CPU:1', 'MAINBOARD:1', 'NIC:1']),
+  'part-non-urgent': async (ctx) => {
+    assert.deepEqual(await alarmCodes(ctx), ['DISK_FAILURE_PREDICTED:1', 'FAN:1', 'PSU_REDUNDANCY_LOST:1']);
+    const facts = await ctx.facts(ctx.fault('predicted').hypervisor as string);
+    assert.equal(facts.disks.find((d) => d.device === 'sda')?.reallocatedSectors, 24);
+  },
+  'disk-data-loss': async (ctx) => {
+    assert.deepEqual(await alarmCodes(ctx), ['DISK_FAILED:1']);
+    const host = ctx.fault('dead-disk').hypervisor as string;
+    const facts = await ctx.facts(host);
+    assert.equal(facts.disks.find((d) => d.device === 'nvme0n1')?.smartPassed, false);
+    assert.ok(facts.kernelLog.some((l) => /I\/O error, dev nvme0n1/.test(l)));
+    for (const id of ctx.fault('lost-servers').servers) assert.equal(ctx.lab.state.server(id)?.host, host);
+  },
+  'swap-on': async (ctx) => {
+    const facts = await ctx.facts(ctx.fault('swapping').hypervisor as string);
+    assert.equal(facts.memory.swapTotalBytes, 8 * 1024 ** 3);
+    assert.ok(facts.memory.swapUsedBytes > 0);
+  },
+  'filesystem-full': async (ctx) => {
+    const facts = await ctx.facts(ctx.fault('full').hypervisor as string);
+    const root = facts.filesystems.find((f) => f.mount === '/');
+    assert.ok(root && root.usedBytes / root.sizeBytes > 0.95);
+  },
+  'smr-disk': async (ctx) => {
+    const facts = await ctx.facts(ctx.fault('smr').hypervisor as string);
+    const smr = facts.disks.find((d) => d.smr);
+    assert.ok(smr && smr.holds.includes('vm-images') && /\(SMR\)/.test(smr.modelFamily ?? ''));
+  },
+  'cpu-overheat': async (ctx) => {
+    const facts = await ctx.facts(ctx.fault('hot').hypervisor as string);
+    assert.ok(Math.max(...facts.cpuTemperaturesC) >= 90);
+  },
+  'virtualization-misconfigured': async (ctx) => {
+    const facts = await ctx.facts(ctx.fault('swapped-board').hypervisor as string);
+    assert.deepEqual(facts.virtualization, { vtx: true, vtd: false, x2apic: false, sriovTotalVfs: 0, iommuDefaultDomain: 'Translated' });
+  },
+};
+
+describe('shipped scenarios', () => {
+  it('are all checked here, and all load', () => {
+    const names = scenarioNames(DIR);
+    assert.ok(names.length >= 20, `${names.length} scenarios in ${DIR}`);
+    assert.deepEqual(names, Object.keys(CHECKS).sort());
+    for (const name of names) assert.equal(loadScenario(name, DIR).name, name, `${name}.yaml names itself`);
+  });
+
+  for (const [name, check] of Object.entries(CHECKS)) {
+    it(`${name}: the lab shows the scenario's faults`, async () => {
+      await withScenario(name, async (ctx) => {
+        for (const f of ctx.lab.faults.list()) assert.notEqual(f.status, 'unmatched', `${f.id}: ${f.problem ?? ''}`);
+        await check(ctx);
+      });
+    });
+  }
+});

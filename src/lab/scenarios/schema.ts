@@ -1,0 +1,213 @@
+/**
+ * The scenario format: a seeded fleet plus a list of faults, each aimed at targets
+ * chosen by role, name pattern, region or zone. The same fault schema is accepted by
+ * the admin API (`POST /lab/faults`), so a test can inject anything a file can.
+ */
+import { z } from 'zod';
+
+const regex = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'is not a valid regular expression' },
+);
+
+export const SERVER_ROLES = ['db', 'amphora', 'k8s-control-plane', 'k8s-worker', 'web', 'batch', 'cache', 'generic'] as const;
+
+export const hypervisorSelectorSchema = z
+  .strictObject({
+    sameAs: z.string().min(1).optional().describe('The hypervisor of an earlier fault with this id (for server faults: the host of its first server).'),
+    hostname: z.string().min(1).optional().describe('Exact hostname.'),
+    pattern: regex.optional().describe('Regular expression over the hostname.'),
+    region: z.string().min(1).optional(),
+    zone: z.enum(['prod', 'dev']).optional(),
+    runtime: z.enum(['docker-compose', 'containerd']).optional().describe('How its agents run.'),
+    withRole: z.enum(SERVER_ROLES).optional().describe('Hosts at least one ACTIVE server with this role.'),
+    minServers: z.number().int().min(1).optional().describe('Hosts at least this many ACTIVE servers.'),
+    pick: z.number().int().min(0).default(0).describe('Which match to take (0 = first, in fleet order) among those not already used by another fault.'),
+  })
+  .describe('Chooses one hypervisor.');
+
+export const serverSelectorSchema = z
+  .strictObject({
+    sameAs: z.string().min(1).optional().describe('The servers of an earlier fault with this id.'),
+    name: z.string().min(1).optional().describe('Exact server name.'),
+    pattern: regex.optional().describe('Regular expression over the server name.'),
+    role: z.enum(SERVER_ROLES).optional(),
+    region: z.string().min(1).optional(),
+    zone: z.enum(['prod', 'dev']).optional(),
+    on: hypervisorSelectorSchema.optional().describe('Only servers on this hypervisor.'),
+    count: z.number().int().min(1).default(1).describe('How many servers to take.'),
+  })
+  .describe('Chooses ACTIVE servers (never amphorae unless role: amphora), not already used by another fault.');
+
+export const ALARM_CODES = [
+  'PING_FAIL',
+  'SYS_KERNEL_PANIC',
+  'HW-MC-ERROR',
+  'MEM_SBE',
+  'MEM_UE',
+  'DISK_FAILURE_PREDICTED',
+  'DISK_SMART_ERROR',
+  'DISK_FAILED',
+  'DISK_DATA_LOSS',
+  'FAN',
+  'PSU_REDUNDANCY_LOST',
+  'PSU',
+  'CPU',
+  'NIC',
+  'MAINBOARD',
+] as const;
+
+const diskPatch = z.strictObject({
+  device: z.string().regex(/^(sd[a-z]{1,3}|nvme\d+n\d+)$/, 'is not a disk name such as sda or nvme0n1'),
+  model: z.string().optional(),
+  modelFamily: z.string().nullable().optional(),
+  transport: z.enum(['nvme', 'sata']).optional(),
+  rotational: z.boolean().optional(),
+  smr: z.boolean().optional(),
+  sizeGb: z.number().positive().optional(),
+  smartPassed: z.boolean().optional(),
+  nvmeErrorLogEntries: z.number().int().min(0).optional(),
+  reallocatedSectors: z.number().int().min(0).optional(),
+  pendingSectors: z.number().int().min(0).optional(),
+  uncorrectableSectors: z.number().int().min(0).optional(),
+  crcErrors: z.number().int().min(0).optional(),
+  holds: z.array(z.enum(['vm-images', 'swap', 'container-data', 'os'])).optional(),
+});
+
+export const hostFactsPatchSchema = z
+  .strictObject({
+    kernelLog: z.array(z.string()).optional().describe('Lines appended to dmesg; `{time}` becomes the dmesg -T time of the fault.'),
+    libvirtLogs: z
+      .array(z.strictObject({ file: z.string().min(1), lines: z.array(z.string()) }))
+      .optional()
+      .describe('Lines for /var/log/libvirt/qemu/<file>; `{instance}` is not expanded here.'),
+    disks: z.array(diskPatch).optional().describe('Merged by device; an unknown device is added.'),
+    memory: z
+      .strictObject({
+        availablePercent: z.number().min(0).max(100).optional(),
+        swapTotalGb: z.number().min(0).optional(),
+        swapUsedGb: z.number().min(0).optional(),
+      })
+      .optional(),
+    filesystems: z
+      .array(z.strictObject({ mount: z.string().startsWith('/'), usedPercent: z.number().min(0).max(100), sizeGb: z.number().positive().optional(), device: z.string().optional() }))
+      .optional()
+      .describe('Merged by mount point.'),
+    containers: z.array(z.strictObject({ name: z.string().min(1), state: z.enum(['running', 'exited', 'restarting', 'created']) })).optional(),
+    services: z.record(z.string(), z.enum(['active', 'inactive', 'failed'])).optional().describe('systemd unit states.'),
+    cpuTemperaturesC: z.array(z.number()).optional(),
+    virtualization: z
+      .strictObject({
+        vtx: z.boolean().optional(),
+        vtd: z.boolean().optional(),
+        x2apic: z.boolean().optional(),
+        sriovTotalVfs: z.number().int().min(0).optional(),
+        iommuDefaultDomain: z.enum(['Passthrough', 'Translated']).optional(),
+      })
+      .optional(),
+  })
+  .describe('Host-side facts to declare on a hypervisor.');
+
+const common = {
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'is not a kebab-case id')
+    .optional()
+    .describe('Names the fault so later faults can say sameAs: <id>; generated when omitted.'),
+  at: z.number().min(0).default(0).describe('Seconds after the lab starts at which the fault appears.'),
+  note: z.string().optional(),
+};
+
+const EVIDENCE = ['nvme-error-log', 'qcow2-refcount', 'hung-task', 'swap'] as const;
+
+export const faultSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ ...common, kind: z.literal('vm-hang'), servers: serverSelectorSchema.prefault({}) }).describe('Ping answers, the SSH port accepts but never sends a banner.'),
+  z.strictObject({ ...common, kind: z.literal('vm-down'), servers: serverSelectorSchema.prefault({}) }).describe('Neither ping nor SSH answers; Nova still says ACTIVE.'),
+  z
+    .strictObject({
+      ...common,
+      kind: z.literal('pm-hang'),
+      hypervisor: hypervisorSelectorSchema.prefault({}),
+      startedMinutesAgo: z.number().min(0).default(10).describe('When the host stopped reporting, before the fault appears.'),
+      alarm: z.boolean().default(true).describe('Raise a PING_FAIL ticket.'),
+    })
+    .describe('The host and all its servers stop answering; nova-compute and the Neutron agents stop reporting (host_status UNKNOWN).'),
+  z
+    .strictObject({ ...common, kind: z.literal('kernel-oops'), servers: serverSelectorSchema.prefault({}), alarm: z.boolean().default(true) })
+    .describe('A kernel oops in one qemu process on the host: that server hangs, the host is fine, SYS_KERNEL_PANIC ticket.'),
+  z
+    .strictObject({ ...common, kind: z.literal('server-error'), servers: serverSelectorSchema.prefault({}), message: z.string().min(1).default('internal error: process exited while connecting to monitor') })
+    .describe('The server goes to ERROR with this fault message.'),
+  z
+    .strictObject({
+      ...common,
+      kind: z.literal('unrequested-shutoff'),
+      servers: serverSelectorSchema.prefault({}),
+      flaps: z.number().int().min(0).default(0).describe('Earlier host-initiated stop/start cycles on record.'),
+      overDays: z.number().positive().default(30).describe('Spread the earlier cycles over this many past days.'),
+      evidence: z.array(z.enum(EVIDENCE)).default([]).describe('Host-side evidence to declare on its hypervisor.'),
+    })
+    .describe("Nova's power sync stops the server (instance action stop with no user, compute_stop_instance)."),
+  z
+    .strictObject({
+      ...common,
+      kind: z.literal('stuck-task'),
+      servers: serverSelectorSchema.prefault({}),
+      taskState: z.enum(['powering-on', 'powering-off', 'rebooting', 'rebooting_hard', 'reboot_started_hard', 'spawning', 'deleting', 'migrating']).default('powering-on'),
+      sinceMinutes: z.number().positive().default(180),
+    })
+    .describe('The task state stays put past any reasonable limit.'),
+  z
+    .strictObject({
+      ...common,
+      kind: z.literal('agent-down'),
+      hypervisor: hypervisorSelectorSchema.prefault({}),
+      containers: z.array(z.string().min(1)).min(1).default(['nova-compute', 'neutron-dhcp-agent', 'neutron-metadata-agent', 'neutron-linuxbridge-agent']),
+      startedMinutesAgo: z.number().min(0).default(10),
+    })
+    .describe('These agent containers exit; the matching Nova service and Neutron agents stop reporting.'),
+  z
+    .strictObject({
+      ...common,
+      kind: z.literal('alarm'),
+      hypervisor: hypervisorSelectorSchema.prefault({}),
+      code: z.enum(ALARM_CODES),
+      count: z.number().int().min(1).default(1).describe('Ticket count (how often the alarm repeated).'),
+      message: z.string().optional(),
+      location: z.string().optional(),
+    })
+    .describe('A ticket in the alarm feed.'),
+  z.strictObject({ ...common, kind: z.literal('host-facts'), hypervisor: hypervisorSelectorSchema.prefault({}), facts: hostFactsPatchSchema }).describe('Declares host-side facts.'),
+]);
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'is not a kebab-case name'),
+  title: z.string().min(1),
+  description: z.string().min(1),
+  covers: z.array(z.string().min(1)).default([]).describe('Catalog detectors and runbooks the scenario exercises.'),
+  fleet: z
+    .strictObject({
+      seed: z.union([z.string(), z.number()]).default('faultline'),
+      size: z.union([z.enum(['small', 'medium', 'large']), z.strictObject({ regions: z.number().int().min(1), hypervisors: z.number().int().min(1), servers: z.number().int().min(0) })]).default('small'),
+      baseline: z.enum(['healthy', 'realistic']).default('healthy').describe('healthy: every server ACTIVE, no history; realistic: the generator’s background noise.'),
+    })
+    .prefault({}),
+  faults: z.array(faultSchema).default([]),
+});
+
+export type HypervisorSelector = z.infer<typeof hypervisorSelectorSchema>;
+export type ServerSelector = z.infer<typeof serverSelectorSchema>;
+export type FaultSpec = z.infer<typeof faultSchema>;
+export type FaultInput = z.input<typeof faultSchema>;
+export type FaultKind = FaultSpec['kind'];
+export type HostFactsPatch = z.infer<typeof hostFactsPatchSchema>;
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type AlarmCode = (typeof ALARM_CODES)[number];
+export type ShutoffEvidence = (typeof EVIDENCE)[number];
