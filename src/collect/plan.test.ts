@@ -30,7 +30,7 @@ describe('collector plan', () => {
     const plan = planCollectors({ config: configSchema.parse({ openstack: { regions: ['pg1', 'hn1dev'] } }), cloud });
     const ids = plan.filter((p) => p.collector).map((p) => p.id);
     assert.ok(ids.includes('openstack-servers:pg1') && ids.includes('openstack-servers:hn1dev'));
-    assert.equal(ids.filter((id) => id.startsWith('openstack-regions')).length, 1, 'one regions collector for the whole catalog');
+    assert.deepEqual(ids.filter((id) => id.startsWith('openstack-regions')), ['openstack-regions:pg1', 'openstack-regions:hn1dev'], 'each connection reports its own region');
     const probes = plan.find((p) => p.id === 'probes')?.collector;
     assert.deepEqual(probes?.needs, ['servers', 'hypervisors']);
   });

@@ -48,14 +48,14 @@ function openstackCollectors(input: PlanInput, cloud: ResolvedCloud): Collector[
   const { config } = input;
   const regions = openstackRegions(config, cloud);
   const out: Collector[] = [];
-  regions.forEach((region, i) => {
+  regions.forEach((region) => {
     const client = createOpenStackClient(config, cloud, region, input.log);
     const collectors = createOpenStackCollectors(client, {
       ...(regions.length > 1 && region ? { name: region } : {}),
       regionZones: config.zones,
     });
-    // The catalog lists every region; one regions collector is enough.
-    out.push(...collectors.filter((c) => i === 0 || !c.produces.includes('regions')));
+    // Each connection's regions collector reports its own region, so every region is listed once.
+    out.push(...collectors);
   });
   return out;
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { TimeoutError, errorMessage } from '../core/errors.js';
 import type { CollectorOutcome } from '../core/findings.js';
@@ -64,6 +65,8 @@ export async function runCollectors(collectors: readonly Collector[], options: C
     (async () => {
       const timeoutMs = collector.timeoutMs ?? options.timeoutMs;
       const controller = new AbortController();
+      // A collector may have hundreds of requests in flight, each listening for this signal.
+      setMaxListeners(0, controller.signal);
       const onCancel = (): void => controller.abort(options.signal?.reason);
       options.signal?.addEventListener('abort', onCancel, { once: true });
       let timer: NodeJS.Timeout | undefined;

@@ -80,6 +80,7 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
           openstack: { cloud: 'lab', regions: lab.fleet.regions.map((r) => r.id) },
           alarms: { source: lab.alarmsUrl, format: 'tickets' },
           probes: { sshPort: lab.network?.sshPort ?? sshPort },
+          zones: Object.fromEntries(lab.fleet.regions.map((r) => [r.id, r.zone])),
           report: { out: 'report.html' },
         }),
     );

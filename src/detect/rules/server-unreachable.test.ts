@@ -170,7 +170,7 @@ testDetector(detector, {
           messageId: 'sshHang',
           resource: 'kakao1-vsc-stage3',
           severity: 'high',
-          message: 'Server kakao1-vsc-stage3 hangs on ssh at 10.61.128.77: port 22 accepts connections but no SSH banner arrived (waited 10.0 s).',
+          message: 'Server kakao1-vsc-stage3 hangs on ssh at 10.61.128.77: the SSH port accepts connections but no SSH banner arrived (waited 10.0 s).',
           evidence: { ssh: 'hang', ssh_elapsed_ms: 10000 },
         },
       ],

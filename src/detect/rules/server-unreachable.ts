@@ -41,7 +41,7 @@ export default defineDetector({
     pingFailed: 'Server {{name}} is ACTIVE but does not answer ping at {{address}} (ssh: {{ssh}}).',
     pingBlocked: 'Server {{name}} answers ssh but not ping at {{address}}; ICMP is probably filtered.',
     sshFailed: 'Server {{name}} is ACTIVE but ssh to {{address}} {{outcome}} (ping: {{ping}}).',
-    sshHang: 'Server {{name}} hangs on ssh at {{address}}: port 22 accepts connections but no SSH banner arrived ({{waited}}).',
+    sshHang: 'Server {{name}} hangs on ssh at {{address}}: the SSH port accepts connections but no SSH banner arrived ({{waited}}).',
     notProbed: '{{count}} ACTIVE server(s) on {{host}} have no ping or ssh result, so their reachability was not checked.',
   },
   options: z.object({
