@@ -79,8 +79,10 @@ try {
         const text = await r.text();
         bytes += text.length;
         pages += 1;
-        const m = /"servers_links":\s*\[\s*\{[^\]]*?"href":\s*"([^"]+)"[^\]]*?"rel":\s*"next"/.exec(text);
-        url = m ? m[1] : null;
+        // Only the tail is parsed: the links follow the list, and the pages are not to be read.
+        const at = text.lastIndexOf('"servers_links"');
+        const links = at === -1 ? [] : JSON.parse(`{${text.slice(at)}`).servers_links;
+        url = links.find((l) => l.rel === 'next')?.href ?? null;
       }
     }
     return { pages, bytes };
@@ -88,6 +90,11 @@ try {
 
   // faultline: the full OpenStack collection (servers, hypervisors, services, agents, regions, instance actions).
   writeFileSync(join(labDir, 'bench.yaml'), `openstack:\n  cloud: lab\n  regions: [${regions.join(', ')}]\ncollectors:\n  probes:\n    enabled: false\n`);
+  writeFileSync(join(labDir, 'bench-servers.yaml'), `openstack:\n  cloud: lab\n  regions: [${regions.join(', ')}]\ncollectors:\n  probes:\n    enabled: false\n  openstack-instance-actions:\n    enabled: false\n  openstack-hypervisors:\n    enabled: false\n  openstack-compute-services:\n    enabled: false\n  openstack-network-agents:\n    enabled: false\n  openstack-regions:\n    enabled: false\n`);
+  const serversOnly = await time('faultline snapshot (servers only, every page of every region)', async () => {
+    run(process.execPath, [main, 'snapshot', '--config', 'bench-servers.yaml', '--out', 'bench-servers.json']);
+    return {};
+  });
   const full = await time('faultline snapshot (full OpenStack collection)', async () => {
     const r = run(process.execPath, [main, 'snapshot', '--config', 'bench.yaml', '--out', 'bench-snapshot.json.gz']);
     const { gunzipSync } = await import('node:zlib');
@@ -104,9 +111,11 @@ try {
     }
     return { servers: n };
   });
-  results.measurements.push(plain, full, osc);
+  results.measurements.push(plain, serversOnly, full, osc);
   results.ratios = {
     collectionVsOpenstackclient: osc.seconds / full.seconds,
+    serversVsOpenstackclient: osc.seconds / serversOnly.seconds,
+    serversVsPlainFetch: serversOnly.seconds / plain.seconds,
     collectionVsPlainFetch: full.seconds / plain.seconds,
   };
 } finally {

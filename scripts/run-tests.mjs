@@ -1,5 +1,7 @@
 // Runs every compiled test file with node's own test runner. Node 20 has no glob
-// support in --test, so the file list is built here.
+// support in --test, so the file list is built here. Files run one at a time: several
+// test files start labs, and two labs at once would share loopback addresses and
+// each other's nftables drops.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,5 +21,5 @@ if (files.length === 0) {
   console.error('no test files found under dist/ (run npm run build first)');
   process.exit(1);
 }
-const res = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+const res = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
 process.exit(res.status ?? 1);

@@ -55,7 +55,8 @@ function openstackCollectors(input: PlanInput, cloud: ResolvedCloud): Collector[
       regionZones: config.zones,
     });
     // Each connection's regions collector reports its own region, so every region is listed once.
-    out.push(...collectors);
+    // A kind can be switched off for all regions at once: collectors.openstack-instance-actions.enabled: false.
+    out.push(...collectors.filter((c) => config.collectors?.[c.id.split(':')[0] ?? c.id]?.enabled !== false));
   });
   return out;
 }
