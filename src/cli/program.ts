@@ -1,10 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage } from '../core/errors.js';
+import { consoleCommand } from './commands/console.js';
 import { detectorsCommand } from './commands/detectors.js';
 import { labCommand } from './commands/lab.js';
+import { logCommand } from './commands/log.js';
 import { scanCommand } from './commands/scan.js';
 import { schemaCommand } from './commands/schema.js';
+import { showCommand } from './commands/show.js';
 import { snapshotCommand } from './commands/snapshot.js';
+import { restartCommand, startCommand, stopCommand } from './commands/stop-start.js';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { VERSION } from './version.js';
@@ -30,6 +34,12 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .addCommand(detectorsCommand(ctx, setExit))
     .addCommand(schemaCommand(ctx, setExit))
     .addCommand(labCommand(ctx, setExit))
+    .addCommand(showCommand(ctx, setExit))
+    .addCommand(stopCommand(ctx, setExit))
+    .addCommand(startCommand(ctx, setExit))
+    .addCommand(restartCommand(ctx, setExit))
+    .addCommand(logCommand(ctx, setExit))
+    .addCommand(consoleCommand(ctx, setExit))
     .addHelpText('after', '\nRun `faultline <command> --help` for a command\'s options. Docs: docs/ in the package.');
   return configure(program, ctx);
 }

@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { UsageError } from '../../core/errors.js';
-import { FLEET_SIZES, loadScenario, startLab, type FleetCounts, type FleetSizeName, type Scenario } from '../../lab/index.js';
+import { DEFAULT_HOSTS_SSH_PORT, FLEET_SIZES, LAB_SSH_PASSWORD, LAB_SSH_USER, loadScenario, startLab, type FleetCounts, type FleetSizeName, type Scenario } from '../../lab/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -16,10 +16,12 @@ interface LabFlags {
   actionSeconds: string;
   scenario?: string;
   sshPort: string;
+  hostsSshPort: string;
   /** Set when --seed / --size were given on the command line (they then win over the scenario's). */
   seedGiven?: boolean;
   sizeGiven?: boolean;
   sshPortGiven?: boolean;
+  hostsSshPortGiven?: boolean;
 }
 
 /** `small`, `medium`, `large` or `regions,hypervisors,servers` (e.g. `3,40,1200`). */
@@ -46,6 +48,8 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
   const port = positive('--port', flags.port, true);
   const sshPort = positive('--ssh-port', flags.sshPort, true);
   if (!Number.isInteger(sshPort) || sshPort > 65535) throw new UsageError(`--ssh-port: "${flags.sshPort}" is not a TCP port (0-65535)`);
+  const hostsSshPort = positive('--hosts-ssh-port', flags.hostsSshPort, true);
+  if (!Number.isInteger(hostsSshPort) || hostsSshPort > 65535) throw new UsageError(`--hosts-ssh-port: "${flags.hostsSshPort}" is not a TCP port (0-65535)`);
   const scenario: Scenario | undefined = flags.scenario ? loadScenario(flags.scenario) : undefined;
   const options = {
     seed: scenario && !flags.seedGiven ? undefined : flags.seed,
@@ -55,16 +59,28 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
     actionDurationMs: positive('--action-seconds', flags.actionSeconds, true) * 1000,
     scenario,
   };
-  const isSshPortTaken = (err: NodeJS.ErrnoException & { address?: string }): boolean => err.code === 'EADDRINUSE' && err.address === '0.0.0.0';
-  const lab = await startLab({ ...options, guestNetwork: { sshPort } })
-    .catch((err: NodeJS.ErrnoException & { address?: string }) => {
-      // The default SSH port may be taken (another lab); only an explicit --ssh-port must be exact.
-      if (!isSshPortTaken(err) || flags.sshPortGiven) throw err;
-      ctx.term.err(`note: SSH port ${sshPort} is in use; using a free port instead (see the SSH line below)`);
-      return startLab({ ...options, guestNetwork: { sshPort: 0 } });
+  type ListenError = NodeJS.ErrnoException & { address?: string; port?: number };
+  const taken = (err: ListenError, p: number): boolean => err.code === 'EADDRINUSE' && err.address === '0.0.0.0' && p !== 0 && err.port === p;
+  const start = (guest: number, hosts: number): ReturnType<typeof startLab> => startLab({ ...options, guestNetwork: { sshPort: guest }, sshHosts: { port: hosts } });
+  const lab = await start(sshPort, hostsSshPort)
+    .catch((err: ListenError) => {
+      // A default SSH port may be taken (another lab); only an explicitly given port must be exact.
+      if (taken(err, sshPort) && !flags.sshPortGiven) {
+        ctx.term.err(`note: SSH port ${sshPort} is in use; using a free port instead (see the SSH line below)`);
+        return start(0, hostsSshPort);
+      }
+      throw err;
     })
-    .catch((err: NodeJS.ErrnoException & { address?: string }) => {
-      if (isSshPortTaken(err)) throw new UsageError(`--ssh-port: ${sshPort} is already in use; pick another or use 0 for any free port`);
+    .catch((err: ListenError) => {
+      if (taken(err, hostsSshPort) && !flags.hostsSshPortGiven) {
+        ctx.term.err(`note: hypervisor SSH port ${hostsSshPort} is in use; using a free port instead (see the hosts line below)`);
+        return start(flags.sshPortGiven ? sshPort : 0, 0);
+      }
+      throw err;
+    })
+    .catch((err: ListenError) => {
+      if (taken(err, sshPort)) throw new UsageError(`--ssh-port: ${sshPort} is already in use; pick another or use 0 for any free port`);
+      if (taken(err, hostsSshPort)) throw new UsageError(`--hosts-ssh-port: ${hostsSshPort} is already in use; pick another or use 0 for any free port`);
       if (err.code === 'EADDRINUSE') throw new UsageError(`--port: ${port} is already in use on 127.0.0.1; pick another or use 0 for any free port`);
       throw err;
     });
@@ -73,6 +89,13 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
     const dir = resolve(ctx.cwd, flags.dir);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'clouds.yaml'), lab.cloudsYaml());
+    const hosts = lab.hostsSsh;
+    if (hosts) {
+      // writeFile's mode applies only to a new file; chmod covers one left by an earlier lab.
+      await writeFile(join(dir, 'lab_ssh_key'), hosts.privateKey, { mode: 0o600 });
+      await chmod(join(dir, 'lab_ssh_key'), 0o600);
+      await writeFile(join(dir, 'known_hosts'), hosts.knownHosts());
+    }
     await writeFile(
       join(dir, 'faultline.yaml'),
       `# Written by \`faultline lab\` for the lab at ${lab.url}.\n` +
@@ -80,6 +103,9 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
           openstack: { cloud: 'lab', regions: lab.fleet.regions.map((r) => r.id) },
           alarms: { source: lab.alarmsUrl, format: 'tickets' },
           probes: { sshPort: lab.network?.sshPort ?? sshPort },
+          ...(hosts
+            ? { hosts: { username: LAB_SSH_USER, port: hosts.port, privateKey: 'lab_ssh_key', knownHosts: 'known_hosts', agent: false, address: 'hostIp' } }
+            : {}),
           zones: Object.fromEntries(lab.fleet.regions.map((r) => [r.id, r.zone])),
           report: { out: 'report.html' },
         }),
@@ -95,12 +121,20 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
         `  faultline.yaml ${join(dir, 'faultline.yaml')}`,
         `  alarms    ${lab.alarmsUrl}  (Alertmanager form: ${lab.url}/alarms/alertmanager)`,
         `  SSH       port ${lab.network?.sshPort ?? sshPort} on every server and hypervisor address (127.x.y.z); unreachable addresses: ${lab.network?.firewall.mode === 'nftables' ? 'dropped by nftables' : 'SSH refused only'}`,
+        ...(hosts
+          ? [
+              `  hosts     SSH port ${hosts.port} on every hypervisor address (127.x.y.z), user ${LAB_SSH_USER}, key ${join(dir, 'lab_ssh_key')} (or password ${LAB_SSH_PASSWORD}); host keys in ${join(dir, 'known_hosts')}`,
+            ]
+          : []),
         `  admin     ${lab.adminUrl}  header X-Lab-Admin: ${lab.adminToken}`,
         `            e.g. curl -s -H 'X-Lab-Admin: ${lab.adminToken}' ${lab.adminUrl}/faults`,
         ...lab.faults.list().map((f) => `  fault     ${f.id} (${f.spec.kind}) ${f.status}${f.hypervisor ? ` on ${f.hypervisor}` : ''}${f.servers.length ? ` servers ${f.servers.map((id) => lab.state.server(id)?.name ?? id).join(', ')}` : ''}${f.problem ? `: ${f.problem}` : ''}`),
         '',
         `Try:  cd ${dir} && OS_CLOUD=lab openstack server list --all-projects --limit 5`,
         `      cd ${dir} && faultline scan`,
+        ...(hosts && lab.fleet.hypervisors[0]
+          ? [`      ssh -p ${hosts.port} -i ${join(dir, 'lab_ssh_key')} -o UserKnownHostsFile=${join(dir, 'known_hosts')} ${LAB_SSH_USER}@${lab.fleet.hypervisors[0].hostIp} 'free -b'`]
+          : []),
         'Stop with Ctrl-C.',
         '',
       ].join('\n'),
@@ -124,10 +158,12 @@ export function labCommand(ctx: CliContext, setExit: (code: number) => void): Co
     .option('--action-seconds <seconds>', 'how long stop/start/reboot stay in their task state', '3')
     .option('--scenario <name|file>', 'faults to set up: a shipped scenario name (see docs/lab.md) or a scenario .yaml file')
     .option('--ssh-port <port>', 'SSH port answered on every server and hypervisor address (0 = any free port)', '2222')
+    .option('--hosts-ssh-port <port>', 'SSH port of the hypervisors\' shells for host facts (dmesg, smartctl, free, …; 0 = any free port)', String(DEFAULT_HOSTS_SSH_PORT))
     .action(async (flags: LabFlags, command: Command) => {
       flags.seedGiven = command.getOptionValueSource('seed') === 'cli';
       flags.sizeGiven = command.getOptionValueSource('size') === 'cli';
       flags.sshPortGiven = command.getOptionValueSource('sshPort') === 'cli';
+      flags.hostsSshPortGiven = command.getOptionValueSource('hostsSshPort') === 'cli';
       const stop = new Promise<string>((res) => {
         process.once('SIGINT', () => res('SIGINT'));
         process.once('SIGTERM', () => res('SIGTERM'));

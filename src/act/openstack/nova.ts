@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import type { OpenStackClient } from '../../collect/openstack/client.js';
+import { OpenStackHttpError } from '../../collect/openstack/http.js';
+import { normaliseHypervisor, normaliseInstanceAction, normaliseServer } from '../../collect/openstack/normalise.js';
+import {
+  hypervisorsPageSchema,
+  instanceActionDetailSchema,
+  instanceActionsPageSchema,
+  rawHypervisorSchema,
+  rawServerSchema,
+  serversPageSchema,
+} from '../../collect/openstack/nova-schemas.js';
+import { pages } from '../../collect/openstack/paging.js';
+import type { Hypervisor, InstanceAction, Server } from '../../snapshot/schema.js';
+
+/**
+ * The few Nova, Keystone and Glance reads the actions need, on top of the
+ * collector's client: one server, servers by host / name / address, the
+ * hypervisors, a server's instance actions, and names for project and image ids.
+ */
+
+/** One region's connection. Several regions mean several clients sharing nothing but the credentials. */
+export interface RegionClient {
+  readonly region: string | undefined;
+  readonly client: OpenStackClient;
+}
+
+const serverAnswerSchema = z.object({ server: rawServerSchema });
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof OpenStackHttpError && err.status === 404;
+}
+
+export function isConflict(err: unknown): boolean {
+  return err instanceof OpenStackHttpError && err.status === 409;
+}
+
+async function regionOf(client: OpenStackClient, signal?: AbortSignal): Promise<string | undefined> {
+  return (await client.endpoint('compute', signal)).region;
+}
+
+/** One server by id (all projects for an admin); undefined when Nova does not know it. */
+export async function findServerById(client: OpenStackClient, id: string, signal?: AbortSignal): Promise<Server | undefined> {
+  try {
+    return await getServer(client, id, signal);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export async function getServer(client: OpenStackClient, id: string, signal?: AbortSignal): Promise<Server> {
+  const answer = await client.request('compute', `servers/${encodeURIComponent(id)}`, serverAnswerSchema, { signal });
+  return normaliseServer(answer.server, await regionOf(client, signal));
+}
+
+export interface ServerFilter {
+  readonly host?: string;
+  /** Nova treats these as regular expressions. */
+  readonly name?: string;
+  readonly ip?: string;
+}
+
+/** `servers/detail?all_tenants=1` with filters, every page. */
+export async function listServers(client: OpenStackClient, filter: ServerFilter, signal?: AbortSignal): Promise<Server[]> {
+  const region = await regionOf(client, signal);
+  const out: Server[] = [];
+  for await (const page of pages(client, {
+    serviceType: 'compute',
+    path: 'servers/detail',
+    query: { all_tenants: 1, limit: 1000, host: filter.host, name: filter.name, ip: filter.ip },
+    frame: serversPageSchema,
+    itemsKey: 'servers',
+    linksKey: 'servers_links',
+    signal,
+  })) {
+    for (const item of page.items) {
+      const parsed = rawServerSchema.safeParse(item);
+      // An item that does not fit is left out here; `faultline scan` reports such items in detail.
+      if (parsed.success) out.push(normaliseServer(parsed.data, region));
+    }
+  }
+  return out;
+}
+
+/** Every hypervisor of the region (os-hypervisors/detail). */
+export async function listHypervisors(client: OpenStackClient, signal?: AbortSignal): Promise<Hypervisor[]> {
+  const region = await regionOf(client, signal);
+  const paged = await client.supports('2.33', signal);
+  const out: Hypervisor[] = [];
+  for await (const page of pages(client, {
+    serviceType: 'compute',
+    path: 'os-hypervisors/detail',
+    query: paged ? { limit: 1000 } : {},
+    frame: hypervisorsPageSchema,
+    itemsKey: 'hypervisors',
+    linksKey: 'hypervisors_links',
+    signal,
+  })) {
+    for (const item of page.items) {
+      const parsed = rawHypervisorSchema.safeParse(item);
+      if (parsed.success) out.push(normaliseHypervisor(parsed.data, region));
+    }
+  }
+  return out;
+}
+
+/** A server's instance actions, newest first, with the events of the newest `withEvents`. */
+export async function listInstanceActions(client: OpenStackClient, serverId: string, withEvents = 5, signal?: AbortSignal): Promise<InstanceAction[]> {
+  const id = encodeURIComponent(serverId);
+  const actions: InstanceAction[] = [];
+  for await (const page of pages(client, {
+    serviceType: 'compute',
+    path: `servers/${id}/os-instance-actions`,
+    query: {},
+    frame: instanceActionsPageSchema,
+    itemsKey: 'instanceActions',
+    linksKey: 'links',
+    signal,
+  })) {
+    for (const raw of page.items as z.output<typeof instanceActionsPageSchema>['instanceActions']) actions.push(normaliseInstanceAction(serverId, raw));
+  }
+  actions.sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime));
+  for (let i = 0; i < Math.min(withEvents, actions.length); i++) {
+    const action = actions[i] as InstanceAction;
+    const detail = await client.request('compute', `servers/${id}/os-instance-actions/${encodeURIComponent(action.requestId)}`, instanceActionDetailSchema, { signal });
+    actions[i] = normaliseInstanceAction(serverId, detail.instanceAction);
+  }
+  return actions;
+}
+
+/** Sends a server action (`os-stop`, `os-start`, `reboot`); Nova answers 202 and works on it in the background. */
+export async function serverAction(client: OpenStackClient, serverId: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
+  await client.requestJson('compute', `servers/${encodeURIComponent(serverId)}/action`, { method: 'POST', body, signal });
+}
+
+const projectsSchema = z.object({ projects: z.array(z.object({ id: z.string(), name: z.string() })) });
+const imageSchema = z.object({ id: z.string(), name: z.string().nullable().optional() });
+
+/** Keystone and Glance catalog URLs may or may not end in their version already. */
+async function versioned(client: OpenStackClient, serviceType: string, version: string, path: string, signal?: AbortSignal): Promise<string> {
+  const endpoint = await client.endpoint(serviceType, signal);
+  return new RegExp(`/${version.replace('.', '\\.')}/?$`).test(endpoint.url) ? path : `${version}/${path}`;
+}
+
+/**
+ * Project names by id, from Keystone. Best effort: listing projects needs an
+ * admin role, and a table with ids is still useful, so any failure gives an empty map.
+ */
+export async function projectNames(client: OpenStackClient, signal?: AbortSignal): Promise<Map<string, string>> {
+  try {
+    const path = await versioned(client, 'identity', 'v3', 'projects', signal);
+    const answer = await client.request('identity', path, projectsSchema, { signal });
+    return new Map(answer.projects.map((p) => [p.id, p.name]));
+  } catch {
+    return new Map();
+  }
+}
+
+/** Image names by id, from Glance, one request per distinct image. Best effort, like projectNames. */
+export async function imageNames(client: OpenStackClient, ids: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let base: string;
+  try {
+    base = await versioned(client, 'image', 'v2', 'images', signal);
+  } catch {
+    return out;
+  }
+  await Promise.all(
+    [...new Set(ids)].map(async (id) => {
+      try {
+        const image = await client.request('image', `${base}/${encodeURIComponent(id)}`, imageSchema, { signal });
+        if (image.name) out.set(id, image.name);
+      } catch {
+        // deleted or private image: the id stays
+      }
+    }),
+  );
+  return out;
+}

@@ -1,0 +1,102 @@
+import { isIP } from 'node:net';
+import { UsageError } from '../../core/errors.js';
+import type { Hypervisor, Server } from '../../snapshot/schema.js';
+import { findServerById, listHypervisors, listServers, type RegionClient } from './nova.js';
+
+/** What a command acts on: one server, or a hypervisor and every server on it. */
+export type Target =
+  | { readonly kind: 'server'; readonly query: string; readonly at: RegionClient; readonly server: Server }
+  | { readonly kind: 'hypervisor'; readonly query: string; readonly at: RegionClient; readonly hypervisor: Hypervisor; readonly servers: Server[] };
+
+/** A server together with the region connection that manages it. */
+export interface LocatedServer {
+  readonly at: RegionClient;
+  readonly server: Server;
+}
+
+export function serversOf(target: Target): LocatedServer[] {
+  return target.kind === 'server' ? [{ at: target.at, server: target.server }] : target.servers.map((server) => ({ at: target.at, server }));
+}
+
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+export function looksLikeUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
+/** Nova's name and ip filters are regular expressions: match the text literally and whole. */
+export function exactPattern(text: string): string {
+  return `^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+}
+
+const shortName = (name: string): string => name.split('.')[0]?.toLowerCase() ?? '';
+
+/**
+ * A hypervisor is named by its hypervisor hostname, its compute host, an FQDN
+ * whose first label is either, its host IP or its id.
+ */
+export function hypervisorMatches(h: Hypervisor, text: string): boolean {
+  const t = text.toLowerCase();
+  if (h.name.toLowerCase() === t || h.host.toLowerCase() === t || h.id === text || (h.hostIp !== undefined && h.hostIp === text)) return true;
+  // krane-pg1-com001.example.net names the same host as krane-pg1-com001, in either direction.
+  const hasDomain = t.includes('.') && isIP(text) === 0;
+  return hasDomain ? shortName(t) === shortName(h.name) || shortName(t) === shortName(h.host) : shortName(h.name) === t || shortName(h.host) === t;
+}
+
+function serverMatches(s: Server, text: string): boolean {
+  if (s.id === text.toLowerCase()) return true;
+  if (isIP(text) !== 0) return s.addresses.some((a) => a.addr === text);
+  return s.name === text || (text.includes('.') && s.name === text.split('.')[0]);
+}
+
+async function serverCandidates(at: RegionClient, text: string, signal?: AbortSignal): Promise<Server[]> {
+  if (looksLikeUuid(text)) {
+    const found = await findServerById(at.client, text, signal);
+    return found ? [found] : [];
+  }
+  if (isIP(text) !== 0) return (await listServers(at.client, { ip: exactPattern(text) }, signal)).filter((s) => serverMatches(s, text));
+  const names = [text, ...(text.includes('.') ? [text.split('.')[0] as string] : [])];
+  const found = new Map<string, Server>();
+  for (const name of names) for (const s of await listServers(at.client, { name: exactPattern(name) }, signal)) if (serverMatches(s, text)) found.set(s.id, s);
+  return [...found.values()];
+}
+
+function describeServer(s: Server): string {
+  return `${s.name || '(no name)'} ${s.id} (project ${s.projectId ?? '?'}, host ${s.host ?? '?'}, ${s.status})`;
+}
+
+/**
+ * Finds what `text` names: a server (name, FQDN, UUID or IP) or a hypervisor
+ * (name, FQDN, host IP or id), across the configured regions. Anything but
+ * exactly one match is a UsageError listing the candidates, because acting on
+ * the wrong machine is the one mistake these commands must not make.
+ */
+export async function resolveTarget(clients: readonly RegionClient[], text: string, signal?: AbortSignal): Promise<Target> {
+  const query = text.trim();
+  if (!query) throw new UsageError('the target is empty: give a server name, FQDN, UUID or IP, or a hypervisor name');
+  const found = await Promise.all(
+    clients.map(async (at) => {
+      const [hypervisors, servers] = await Promise.all([listHypervisors(at.client, signal), serverCandidates(at, query, signal)]);
+      return { at, hypervisors: hypervisors.filter((h) => hypervisorMatches(h, query)), servers };
+    }),
+  );
+  const hypervisors = found.flatMap((f) => f.hypervisors.map((hypervisor) => ({ at: f.at, hypervisor })));
+  const servers = found.flatMap((f) => f.servers.map((server) => ({ at: f.at, server })));
+  if (hypervisors.length + servers.length === 0) {
+    throw new UsageError(`no server or hypervisor matches "${query}" (looked for a server name, FQDN, UUID or IP and a hypervisor name, FQDN, IP or id${clients.length > 1 ? ` in ${clients.length} regions` : ''})`);
+  }
+  if (hypervisors.length + servers.length > 1) {
+    const lines = [
+      ...hypervisors.map((h) => `  hypervisor ${h.hypervisor.name}${h.hypervisor.region ? ` (region ${h.hypervisor.region})` : ''}`),
+      ...servers.map((s) => `  server ${describeServer(s.server)}`),
+    ];
+    throw new UsageError(`"${query}" is ambiguous; it matches:\n${lines.join('\n')}\nName one of them by server UUID, or by the hypervisor's full name`);
+  }
+  const hv = hypervisors[0];
+  if (hv) {
+    const onHost = await listServers(hv.at.client, { host: hv.hypervisor.host }, signal);
+    return { kind: 'hypervisor', query, at: hv.at, hypervisor: hv.hypervisor, servers: onHost };
+  }
+  const only = servers[0] as LocatedServer;
+  return { kind: 'server', query, at: only.at, server: only.server };
+}

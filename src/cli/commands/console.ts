@@ -1,0 +1,56 @@
+import { Command, Option } from 'commander';
+import { mapBounded } from '../../collect/probe/ssh-banner.js';
+import { errorMessage } from '../../core/errors.js';
+import { resolveTarget, serversOf } from '../../act/openstack/target.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { openstackSession, positiveNumber, renderColumns } from '../openstack.js';
+
+interface ConsoleFlags {
+  config?: string;
+  format?: 'table' | 'json';
+  protocol?: 'vnc' | 'spice' | 'serial';
+  concurrency?: string;
+  verbose?: boolean;
+}
+
+/**
+ * `console`: the browser console URL (noVNC by default) of a server, or of every
+ * server on a hypervisor. The URL holds a short-lived console token; it is
+ * printed for the operator and never logged.
+ */
+export async function consoleUrl(ctx: CliContext, text: string, flags: ConsoleFlags): Promise<number> {
+  const concurrency = positiveNumber('--concurrency', flags.concurrency, 8, true);
+  const session = await openstackSession(ctx, flags);
+  const target = await resolveTarget(session.clients, text);
+  const results = await mapBounded(serversOf(target), concurrency, async ({ at, server }) => {
+    try {
+      const c = await at.client.getConsoleUrl(server.id, flags.protocol ? { protocol: flags.protocol } : {});
+      return { id: server.id, name: server.name, status: server.status, ...c };
+    } catch (err) {
+      return { id: server.id, name: server.name, status: server.status, error: errorMessage(err) };
+    }
+  });
+  const failed = results.filter((r) => 'error' in r);
+  if (flags.format === 'json') ctx.term.out(`${JSON.stringify(target.kind === 'server' ? results[0] : results, null, 2)}\n`);
+  else if (target.kind === 'server') {
+    const r = results[0];
+    if (r && 'url' in r) ctx.term.out(`${r.url}\n`);
+  } else {
+    ctx.term.out(renderColumns(['NAME', 'STATUS', 'URL'], results.map((r) => [r.name, r.status, 'url' in r ? r.url : `(${r.error})`])));
+  }
+  for (const r of failed) if ('error' in r) ctx.term.err(`error: ${r.name} (${r.id}): no console URL: ${r.error}`);
+  return failed.length > 0 ? EXIT.findings : EXIT.ok;
+}
+
+export function consoleCommand(ctx: CliContext, setExit: (code: number) => void): Command {
+  return new Command('console')
+    .description("a server's browser console URL (noVNC); for a hypervisor, every server's")
+    .argument('<target>', 'server name, FQDN, UUID or IP, or hypervisor name or FQDN')
+    .option('-c, --config <file>', 'faultline.yaml to use')
+    .addOption(new Option('--protocol <protocol>', 'console protocol').choices(['vnc', 'spice', 'serial']))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--concurrency <n>', 'servers asked at once (hypervisor target)', '8')
+    .option('-v, --verbose', 'log API requests to stderr')
+    .action(async (target: string, flags: ConsoleFlags) => setExit(await consoleUrl(ctx, target, flags)));
+}

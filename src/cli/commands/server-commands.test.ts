@@ -1,0 +1,415 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { runPower, type ServerOutcome } from '../../act/openstack/power.js';
+import { getServer } from '../../act/openstack/nova.js';
+import { OpenStackClient } from '../../collect/openstack/client.js';
+import { generateFleet, LAB_CREDENTIALS, loopbackAddress, startLab, type LabServer, type RunningLab } from '../../lab/index.js';
+import type { CliContext } from '../context.js';
+import { Terminal } from '../terminal.js';
+import { power } from './stop-start.js';
+
+/**
+ * show / stop / start / restart / log / console against the simulated cloud,
+ * through the built CLI as an operator runs it. SSH banners come from the lab
+ * when it serves them (`lab.network.sshPort` or `lab.sshPort`); otherwise from a
+ * stand-in here that greets for every server the lab says is running, on every
+ * loopback address, and can play a hung guest or a guest whose sshd is down.
+ */
+
+const MAIN = resolve('dist/cli/main.js');
+const OPENSTACK = process.env['OPENSTACK_CLI'] ?? '/usr/bin/openstack';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/** Accepts on 0.0.0.0, so every 127.x address the lab hands out reaches it; greets only for running servers. */
+async function standInSshd(lab: RunningLab, hung: Map<string, number>, sshdDown: Set<string>): Promise<{ server: NetServer; port: number }> {
+  const server = createServer((socket: Socket) => {
+    const addr = (socket.localAddress ?? '').replace(/^::ffff:/, '');
+    const vm = lab.state.allServers().find((s) => s.ip === addr);
+    if (!vm || vm.vmState !== 'active' || vm.powerState !== 1 || sshdDown.has(vm.id)) return void socket.destroy();
+    // A "hung" guest accepts TCP but never greets, until it has been rebooted the given number of times more.
+    const until = hung.get(vm.id);
+    if (until !== undefined && rebootCount(lab, vm) < until) return;
+    socket.end('SSH-2.0-OpenSSH_9.2p1 lab-stand-in\r\n');
+  });
+  await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+function rebootCount(lab: RunningLab, vm: LabServer): number {
+  return lab.state.instanceActions(vm).filter((a) => a.action === 'reboot').length;
+}
+
+describe('server commands against the lab', { timeout: 300_000 }, () => {
+  let lab: RunningLab;
+  let dir: string;
+  let sshd: NetServer | undefined;
+  /** True when the banner comes from the lab itself, whose rules for stopped servers may differ. */
+  let labSsh = false;
+  const hung = new Map<string, number>();
+  const sshdDown = new Set<string>();
+  let region: string;
+
+  const faultline = (args: string[], stdin: 'ignore' | 'pipe' = 'ignore'): Promise<Run> =>
+    new Promise((res, rej) => {
+      const child = spawn(process.execPath, [MAIN, ...args], {
+        cwd: dir,
+        env: { PATH: process.env['PATH'], HOME: dir, USER: 'tester', NO_COLOR: '1', OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: 'lab' },
+        stdio: [stdin, 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', rej);
+      child.on('close', (code) => res({ code, stdout, stderr }));
+      if (stdin === 'pipe') child.stdin?.end();
+    });
+  const json = async (args: string[], code = 0): Promise<Json> => {
+    const r = await faultline([...args, '--format', 'json']);
+    assert.equal(r.code, code, `faultline ${args.join(' ')}: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  };
+  const vm = (id: string): LabServer => {
+    const s = lab.state.server(id);
+    assert.ok(s);
+    return s;
+  };
+  const inRegion = (): LabServer[] => lab.fleet.servers.filter((s) => s.regionId === region);
+  const hostsWhere = (ok: (servers: readonly LabServer[]) => boolean): string[] =>
+    lab.fleet.hypervisors.filter((h) => h.regionId === region && ok(lab.state.serversOnHost(h.hostname))).map((h) => h.hostname);
+  const activeIdle = (): LabServer[] => inRegion().filter((s) => s.vmState === 'active' && s.taskState === null && !s.name.startsWith('amphora-'));
+
+  before(async () => {
+    // Every lab numbers its guests from 127.0.1.1, and a lab running as root elsewhere on this
+    // machine (another test file) drops ICMP to its stopped guests' addresses with nftables.
+    // Addresses of our own keep those drops from turning our pings into "no".
+    const fleet = generateFleet({ seed: 'faultline-act', size: 'small' });
+    fleet.servers.forEach((s, i) => (s.ip = loopbackAddress(i, 0x6a0000)));
+    fleet.hypervisors.forEach((h, i) => (h.hostIp = loopbackAddress(i, 0x6b0000)));
+    lab = await startLab({ fleet, clock: 'real', actionDurationMs: 200 });
+    region = lab.fleet.regions[0]?.id ?? '';
+    dir = await mkdtemp(join(tmpdir(), 'fl-act-'));
+    await writeFile(join(dir, 'clouds.yaml'), lab.cloudsYaml());
+    // The lab's own guest network (when started with it) answers SSH per server state; prefer it.
+    const exposed = lab as unknown as { sshPort?: number; network?: { sshPort?: number } | null };
+    let sshPort = exposed.network?.sshPort ?? exposed.sshPort;
+    if (sshPort === undefined) {
+      const s = await standInSshd(lab, hung, sshdDown);
+      sshd = s.server;
+      sshPort = s.port;
+    } else labSsh = true;
+    await writeFile(
+      join(dir, 'faultline.yaml'),
+      `probes:\n  sshPort: ${sshPort}\n  sshHangSeconds: 1\n  sshConnectTimeoutSeconds: 1\n  pingTimeoutMs: 300\n  pingRetries: 0\n`,
+    );
+  });
+  after(async () => {
+    sshd?.close();
+    await lab.stop();
+  });
+
+  describe('show', () => {
+    it('lists exactly the servers `openstack server list --all-projects --host` lists, with the same states, ping and ssh', async (t) => {
+      const host = hostsWhere((ss) => ss.some((s) => s.vmState === 'stopped') && ss.some((s) => s.vmState === 'active'))[0];
+      assert.ok(host, 'the fleet has a hypervisor with running and stopped servers');
+      const shown = await json(['show', host]);
+      assert.equal(shown.kind, 'hypervisor');
+      assert.equal(shown.hypervisor.name, host);
+      const expected = lab.state.serversOnHost(host);
+      assert.deepEqual(shown.servers.map((r: Json) => r.id).sort(), expected.map((s) => s.id).sort());
+      for (const row of shown.servers) {
+        const s = vm(row.id);
+        assert.equal(row.vmState, s.vmState);
+        assert.equal(row.taskState, s.taskState);
+        assert.equal(row.ip, s.ip);
+        assert.ok(row.project && row.flavor && row.createdAt, 'project, flavor and created_at are filled');
+        assert.equal(row.volumes.length, s.volumes.length);
+        // Loopback answers ICMP whatever the simulated state.
+        assert.equal(row.ping, true);
+        if (s.name.startsWith('amphora-')) assert.equal(row.ssh, 'not-expected');
+        else if (s.vmState === 'active' && s.powerState === 1) assert.equal(row.ssh, 'ok', `${s.name} greets`);
+        else if (labSsh) assert.notEqual(row.ssh, 'ok', `${s.name} is not running`);
+        else assert.equal(row.ssh, 'error', `${s.name} is not running: the stand-in closes`);
+      }
+      if (!existsSync(OPENSTACK)) return t.skip(`${OPENSTACK} is not installed`);
+      const osc: Json[] = await new Promise((res, rej) =>
+        execFile(
+          OPENSTACK,
+          ['server', 'list', '--all-projects', '--host', host, '-f', 'json'],
+          { cwd: dir, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8', OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: 'lab' }, timeout: 120_000 },
+          (err, stdout, stderr) => (err ? rej(new Error(`${err.message}: ${stderr}`)) : res(JSON.parse(stdout) as Json[])),
+        ),
+      );
+      assert.deepEqual(
+        shown.servers.map((r: Json) => `${r.id} ${r.status}`).sort(),
+        osc.map((r) => `${r.ID} ${r.Status}`).sort(),
+      );
+    });
+
+    it('shows one server by name, UUID and IP, with its instance actions', async () => {
+      const s = activeIdle()[0] as LabServer;
+      for (const target of [s.name, s.id, s.ip]) {
+        const shown = await json(['show', target]);
+        assert.equal(shown.kind, 'server', target);
+        assert.equal(shown.server.id, s.id);
+        assert.equal(shown.server.status, 'ACTIVE');
+        assert.equal(shown.reachability.ping, true);
+        assert.ok(shown.actions.some((a: Json) => a.action === 'create'));
+      }
+      const table = await faultline(['show', s.name]);
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(table.stdout, new RegExp(`name\\s+${s.name}`));
+      assert.match(table.stdout, /instance actions/);
+    });
+
+    it('finds a hypervisor by FQDN and by host IP too', async () => {
+      const hv = lab.fleet.hypervisors.find((h) => h.regionId === region);
+      assert.ok(hv);
+      for (const target of [`${hv.hostname}.${region}.example.net`, hv.hostIp]) {
+        const shown = await json(['show', target, '--no-probe']);
+        assert.equal(shown.kind, 'hypervisor', target);
+        assert.equal(shown.hypervisor.name, hv.hostname);
+        assert.equal(shown.servers.length, lab.state.serversOnHost(hv.hostname).length);
+      }
+    });
+
+    it('says what it looked for when nothing matches, and exits 2', async () => {
+      const r = await faultline(['show', 'no-such-machine-anywhere']);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /no server or hypervisor matches "no-such-machine-anywhere"/);
+    });
+  });
+
+  describe('stop, start and restart of one server', () => {
+    let s: LabServer;
+    before(() => {
+      s = activeIdle()[1] as LabServer;
+    });
+
+    it('refuses without a terminal and without --yes, and changes nothing', async () => {
+      const r = await faultline(['stop', s.name], 'pipe');
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /refusing to stop 1 server\(s\) without confirmation/);
+      assert.equal(vm(s.id).vmState, 'active');
+    });
+
+    it('--dry-run prints the plan and changes nothing', async () => {
+      const r = await faultline(['stop', s.id, '--dry-run']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /stop → wait for SHUTOFF/);
+      assert.match(r.stdout, /dry run: nothing was changed/);
+      const plan = await json(['restart', s.id, '--dry-run']);
+      assert.equal(plan.plan[0].steps[0], 'reboot SOFT');
+      assert.equal(vm(s.id).vmState, 'active');
+      assert.equal(lab.state.instanceActions(vm(s.id)).length, 1, 'only the create action');
+    });
+
+    it('stops, and a second stop finds it stopped and sends nothing', async () => {
+      const first = await json(['stop', s.name, '--yes', '--timeout', '30']);
+      assert.equal(first.ok, true);
+      assert.equal(vm(s.id).vmState, 'stopped');
+      assert.deepEqual(first.records.map((r: Json) => [r.action, r.result]), [['stop', 'ok']]);
+      assert.equal(first.records[0].actor, 'tester as user admin@Default on project admin');
+      assert.ok(Date.parse(first.records[0].at) <= Date.parse(first.records[0].finishedAt));
+      const second = await json(['stop', s.name, '--yes']);
+      assert.equal(second.ok, true);
+      assert.deepEqual(second.records.map((r: Json) => [r.action, r.result]), [['stop', 'unchanged']]);
+      assert.equal(lab.state.instanceActions(vm(s.id)).filter((a) => a.action === 'stop').length, 1);
+    });
+
+    it('answers a 409 by reading the state again: an already stopped server counts as stopped', async () => {
+      const client = new OpenStackClient({
+        auth: {
+          authUrl: lab.authUrl,
+          username: LAB_CREDENTIALS.admin.username,
+          password: LAB_CREDENTIALS.admin.password,
+          projectName: LAB_CREDENTIALS.admin.project,
+          userDomainName: LAB_CREDENTIALS.domain,
+          projectDomainName: LAB_CREDENTIALS.domain,
+          regionName: region,
+          interface: 'public',
+        },
+      });
+      const current = await getServer(client, s.id);
+      assert.equal(current.status, 'SHUTOFF');
+      // The list the plan was made from is older than the server's real state.
+      const stale = { ...current, status: 'ACTIVE', vmState: 'active' };
+      const [outcome] = await runPower('stop', [{ at: { region, client }, server: stale }], { actor: 'test', concurrency: 1, timeoutMs: 10_000, verifyTimeoutMs: 1000, pollMs: 100 });
+      assert.equal(outcome?.ok, true, outcome?.summary);
+      assert.equal(outcome?.summary, 'already stopped');
+      assert.equal(outcome?.records[0]?.result, 'unchanged');
+      assert.match(outcome?.records[0]?.detail ?? '', /409/);
+      assert.match(outcome?.records[0]?.requestId ?? '', /^req-/, 'the refused request can be found in the Nova logs');
+    });
+
+    it('starts and checks ping and ssh; a second start changes nothing', async () => {
+      const first = await json(['start', s.ip, '--yes', '--timeout', '30', '--verify-timeout', '10']);
+      assert.equal(first.ok, true, JSON.stringify(first.outcomes));
+      assert.equal(vm(s.id).vmState, 'active');
+      assert.deepEqual(first.records.map((r: Json) => [r.action, r.result]), [['start', 'ok'], ['verify', 'ok']]);
+      assert.equal(first.outcomes[0].reachability.ping, true);
+      assert.equal(first.outcomes[0].reachability.ssh, 'ok');
+      const second = await json(['start', s.ip, '--yes']);
+      assert.deepEqual(second.records.map((r: Json) => [r.action, r.result]), [['start', 'unchanged'], ['verify', 'ok']]);
+    });
+
+    it('restarts with a soft reboot when that brings the server back', async () => {
+      const r = await json(['restart', s.id, '--yes', '--timeout', '30', '--verify-timeout', '10']);
+      assert.equal(r.ok, true, JSON.stringify(r.outcomes));
+      assert.equal(r.outcomes[0].summary, 'rebooted (soft)');
+      assert.deepEqual(r.records.map((x: Json) => x.action), ['reboot-soft', 'verify']);
+    });
+
+    it('falls back to a hard reboot when the guest does not answer after the soft one', { skip: labSsh && 'the lab serves SSH itself; the hung guest needs the stand-in' }, async () => {
+      hung.set(s.id, rebootCount(lab, vm(s.id)) + 2);
+      const r = await json(['restart', s.id, '--yes', '--timeout', '30', '--verify-timeout', '2']);
+      assert.equal(r.ok, true, JSON.stringify(r.outcomes));
+      assert.match(r.outcomes[0].summary, /hard, after the soft reboot/);
+      assert.deepEqual(
+        r.records.map((x: Json) => [x.action, x.result]),
+        [['reboot-soft', 'ok'], ['verify', 'failed'], ['reboot-hard', 'ok'], ['verify', 'ok']],
+      );
+    });
+
+    it('does not hard-reboot a guest that answers but whose sshd is down, and reports it', { skip: labSsh && 'the lab serves SSH itself; the broken sshd needs the stand-in' }, async () => {
+      sshdDown.add(s.id);
+      try {
+        const r = await json(['restart', s.id, '--yes', '--timeout', '30', '--verify-timeout', '1'], 1);
+        assert.equal(r.ok, false);
+        assert.match(r.outcomes[0].summary, /no hard reboot, because the guest answers \(ssh error\)/);
+        assert.deepEqual(r.records.map((x: Json) => [x.action, x.result]), [['reboot-soft', 'ok'], ['verify', 'failed']]);
+      } finally {
+        sshdDown.delete(s.id);
+      }
+    });
+
+    it('asks on a terminal: "n" changes nothing, "y" goes ahead', async () => {
+      const out = new PassThrough();
+      const err = new PassThrough();
+      let errText = '';
+      err.on('data', (d: Buffer) => (errText += d.toString()));
+      out.resume();
+      const term = new Terminal(out as unknown as NodeJS.WriteStream, err as unknown as NodeJS.WriteStream);
+      const ctx: CliContext = { term, cwd: dir, env: { HOME: dir, USER: 'tester', OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: 'lab' } };
+      const tty = (answer: string): NodeJS.ReadableStream & { isTTY: boolean } => {
+        const input = Object.assign(new PassThrough(), { isTTY: true });
+        setTimeout(() => input.end(answer), 50);
+        return input;
+      };
+      assert.equal(await power(ctx, 'stop', s.id, {}, tty('n\n')), 1);
+      assert.match(errText, /Stop 1 server\(s\) of server .*\? \[y\/N\]/);
+      assert.match(errText, /aborted; nothing was changed/);
+      assert.equal(vm(s.id).vmState, 'active');
+      assert.equal(await power(ctx, 'stop', s.id, { timeout: '30' }, tty('yes\n')), 0);
+      assert.equal(vm(s.id).vmState, 'stopped');
+    });
+  });
+
+  describe('a hypervisor: all its servers', () => {
+    let host: string;
+    before(() => {
+      // Servers stuck in a task never finish in the lab; those get their own case below.
+      const found = hostsWhere((ss) => ss.length >= 3 && ss.every((x) => x.taskState === null) && ss.some((x) => x.vmState === 'stopped'))[0] ??
+        hostsWhere((ss) => ss.length >= 3 && ss.every((x) => x.taskState === null))[0];
+      assert.ok(found);
+      host = found;
+    });
+
+    it('stop stops every server; running it again is safe', async () => {
+      const r = await json(['stop', host, '--yes', '--timeout', '30', '--concurrency', '3']);
+      assert.equal(r.ok, true, JSON.stringify(r.outcomes));
+      const servers = lab.state.serversOnHost(host);
+      assert.equal(r.outcomes.length, servers.length);
+      for (const s of servers) assert.equal(s.vmState, 'stopped', s.name);
+      const again = await json(['stop', host, '--yes']);
+      assert.equal(again.ok, true);
+      assert.ok(again.records.every((x: Json) => x.result === 'unchanged'));
+    });
+
+    it('start brings every server back with ping and ssh; running it again is safe', async () => {
+      const r = await json(['start', host, '--yes', '--timeout', '30', '--verify-timeout', '10']);
+      assert.equal(r.ok, true, JSON.stringify(r.outcomes));
+      for (const s of lab.state.serversOnHost(host)) assert.equal(s.vmState, 'active', s.name);
+      for (const o of r.outcomes as ServerOutcome[]) {
+        assert.equal(o.reachability?.ping, true);
+        assert.ok(o.reachability?.ssh === 'ok' || o.reachability?.ssh === 'not-expected', `${o.server.name}: ${o.reachability?.ssh}`);
+      }
+      const again = await json(['start', host, '--yes']);
+      assert.equal(again.ok, true);
+      assert.ok(again.records.filter((x: Json) => x.action === 'start').every((x: Json) => x.result === 'unchanged'));
+    });
+
+    it('restart reboots every server, twice in a row without harm, and the table ends with the audit', async () => {
+      for (let round = 0; round < 2; round++) {
+        const r = await faultline(['restart', host, '--yes', '--timeout', '30', '--verify-timeout', '10']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, new RegExp(`Restart hypervisor ${host} \\(\\d+ servers\\): \\d+ ok, 0 failed`));
+        assert.match(r.stdout, /audit \(\d+ record\(s\)\):/);
+        assert.match(r.stdout, /tester as user admin@Default on project admin\s+reboot-soft/);
+      }
+      for (const s of lab.state.serversOnHost(host)) assert.equal(s.vmState, 'active', s.name);
+    });
+
+    it('restart reports the servers that did not come back and exits 1', async () => {
+      const stuck = inRegion().find((s) => s.vmState === 'stopped' && s.taskState === 'powering-on');
+      assert.ok(stuck, 'the fleet has a server stuck powering on');
+      const r = await json(['restart', stuck.host, '--yes', '--timeout', '5', '--verify-timeout', '5'], 1);
+      assert.equal(r.ok, false);
+      const bad = (r.outcomes as ServerOutcome[]).filter((o) => !o.ok);
+      assert.deepEqual(bad.map((o) => o.server.id), [stuck.id]);
+      for (const o of r.outcomes as ServerOutcome[]) if (o.server.id !== stuck.id) assert.equal(vm(o.server.id).vmState, 'active', o.server.name);
+    });
+  });
+
+  describe('log and console', () => {
+    it('log --lines gives the last lines of the console log', async () => {
+      const s = activeIdle()[2] as LabServer;
+      const r = await faultline(['log', s.name, '--lines', '3']);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.split('\n').slice(0, -1);
+      assert.equal(lines.length, 3);
+      assert.equal(lines[2], `${s.name} login: `);
+      const all = await faultline(['log', s.name]);
+      assert.match(all.stdout, /Linux version/);
+    });
+
+    it('log of a hypervisor prints every server under a header', async () => {
+      const host = lab.fleet.hypervisors.find((h) => h.regionId === region)?.hostname as string;
+      const r = await faultline(['log', host, '-n', '2']);
+      assert.equal(r.code, 0, r.stderr);
+      for (const s of lab.state.serversOnHost(host)) assert.ok(r.stdout.includes(`==> ${s.name} (${s.id}) <==`), s.name);
+    });
+
+    it('console prints the noVNC URL of a server', async () => {
+      const s = activeIdle()[2] as LabServer;
+      const r = await faultline(['console', s.id]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout.trim(), /^http:\/\/127\.0\.0\.1:\d+\/novnc\/vnc_auto\.html\?path=/);
+    });
+
+    it('console of a hypervisor gives a URL per running server and names the ones without', async () => {
+      const host = hostsWhere((ss) => ss.some((x) => x.vmState !== 'active'))[0] as string;
+      const r = await json(['console', host], 1);
+      for (const row of r) {
+        const s = vm(row.id);
+        if (s.vmState === 'active') assert.match(row.url, /novnc/, s.name);
+        else assert.match(row.error, /409/, s.name);
+      }
+    });
+  });
+});

@@ -1,0 +1,184 @@
+import { Command, Option } from 'commander';
+import { planPower, runPower, stateOf, type PowerVerb, type ServerOutcome } from '../../act/openstack/power.js';
+import { pingWord, sshWord } from '../../act/openstack/reachability.js';
+import { resolveTarget, serversOf, type Target } from '../../act/openstack/target.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { singleLine } from '../../report/text.js';
+import { askYesNo, openstackSession, positiveNumber, renderColumns, type Input } from '../openstack.js';
+
+interface PowerFlags {
+  config?: string;
+  format?: 'table' | 'json';
+  yes?: boolean;
+  dryRun?: boolean;
+  concurrency?: string;
+  timeout?: string;
+  verifyTimeout?: string;
+  softTimeout?: string;
+  verify?: boolean;
+  hard?: boolean;
+  verbose?: boolean;
+}
+
+const WORDS: Record<PowerVerb, { doing: string; done: string }> = {
+  stop: { doing: 'Stop', done: 'stopped' },
+  start: { doing: 'Start', done: 'started' },
+  restart: { doing: 'Restart', done: 'restarted' },
+};
+
+function describeTarget(target: Target): string {
+  return target.kind === 'server' ? `server ${singleLine(target.server.name)} (${target.server.id})` : `hypervisor ${singleLine(target.hypervisor.name)} (${target.servers.length} servers)`;
+}
+
+/**
+ * `stop`, `start` and `restart` of a server or of every server on a hypervisor:
+ * plan, confirm, act with bounded concurrency, verify, summarise, audit.
+ * Exit 0 when every server ended as wanted, 1 when any did not, 2 on a usage
+ * error or a refusal to act without confirmation.
+ */
+export async function power(ctx: CliContext, verb: PowerVerb, text: string, flags: PowerFlags, input: Input = process.stdin): Promise<number> {
+  const concurrency = positiveNumber('--concurrency', flags.concurrency, 8, true);
+  const timeoutMs = positiveNumber('--timeout', flags.timeout, 300) * 1000;
+  const verifyTimeoutMs = positiveNumber('--verify-timeout', flags.verifyTimeout, 120) * 1000;
+  const softTimeoutMs = positiveNumber('--soft-timeout', flags.softTimeout, 120) * 1000;
+  const verify = verb !== 'stop' && flags.verify !== false;
+  const session = await openstackSession(ctx, flags);
+  ctx.term.progress(`looking up ${text}`);
+  const target = await resolveTarget(session.clients, text);
+  ctx.term.clearProgress();
+  const located = serversOf(target);
+  const plan = planPower(verb, located.map((l) => l.server), { verify, ...(flags.hard ? { hard: true } : {}) });
+  const json = flags.format === 'json';
+  const planText =
+    `${WORDS[verb].doing} ${describeTarget(target)}:\n` +
+    (plan.length
+      ? renderColumns(
+          ['NAME', 'ID', 'STATE', 'PLAN', 'NOTE'],
+          plan.map((p) => [p.server.name, p.server.id, stateOf({ status: p.status, vmState: p.vmState ?? undefined, taskState: p.taskState }), p.steps.join(' → ') || 'nothing to do', p.note]),
+        )
+      : '  (no servers)\n');
+  if (flags.dryRun) {
+    if (json) ctx.term.out(`${JSON.stringify({ verb, dryRun: true, target: targetJson(target), plan }, null, 2)}\n`);
+    else ctx.term.out(`${planText}dry run: nothing was changed.\n`);
+    return EXIT.ok;
+  }
+  ctx.term.err(planText.trimEnd());
+  const acting = plan.filter((p) => p.steps.some((s) => !s.startsWith('verify'))).length;
+  if (!flags.yes && acting > 0) {
+    if (!input.isTTY) {
+      ctx.term.err(`error: refusing to ${verb} ${acting} server(s) without confirmation: stdin is not a terminal. Pass --yes to confirm, or --dry-run to see the plan.`);
+      return EXIT.usage;
+    }
+    const db = plan.filter((p) => p.note.startsWith('DB server')).length;
+    const agreed = await askYesNo(ctx, input, `${WORDS[verb].doing} ${acting} server(s) of ${describeTarget(target)}${db ? `, ${db} of them DB servers` : ''}?`);
+    if (!agreed) {
+      ctx.term.err('aborted; nothing was changed.');
+      return EXIT.findings;
+    }
+  }
+
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  const total = located.length;
+  let done = 0;
+  const latest = new Map<string, string>();
+  const status = (): void => {
+    const running = [...latest].slice(-3).map(([name, m]) => `${name}: ${m}`).join(' · ');
+    ctx.term.progress(`${verb} ${done}/${total} done${running ? ` · ${running}` : ''}`);
+  };
+  let outcomes: ServerOutcome[];
+  try {
+    outcomes = await runPower(verb, located, {
+      actor: session.actor,
+      concurrency,
+      timeoutMs,
+      softRebootTimeoutMs: softTimeoutMs,
+      verifyTimeoutMs,
+      ...(verify ? { verify: session.reachability } : {}),
+      ...(flags.hard ? { hard: true } : {}),
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.outcome) {
+          done++;
+          latest.delete(singleLine(e.server.name));
+          ctx.term.err(`${e.outcome.ok ? 'ok  ' : 'FAIL'} ${singleLine(e.server.name)} (${e.server.id}): ${singleLine(e.outcome.summary)}`);
+        } else latest.set(singleLine(e.server.name), singleLine(e.message));
+        status();
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    ctx.term.clearProgress();
+  }
+  const records = outcomes.flatMap((o) => o.records);
+  const failed = outcomes.filter((o) => !o.ok);
+  if (json) {
+    ctx.term.out(`${JSON.stringify({ verb, target: targetJson(target), ok: failed.length === 0, outcomes, records }, null, 2)}\n`);
+  } else {
+    ctx.term.out(
+      `\n${WORDS[verb].doing} ${describeTarget(target)}: ${outcomes.length - failed.length} ok, ${failed.length} failed\n` +
+        renderColumns(
+          ['NAME', 'RESULT', 'STATE', 'PING', 'SSH', 'SUMMARY'],
+          outcomes.map((o) => [
+            o.server.name,
+            o.ok ? 'ok' : 'FAILED',
+            stateOf({ status: o.status ?? '?', vmState: o.vmState ?? undefined, taskState: o.taskState }),
+            o.reachability ? pingWord(o.reachability) : '-',
+            o.reachability ? sshWord(o.reachability) : '-',
+            o.summary,
+          ]),
+        ) +
+        `\naudit (${records.length} record(s)):\n` +
+        (records.length
+          ? renderColumns(
+              ['AT', 'ACTOR', 'ACTION', 'SERVER', 'RESULT', 'BEFORE', 'AFTER', 'DETAIL'],
+              records.map((r) => [r.at, r.actor, r.action, r.server.name, r.result, r.before ?? '-', r.after ?? '-', r.detail]),
+            )
+          : '  (none)\n'),
+    );
+    if (failed.length > 0) ctx.term.err(`${failed.length} server(s) did not end as wanted: ${failed.map((o) => singleLine(o.server.name)).join(', ')}`);
+  }
+  return failed.length > 0 ? EXIT.findings : EXIT.ok;
+}
+
+function targetJson(target: Target): Record<string, unknown> {
+  return target.kind === 'server'
+    ? { kind: 'server', query: target.query, id: target.server.id, name: target.server.name }
+    : { kind: 'hypervisor', query: target.query, name: target.hypervisor.name, host: target.hypervisor.host, servers: target.servers.length };
+}
+
+function powerCommand(ctx: CliContext, setExit: (code: number) => void, verb: PowerVerb, description: string, input?: Input): Command {
+  const cmd = new Command(verb)
+    .description(description)
+    .argument('<target>', 'server name, FQDN, UUID or IP, or hypervisor name or FQDN (= all its servers)')
+    .option('-c, --config <file>', 'faultline.yaml to use')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('-y, --yes', 'do not ask for confirmation (for scripts)')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--concurrency <n>', 'servers handled at once', '8')
+    .option('--timeout <seconds>', 'how long to wait for each server to reach the wanted state', '300')
+    .option('-v, --verbose', 'log API requests to stderr');
+  if (verb !== 'stop') {
+    cmd.option('--verify-timeout <seconds>', 'how long the guest may take to answer ping and ssh', '120').option('--no-verify', 'do not check ping and ssh afterwards');
+  }
+  if (verb === 'restart') {
+    cmd.option('--hard', 'hard reboot straight away').option('--soft-timeout <seconds>', 'how long a soft reboot may take before a hard one is sent', '120');
+  }
+  return cmd
+    .addHelpText('after', '\nExit codes: 0 every server ended as wanted, 1 some did not (or the prompt was declined), 2 usage or config error, or no confirmation.')
+    .action(async (target: string, flags: PowerFlags) => setExit(await power(ctx, verb, target, flags, input)));
+}
+
+export function stopCommand(ctx: CliContext, setExit: (code: number) => void, input?: Input): Command {
+  return powerCommand(ctx, setExit, 'stop', 'stop a server, or every server on a hypervisor, and wait until SHUTOFF', input);
+}
+
+export function startCommand(ctx: CliContext, setExit: (code: number) => void, input?: Input): Command {
+  return powerCommand(ctx, setExit, 'start', 'start a server, or every server on a hypervisor, wait until ACTIVE and check ping and ssh', input);
+}
+
+export function restartCommand(ctx: CliContext, setExit: (code: number) => void, input?: Input): Command {
+  return powerCommand(ctx, setExit, 'restart', 'reboot a server (soft, then hard if needed), or every server on a hypervisor, and check ping and ssh', input);
+}
