@@ -43,6 +43,30 @@ export function createOpenStackClient(config: FaultlineConfig, cloud: ResolvedCl
   });
 }
 
+type HostsConfig = NonNullable<FaultlineConfig['hosts']>;
+
+/** The SSH host-facts collector as faultline.yaml's `hosts` section describes it. */
+export function hostCollectorFromConfig(config: FaultlineConfig, hosts: HostsConfig, env: NodeJS.ProcessEnv, timeoutMs?: number): Collector {
+  const pattern = hosts.hostPattern ?? config.openstack.computeHostPattern;
+  return createHostCollector({
+    username: hosts.username,
+    port: hosts.port,
+    ...(hosts.privateKey ? { privateKeyPath: hosts.privateKey } : {}),
+    ...(hosts.passphrase !== undefined ? { passphrase: hosts.passphrase } : {}),
+    agent: hosts.agent === true ? (env['SSH_AUTH_SOCK'] ?? false) : hosts.agent,
+    knownHostsPath: hosts.knownHosts,
+    insecureSkipHostKeyCheck: hosts.insecureSkipHostKeyCheck,
+    ...(hosts.jumpHost ? { jumpHost: hosts.jumpHost } : {}),
+    concurrency: hosts.concurrency,
+    hostTimeoutMs: hosts.hostTimeoutSeconds * 1000,
+    commandTimeoutMs: hosts.commandTimeoutSeconds * 1000,
+    address: hosts.address,
+    ...(pattern ? { hostPattern: pattern } : {}),
+    sudo: hosts.sudo,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
+}
+
 /** One client per region: each asks the catalog for that region's endpoints. */
 function openstackCollectors(input: PlanInput, cloud: ResolvedCloud): Collector[] {
   const { config } = input;
@@ -114,25 +138,7 @@ export function planCollectors(input: PlanInput): PlannedCollector[] {
   else if (!openstackReady) plan.push({ id: 'host-ssh', produces: ['hostFacts', 'disks'], unavailable: 'host facts need the hypervisor list from OpenStack, which is not configured' });
   else if (!enabled('host-ssh')) plan.push({ id: 'host-ssh', produces: ['hostFacts', 'disks'], unavailable: 'disabled in config (collectors.host-ssh.enabled: false)' });
   else {
-    const pattern = hosts.hostPattern ?? config.openstack.computeHostPattern;
-    const t = timeout('host-ssh');
-    const collector = createHostCollector({
-      username: hosts.username,
-      port: hosts.port,
-      ...(hosts.privateKey ? { privateKeyPath: hosts.privateKey } : {}),
-      ...(hosts.passphrase !== undefined ? { passphrase: hosts.passphrase } : {}),
-      agent: hosts.agent === true ? ((input.env ?? process.env)['SSH_AUTH_SOCK'] ?? false) : hosts.agent,
-      knownHostsPath: hosts.knownHosts,
-      insecureSkipHostKeyCheck: hosts.insecureSkipHostKeyCheck,
-      ...(hosts.jumpHost ? { jumpHost: hosts.jumpHost } : {}),
-      concurrency: hosts.concurrency,
-      hostTimeoutMs: hosts.hostTimeoutSeconds * 1000,
-      commandTimeoutMs: hosts.commandTimeoutSeconds * 1000,
-      address: hosts.address,
-      ...(pattern ? { hostPattern: pattern } : {}),
-      sudo: hosts.sudo,
-      ...(t !== undefined ? { timeoutMs: t } : {}),
-    });
+    const collector = hostCollectorFromConfig(config, hosts, input.env ?? process.env, timeout('host-ssh'));
     plan.push({ id: collector.id, produces: collector.produces, collector });
   }
   plan.push({ id: 'console-logs', produces: ['consoleLogs'], unavailable: 'reading guest console logs for panics is not part of this version yet' });

@@ -16,3 +16,6 @@ export { faultSchema, scenarioSchema, ALARM_CODES, type Scenario, type FaultSpec
 export { startGuestNetwork, SSH_BANNER, type GuestNetwork, type GuestNetworkOptions } from './network/guest-network.js';
 export { openFirewall, tableName, type Firewall } from './network/firewall.js';
 export { healthyHostFacts, type HostFacts, type LabDisk, type LabContainer } from './hosts/facts.js';
+export { startHostsSsh, LAB_SSH_USER, LAB_SSH_PASSWORD, DEFAULT_HOSTS_SSH_PORT, type HostsSsh, type HostsSshOptions } from './hosts/ssh-server.js';
+export { runHostCommand, type CommandResult, type HostContext } from './hosts/host-commands.js';
+export { seededEd25519, type LabKeyPair } from './hosts/host-keys.js';

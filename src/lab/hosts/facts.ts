@@ -1,8 +1,8 @@
 /**
  * What a hypervisor would tell someone who logged in: kernel log, disks, memory,
  * filesystems, containers, sensors, virtualization readiness. The lab keeps these as
- * plain data per hypervisor (scenarios patch them); a lab SSH server can later render
- * them as command output. Nothing here runs a command.
+ * plain data per hypervisor (scenarios patch them); `host-commands.ts` renders them as
+ * the tools' output and `ssh-server.ts` serves that over SSH. Nothing here runs a command.
  */
 import type { LabHypervisor } from '../fleet/types.js';
 

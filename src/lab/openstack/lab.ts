@@ -17,6 +17,7 @@ import { startGuestNetwork, type GuestNetwork, type GuestNetworkOptions } from '
 import { LabFaults } from '../scenarios/faults.js';
 import type { Scenario } from '../scenarios/schema.js';
 import { healFleet } from '../fleet/heal.js';
+import { startHostsSsh, type HostsSsh, type HostsSshOptions } from '../hosts/ssh-server.js';
 
 export interface StartLabOptions {
   seed?: string | number;
@@ -36,6 +37,8 @@ export interface StartLabOptions {
   guestNetwork?: GuestNetworkOptions;
   /** Token for the admin API; random when omitted. */
   adminToken?: string;
+  /** SSH on every hypervisor address answering the host collector's commands (default on, any free port); `false` turns it off. */
+  sshHosts?: HostsSshOptions | false;
 }
 
 export interface RunningLab {
@@ -55,6 +58,8 @@ export interface RunningLab {
   /** `<url>/alarms/tickets` */
   alarmsUrl: string;
   network: GuestNetwork | null;
+  /** The hypervisors' SSH (user `faultline`, key `privateKey` or password `lab`); null when turned off. */
+  hostsSsh: HostsSsh | null;
   /** A clouds.yaml document with `lab` (admin), `lab-viewer` and `lab-appcred` clouds. */
   cloudsYaml(): string;
   stop(): Promise<void>;
@@ -230,6 +235,16 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     }
     admin.network = { sshPort: network.sshPort, mode: network.firewall.mode, warning: network.warning };
   }
+  let hostsSsh: HostsSsh | null = null;
+  if (options.sshHosts !== false) {
+    try {
+      hostsSsh = await startHostsSsh(faults, { seed: fleet.seed, port: 0, ...options.sshHosts });
+    } catch (err) {
+      clearInterval(ticker);
+      await network?.close();
+      throw err;
+    }
+  }
   let origin = 'http://127.0.0.1';
   const server = createLabServer(state, () => origin, admin);
   server.keepAliveTimeout = 5_000;
@@ -242,6 +257,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
   }).catch(async (err: unknown) => {
     clearInterval(ticker);
     await network?.close();
+    await hostsSsh?.close();
     throw err;
   });
   const port = (server.address() as AddressInfo).port;
@@ -260,6 +276,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     adminUrl: `${origin}/lab`,
     alarmsUrl: `${origin}/alarms/tickets`,
     network,
+    hostsSsh,
     cloudsYaml: () =>
       stringify({
         clouds: {
@@ -309,6 +326,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
         });
       } finally {
         await network?.close();
+        await hostsSsh?.close();
       }
     },
   };

@@ -1,0 +1,92 @@
+import { Command, Option } from 'commander';
+import { hostCollectorFromConfig } from '../../collect/plan.js';
+import { runCollectors } from '../../collect/runner.js';
+import type { Collector } from '../../collect/types.js';
+import { UsageError } from '../../core/errors.js';
+import { hostFactsSchema, type HostFacts } from '../../snapshot/schema.js';
+import { loadCliConfig, type CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+
+type Verdict = 'pass' | 'fail' | 'unknown';
+
+export interface ReadinessItem {
+  readonly item: string;
+  readonly result: Verdict;
+  readonly value: string;
+  readonly fix: string;
+}
+
+const yesNo = (v: boolean | undefined): string => (v === undefined ? 'not reported' : v ? 'yes' : 'no');
+const flag = (v: boolean | undefined): Verdict => (v === undefined ? 'unknown' : v ? 'pass' : 'fail');
+
+/**
+ * The catalog's hypervisor readiness list (§6, §8.2 of the runbook): what a new or
+ * repaired box must show before it takes VMs. Each item says how to fix it.
+ */
+export function judgeReadiness(facts: HostFacts): ReadinessItem[] {
+  const v = facts.virtualization ?? {};
+  const swap = facts.memory?.swapTotalBytes;
+  const domain = v.iommuDefaultDomain;
+  return [
+    { item: 'VT-x (kvm-ok)', result: flag(v.vtx), value: yesNo(v.vtx), fix: 'enable Intel Virtualization Technology (VT-x) in the BIOS processor settings' },
+    { item: 'VT-d (IOMMU)', result: flag(v.vtd), value: yesNo(v.vtd), fix: 'enable VT-d in the BIOS and boot with intel_iommu=on iommu=pt' },
+    {
+      item: 'IOMMU default domain',
+      result: domain === undefined ? 'unknown' : domain === 'Passthrough' ? 'pass' : 'fail',
+      value: domain ?? 'not reported',
+      fix: 'add iommu=pt to the kernel command line (Translated means VT-d is not in passthrough mode)',
+    },
+    { item: 'x2apic', result: flag(v.x2apic), value: yesNo(v.x2apic), fix: 'enable x2APIC mode in the BIOS' },
+    { item: 'SR-IOV', result: flag(v.sriov), value: yesNo(v.sriov), fix: 'enable SR-IOV in the BIOS and in the NIC firmware settings' },
+    {
+      item: 'swap off',
+      result: swap === undefined ? 'unknown' : swap === 0 ? 'pass' : 'fail',
+      value: swap === undefined ? 'not reported' : `${swap} bytes of swap`,
+      fix: 'swapoff -a and remove the swap entries from /etc/fstab',
+    },
+  ];
+}
+
+interface CheckHostFlags {
+  config?: string;
+  address?: string;
+  format: 'table' | 'json';
+}
+
+/** Collects one host's facts over SSH (the same allow-listed commands as a scan) and judges readiness. */
+export async function checkHost(ctx: CliContext, host: string, flags: CheckHostFlags): Promise<number> {
+  const loaded = await loadCliConfig(ctx, flags.config);
+  const hosts = loaded.config.hosts;
+  if (!hosts) throw new UsageError('check-host needs SSH access: set hosts (username, privateKey, knownHosts) in faultline.yaml');
+  // The box may not be in Nova yet, so it is described here rather than looked up.
+  const hypervisor = { id: host, name: host, host, hostIp: flags.address ?? host };
+  const collector = hostCollectorFromConfig({ ...loaded.config, openstack: { ...loaded.config.openstack, computeHostPattern: undefined } }, { ...hosts, hostPattern: undefined }, ctx.env);
+  const seed: Collector = { id: 'target', description: host, produces: ['hypervisors'], collect: async () => ({ data: { hypervisors: [hypervisor] } }) };
+  const run = await runCollectors([seed, collector], { timeoutMs: hosts.hostTimeoutSeconds * 1000 + 5000, log: ctx.term.logger(false) });
+  const outcome = run.outcomes[1];
+  const facts = run.data.hostFacts?.[0];
+  if (!facts || outcome?.status === 'failed') {
+    ctx.term.err(`error: could not read ${host}: ${outcome?.error ?? outcome?.warnings.join('; ') ?? 'no facts'}`);
+    return EXIT.findings;
+  }
+  const items = judgeReadiness(hostFactsSchema.parse(facts));
+  const ready = items.every((i) => i.result === 'pass');
+  if (flags.format === 'json') ctx.term.out(`${JSON.stringify({ host, ready, items, warnings: outcome?.warnings ?? [] }, null, 2)}\n`);
+  else {
+    const w = Math.max(...items.map((i) => i.item.length));
+    const lines = items.map((i) => `${i.result.toUpperCase().padEnd(7)} ${i.item.padEnd(w)}  ${i.value}${i.result === 'pass' ? '' : `\n        fix: ${i.fix}`}`);
+    ctx.term.out(`${host}: ${ready ? 'ready' : 'NOT ready'} for VMs\n${lines.join('\n')}\n`);
+  }
+  return ready ? EXIT.ok : EXIT.findings;
+}
+
+export function checkHostCommand(ctx: CliContext, setExit: (code: number) => void): Command {
+  return new Command('check-host')
+    .description('readiness check of a new or repaired hypervisor over SSH: VT-x, VT-d, IOMMU passthrough, x2apic, SR-IOV, swap off')
+    .argument('<host>', 'host name of the hypervisor')
+    .option('-c, --config <file>', 'faultline.yaml to use (its hosts section gives SSH access)')
+    .option('--address <ip>', 'address to connect to (default: the host name)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addHelpText('after', '\nExit codes: 0 ready, 1 not ready or unreadable, 2 usage or config error.')
+    .action(async (host: string, flags: CheckHostFlags) => setExit(await checkHost(ctx, host, flags)));
+}
