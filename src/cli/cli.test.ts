@@ -1,35 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runFaultline } from './testing.js';
 
-const MAIN = resolve('dist/cli/main.js');
 const EXAMPLE = resolve('examples/fleet-snapshot.json');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function faultline(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd: opts.cwd ?? process.cwd(),
-      env: { PATH: process.env['PATH'], HOME: opts.cwd ?? tmpdir(), NO_COLOR: '1', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', rej);
-    child.on('close', (code) => res({ code, stdout, stderr }));
-  });
+function faultline(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  // Outside a temp dir, HOME still points away from the real one so no user config leaks in.
+  return runFaultline(args, { cwd: opts.cwd ?? process.cwd(), env: { ...(opts.cwd ? {} : { HOME: tmpdir() }), ...opts.env } });
 }
 
 const tmp = () => mkdtemp(join(tmpdir(), 'fl-cli-'));

@@ -1,43 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { runFaultline, startLabProcess, stopLabProcess } from './testing.js';
 
-const MAIN = resolve('dist/cli/main.js');
-
-function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { PATH: process.env['PATH'], HOME: cwd, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', rej);
-    child.on('close', (code) => res({ code, stdout, stderr }));
-  });
-}
-
-/** Starts `faultline lab` in `dir` and resolves once it has written its config files. */
-function startLab(dir: string, extra: string[] = []): Promise<ChildProcess> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [MAIN, 'lab', '--dir', '.', '--seed', 'ci', ...extra], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Stop with Ctrl-C')) res(child);
-    });
-    child.on('exit', (code) => rej(new Error(`lab exited (${code}): ${out}`)));
-  });
-}
-
-function stopLab(child: ChildProcess): Promise<void> {
-  return new Promise((res) => {
-    child.once('exit', () => res());
-    child.kill('SIGINT');
-  });
-}
+const run = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => runFaultline(args, { cwd, env });
 
 interface Report {
   snapshot: { counts: Record<string, number> };
@@ -51,10 +20,10 @@ describe('faultline scan against the lab', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fl-lab-'));
     // A two-second token lifetime: every scan outlives its first token.
-    lab = await startLab(dir, ['--token-ttl', '2']);
+    lab = (await startLabProcess(dir, ['--seed', 'ci', '--token-ttl', '2'])).child;
   });
   after(async () => {
-    if (lab) await stopLab(lab);
+    if (lab) await stopLabProcess(lab);
   });
 
   it('collects the whole fleet through Keystone and Nova and runs the OpenStack detectors on it', async () => {
@@ -92,5 +61,20 @@ describe('faultline scan against the lab', () => {
     const detectors = await run(['detectors', '--config', 'nope.yaml', '--format', 'json'], dir, { OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml') });
     const row = (JSON.parse(detectors.stdout) as { id: string; missing: { reason: string }[] }[]).find((x) => x.id === 'server-error');
     assert.match(row?.missing[0]?.reason ?? '', /nope/, 'the reason names the missing cloud');
+  });
+});
+
+describe('faultline demo', () => {
+  it('starts the lab with the mixed scenario, scans it, writes report.html and stops the lab', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fl-demo-'));
+    const started = Date.now();
+    const r = await runFaultline(['demo', '--out', 'report.html'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(Date.now() - started < 60_000, 'the demo takes under a minute');
+    assert.match(r.stderr, /scenario mixed/);
+    assert.match(r.stderr, /finding\(s\): .*report written to/);
+    const html = await readFile(join(dir, 'report.html'), 'utf8');
+    for (const id of ['hypervisor-mass-impact', 'server-unreachable', 'part-needs-judgement', 'swap-enabled']) assert.match(html, new RegExp(id));
+    assert.match(r.stderr, /lab stopped/);
   });
 });

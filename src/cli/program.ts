@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { errorMessage } from '../core/errors.js';
 import { consoleCommand } from './commands/console.js';
 import { checkHostCommand } from './commands/check-host.js';
+import { demoCommand } from './commands/demo.js';
 import { detectorsCommand } from './commands/detectors.js';
 import { labCommand } from './commands/lab.js';
 import { logCommand } from './commands/log.js';
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .addCommand(snapshotCommand(ctx, setExit))
     .addCommand(detectorsCommand(ctx, setExit))
     .addCommand(schemaCommand(ctx, setExit))
+    .addCommand(demoCommand(ctx, setExit))
     .addCommand(labCommand(ctx, setExit))
     .addCommand(checkHostCommand(ctx, setExit))
     .addCommand(showCommand(ctx, setExit))

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { runFaultline, startLabProcess, stopLabProcess } from './testing.js';
 import { parse } from 'yaml';
 import { detectors } from '../detect/rules/index.js';
 
@@ -12,7 +13,6 @@ import { detectors } from '../detect/rules/index.js';
  * probes and alarm feed reports the scenario's OpenStack-layer and alarm faults,
  * and nothing on the part of the fleet the scenario left healthy.
  */
-const MAIN = resolve('dist/cli/main.js');
 const SCENARIOS = resolve('src/lab/scenarios');
 /** Inputs the lab serves today; detectors needing others (host facts over SSH, consoles) are not judged here. */
 const SERVED = new Set(['regions', 'servers', 'hypervisors', 'computeServices', 'networkAgents', 'instanceActions', 'probes', 'alarms']);
@@ -33,36 +33,17 @@ interface Report {
 
 const short = (h: string | null | undefined): string => (h ?? '').split('.')[0]!.toLowerCase();
 
-function startLab(dir: string, scenario: string): Promise<{ child: ChildProcess; admin: string; token: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [MAIN, 'lab', '--dir', '.', '--scenario', scenario], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Stop with Ctrl-C')) {
-        const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(out);
-        if (!m) return rej(new Error(`no admin endpoint in the lab banner:\n${out}`));
-        res({ child, admin: m[1]!, token: m[2]! });
-      }
-    });
-    child.on('exit', (code) => rej(new Error(`lab exited (${code}): ${out}`)));
-  });
+async function startLab(dir: string, scenario: string): Promise<{ child: ChildProcess; admin: string; token: string }> {
+  const { child, banner } = await startLabProcess(dir, ['--scenario', scenario]);
+  const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(banner);
+  if (!m) {
+    await stopLabProcess(child);
+    throw new Error(`no admin endpoint in the lab banner:\n${banner}`);
+  }
+  return { child, admin: m[1]!, token: m[2]! };
 }
 
-function scan(dir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, [MAIN, 'scan', '--format', 'json', '--out', '-'], {
-      cwd: dir,
-      env: { PATH: process.env['PATH'], HOME: dir, OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => res({ code, stdout, stderr }));
-  });
-}
+const scan = (dir: string) => runFaultline(['scan', '--format', 'json', '--out', '-'], { cwd: dir, env: { OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml') } });
 
 const files = (await readdir(SCENARIOS)).filter((f) => f.endsWith('.yaml')).sort();
 
@@ -103,10 +84,7 @@ describe('scanning every lab scenario', () => {
           `findings outside the faulted part (faults on ${[...hosts].join(', ') || 'nothing'})`,
         );
       } finally {
-        await new Promise((res) => {
-          lab.child.once('exit', res);
-          lab.child.kill('SIGINT');
-        });
+        await stopLabProcess(lab.child);
       }
     });
   }

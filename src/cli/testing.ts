@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/** Helpers for tests that drive the built CLI as a real process. */
+export const MAIN = resolve('dist/cli/main.js');
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `faultline <args>` in `cwd` with a minimal environment (PATH, HOME = cwd,
+ * NO_COLOR) plus `env`, and collects its output and exit code.
+ */
+export function runFaultline(args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe' }): Promise<CliRun> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env['PATH'], HOME: options.cwd, NO_COLOR: '1', ...options.env },
+      stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', rej);
+    child.on('close', (code) => res({ code, stdout, stderr }));
+    if (options.stdin === 'pipe') child.stdin?.end();
+  });
+}
+
+/** Starts `faultline lab --dir . <args>` in `dir`; resolves with the process and its banner once it is serving. */
+export function startLabProcess(dir: string, args: readonly string[] = []): Promise<{ child: ChildProcess; banner: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [MAIN, 'lab', '--dir', '.', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let banner = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      banner += d.toString();
+      if (banner.includes('Stop with Ctrl-C')) res({ child, banner });
+    });
+    child.on('exit', (code) => rej(new Error(`lab exited (${code}): ${banner}`)));
+  });
+}
+
+/** Stops a lab the way an operator does (SIGINT) and waits until it has cleaned up. */
+export function stopLabProcess(child: ChildProcess): Promise<void> {
+  return new Promise((res) => {
+    if (child.exitCode !== null) return res();
+    child.removeAllListeners('exit');
+    child.once('exit', () => res());
+    child.kill('SIGINT');
+  });
+}
