@@ -44,6 +44,7 @@ export async function demo(ctx: CliContext, flags: DemoFlags): Promise<number> {
         lab.once('exit', res);
         lab.kill('SIGINT');
       });
+      ctx.term.err('lab stopped');
     }
     await rm(dir, { recursive: true, force: true });
   }
