@@ -98,5 +98,17 @@ describe('lab admin API and alarm feed', () => {
     assert.equal(start.status, 202);
     assert.equal(lab.faults.reachability(s.ip), 'ok');
     assert.equal((await admin('/hypervisors/krane-nowhere/facts')).status, 404);
+
+    // The action log says who did what: the reboot's stops came from the host, the start from the admin user.
+    const log = ((await admin('/actions')).body as Json).actions as Json[];
+    const mine = log.filter((a: Json) => a.server.id === s.id);
+    const hostStop = mine.find((a: Json) => a.action === 'stop' && a.byHost);
+    const userStart = mine.find((a: Json) => a.action === 'start');
+    assert.ok(hostStop, 'the stop during the reboot is logged as the host\'s');
+    assert.ok(userStart && userStart.byHost === false && typeof userStart.userId === 'string', 'the start is logged with its user');
+    assert.ok(Date.parse(userStart.at) >= Date.parse(hostStop.at));
+    const later = ((await admin(`/actions?since=${encodeURIComponent(userStart.at)}`)).body as Json).actions as Json[];
+    assert.ok(later.every((a: Json) => Date.parse(a.at) >= Date.parse(userStart.at)));
+    assert.equal((await admin('/actions?since=yesterday')).status, 400);
   });
 });

@@ -27,6 +27,7 @@ export interface AdminRequest {
   remoteAddress: string | undefined;
   body: unknown;
   bodyMalformed: boolean;
+  query?: Readonly<Record<string, string>>;
 }
 
 const ERROR_STATUS: Record<LabError['kind'], number> = { badRequest: 400, unauthorized: 401, forbidden: 403, notFound: 404, conflict: 409 };
@@ -103,6 +104,28 @@ export async function handleAdmin(ctx: AdminContext, req: AdminRequest): Promise
   const m = req.method;
   try {
     if (parts[0] === 'state' && parts.length === 1 && m === 'GET') return { status: 200, body: stateSummary(ctx) };
+    if (parts[0] === 'actions' && parts.length === 1 && m === 'GET') {
+      // Who stopped or started what, and when; `?since=<ISO time>` narrows it.
+      const since = req.query?.['since'];
+      const sinceMs = since === undefined ? 0 : Date.parse(since);
+      if (Number.isNaN(sinceMs)) return { status: 400, body: { error: 'since must be an ISO time, e.g. 2026-11-25T03:00:00Z' } };
+      const state = faults.state;
+      return {
+        status: 200,
+        body: {
+          actions: state.actionLog(sinceMs).map((a) => ({
+            at: new Date(a.startTime).toISOString(),
+            action: a.action,
+            server: { id: a.serverId, name: state.server(a.serverId)?.name ?? null },
+            requestId: a.requestId,
+            userId: a.userId,
+            projectId: a.projectId,
+            byHost: a.userId === null && a.projectId === null,
+            events: a.events.map((e) => e.event),
+          })),
+        },
+      };
+    }
     if (parts[0] === 'faults' && parts.length === 1) {
       if (m === 'GET') return { status: 200, body: { faults: faults.list().map((f) => faultView(ctx, f)) } };
       if (m === 'POST') {

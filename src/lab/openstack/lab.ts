@@ -126,7 +126,8 @@ export async function dispatch(state: LabState, origin: string, req: IncomingMes
     } catch {
       bodyMalformed = true;
     }
-    const out = await handleAdmin(admin, { method: req.method ?? 'GET', path, headers: req.headers, remoteAddress: req.socket.remoteAddress, body, bodyMalformed });
+    const query = Object.fromEntries(new URL(req.url ?? '/', 'http://lab').searchParams);
+    const out = await handleAdmin(admin, { method: req.method ?? 'GET', path, headers: req.headers, remoteAddress: req.socket.remoteAddress, body, bodyMalformed, query });
     return { ...out, requestId, service };
   }
   const handler = SERVICES[service];

@@ -420,6 +420,17 @@ export class LabState {
     pushTo(this.actions, server.id, action);
   }
 
+  /**
+   * The lab's action log: every stop, start and reboot since the fleet was made,
+   * oldest first, with who asked (null user = the host or Nova itself).
+   */
+  actionLog(sinceMs = 0): LabInstanceAction[] {
+    this.settle();
+    const all: LabInstanceAction[] = [];
+    for (const list of this.actions.values()) for (const a of list) if (a.startTime >= sinceMs) all.push(a);
+    return all.sort((a, b) => a.startTime - b.startTime || a.requestId.localeCompare(b.requestId));
+  }
+
   /** Every action of a server, newest first (Nova's order), starting with its create. */
   instanceActions(server: LabServer): LabInstanceAction[] {
     this.settle();
