@@ -15,11 +15,12 @@ import { detectors } from '../detect/rules/index.js';
  */
 const SCENARIOS = resolve('src/lab/scenarios');
 /** Inputs the lab serves today; detectors needing others (host facts over SSH, consoles) are not judged here. */
-const SERVED = new Set(['regions', 'servers', 'hypervisors', 'computeServices', 'networkAgents', 'instanceActions', 'probes', 'alarms']);
+const SERVED = new Set(['regions', 'servers', 'hypervisors', 'computeServices', 'networkAgents', 'instanceActions', 'probes', 'alarms', 'hostFacts', 'disks']);
 
 interface Fault {
   id: string;
   status: string;
+  at?: number;
   hypervisor: string | null;
   servers: { id: string; name: string | null; host: string | null }[];
 }
@@ -57,7 +58,17 @@ describe('scanning every lab scenario', () => {
       const dir = await mkdtemp(join(tmpdir(), `fl-scn-${name}-`));
       const lab = await startLab(dir, name);
       try {
-        const faults = ((await (await fetch(`${lab.admin}/faults`, { headers: { 'x-lab-admin': lab.token } })).json()) as { faults: Fault[] }).faults.filter((f) => f.status === 'active');
+        const listFaults = async (): Promise<Fault[]> =>
+          ((await (await fetch(`${lab.admin}/faults`, { headers: { 'x-lab-admin': lab.token } })).json()) as { faults: Fault[] }).faults;
+        // Scheduled faults are part of the scenario: move the lab clock past the last one before scanning.
+        const scheduled = (await listFaults()).filter((f) => f.status === 'scheduled');
+        if (scheduled.length > 0) {
+          const seconds = Math.max(...scheduled.map((f) => f.at ?? 0)) + 5;
+          const res = await fetch(`${lab.admin}/clock/advance`, { method: 'POST', headers: { 'x-lab-admin': lab.token, 'content-type': 'application/json' }, body: JSON.stringify({ seconds }) });
+          assert.equal(res.status < 300, true, `clock advance: ${res.status}`);
+        }
+        const faults = (await listFaults()).filter((f) => f.status === 'active');
+        assert.equal(faults.length + (await listFaults()).filter((f) => f.status === 'unmatched').length > 0 || name === 'healthy', true, `${name} has active faults`);
         const r = await scan(dir);
         assert.equal(r.code, 0, r.stderr);
         const report = JSON.parse(r.stdout) as Report;

@@ -209,6 +209,11 @@ function lsblkDisks(ctx: HostContext): CommandResult {
   return ok(`{\n   "blockdevices": [\n${rows.join(',\n')}\n   ]\n}\n`);
 }
 
+const ROLE_MOUNTS: readonly (readonly [LabDisk['holds'][number], string])[] = [
+  ['vm-images', '/var/lib/nova/instances'],
+  ['container-data', '/var/lib/containerd'],
+];
+
 function lsblkTree(ctx: HostContext): CommandResult {
   const parts = (d: LabDisk): { name: string; mount: string | null }[] => {
     const out: { name: string; mount: string | null }[] = [];
@@ -218,6 +223,13 @@ function lsblkTree(ctx: HostContext): CommandResult {
       if (name.startsWith(d.device) && name !== d.device && !out.some((p) => p.name === name)) out.push({ name, mount: f.mount });
     }
     if (d.holds.includes('swap') && ctx.facts.memory.swapTotalBytes > 0) out.push({ name: `${d.device}${d.transport === 'nvme' ? 'p' : ''}${out.length + 1}`, mount: '[SWAP]' });
+    // A disk that holds the instance store or the container data has that directory mounted from it,
+    // unless a declared filesystem already puts the directory elsewhere.
+    ROLE_MOUNTS.forEach(([role, mount], k) => {
+      if (d.holds.includes(role) && !ctx.facts.filesystems.some((f) => f.mount === mount) && !out.some((p) => p.mount === mount)) {
+        out.push({ name: `${d.device}${d.transport === 'nvme' ? 'p' : ''}${9 + k}`, mount });
+      }
+    });
     return out.sort((a, b) => a.name.localeCompare(b.name));
   };
   const disk = (d: LabDisk): string => {
