@@ -260,6 +260,17 @@ const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     assert.ok(facts.kernelLog.some((l) => /I\/O error, dev nvme0n1/.test(l)));
     for (const id of ctx.fault('lost-servers').servers) assert.equal(ctx.lab.state.server(id)?.host, host);
   },
+  'network-agents-down': async (ctx) => {
+    const host = ctx.fault('neutron-agents').hypervisor as string;
+    const dead = (await agents(ctx, host)).filter((a) => !a.alive).map((a) => a.binary).sort();
+    assert.deepEqual(dead, ['neutron-dhcp-agent', 'neutron-linuxbridge-agent', 'neutron-metadata-agent']);
+    assert.equal((await computeService(ctx, host)).state, 'up');
+  },
+  'oom-kill': async (ctx) => {
+    const facts = await ctx.facts(ctx.fault('oom').hypervisor as string);
+    assert.ok(facts.kernelLog.some((l) => /Out of memory: Killed process \d+ \(qemu-system-x86\)/.test(l)));
+    assert.ok(facts.memory.availableBytes / facts.memory.totalBytes < 0.05);
+  },
   'swap-on': async (ctx) => {
     const facts = await ctx.facts(ctx.fault('swapping').hypervisor as string);
     assert.equal(facts.memory.swapTotalBytes, 8 * 1024 ** 3);
