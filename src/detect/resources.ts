@@ -356,21 +356,6 @@ export function matchesGlob(glob: string, value: string): boolean {
 }
 
 // ---------------------------------------------------------------------------
-// Guest console logs (catalog §3 guest-async-pf-panic, root-mount-panic).
+// Guest console logs (catalog §3 guest-async-pf-panic, root-mount-panic): the snapshot's `consoleLogs`.
 
-/** One kernel panic read from a server's console log. */
-export interface ConsoleEvent {
-  readonly serverId: string;
-  readonly kind: 'async-pf-panic' | 'root-mount-panic' | 'panic';
-  readonly line: string;
-  readonly time?: string;
-}
-
-/**
- * Console-log panics of a snapshot. The section is not in the snapshot schema yet
- * (data key `consoleLogs`, field `consoleEvents`); reading it through this one
- * accessor keeps the detectors unchanged when it arrives.
- */
-export function consoleEventsOf(snapshot: HostLayerSnapshot): readonly ConsoleEvent[] {
-  return snapshot.consoleLogs;
-}
+export type { ConsoleEvent } from '../snapshot/schema.js';

@@ -29,7 +29,7 @@ const DEFAULT_TIME = '2026-01-01T00:00:00Z';
  * so tests state plainly which inputs a detector had.
  */
 export class FleetBuilder {
-  private readonly doc: Required<Pick<SnapshotInput, 'regions' | 'hypervisors' | 'servers' | 'computeServices' | 'networkAgents' | 'instanceActions' | 'probes' | 'hostFacts' | 'disks' | 'alarms' | 'inventory'>> & {
+  private readonly doc: Required<Pick<SnapshotInput, 'regions' | 'hypervisors' | 'servers' | 'computeServices' | 'networkAgents' | 'instanceActions' | 'probes' | 'hostFacts' | 'disks' | 'consoleLogs' | 'alarms' | 'inventory'>> & {
     kubernetes: { clusters: NonNullable<NonNullable<SnapshotInput['kubernetes']>['clusters']> };
   } = {
     regions: [],
@@ -41,6 +41,7 @@ export class FleetBuilder {
     probes: [],
     hostFacts: [],
     disks: [],
+    consoleLogs: [],
     alarms: [],
     inventory: [],
     kubernetes: { clusters: [] },
@@ -156,6 +157,13 @@ export class FleetBuilder {
   disk(host: string, fields: Partial<In<'disks'>> & { device: string }): this {
     this.doc.disks.push({ host, protocol: 'NVMe', smartPassed: true, ...fields });
     this.touched.add('disks');
+    return this;
+  }
+
+  /** A panic read from a server's console log. */
+  consoleLog(event: In<'consoleLogs'>): this {
+    this.doc.consoleLogs.push(event);
+    this.touched.add('consoleLogs');
     return this;
   }
 

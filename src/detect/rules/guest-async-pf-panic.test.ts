@@ -1,4 +1,3 @@
-import type { DataKey } from '../../core/data-keys.js';
 import { fleet, type FleetBuilder } from '../../snapshot/builders.js';
 import type { Snapshot } from '../../snapshot/schema.js';
 import type { ConsoleEvent } from '../resources.js';
@@ -9,15 +8,6 @@ const PM = 'openstack-host';
 const GiB = 1024 ** 3;
 // Seed 002: the compute VM panicked during `dnf update`.
 const PANIC = '[ 3121.583458] Kernel panic - not syncing: Host injected async #PF in kernel mode';
-
-/**
- * The snapshot with a collected console-log section. The schema does not carry
- * `consoleEvents` yet, so the section is added after validation.
- */
-function withConsole(snapshot: Snapshot, events: ConsoleEvent[]): Snapshot {
-  const outcome = { collector: 'test:consoleLogs', status: 'ok' as const, produces: ['consoleLogs' as DataKey], startedAt: snapshot.collectedAt, durationMs: 0, warnings: [] };
-  return { ...snapshot, collection: [...snapshot.collection, outcome], consoleLogs: events } as Snapshot;
-}
 
 /** Seed 002's host: swap in use, nova-compute blocked, the NVMe drive with 2,787 error log entries. */
 function host(zone: 'prod' | 'dev' = 'prod'): FleetBuilder {
@@ -39,7 +29,8 @@ function panicOf(b: FleetBuilder, server: string, fields: Partial<ConsoleEvent> 
 
 function scenario(events: (b: FleetBuilder) => ConsoleEvent[], zone: 'prod' | 'dev' = 'prod'): Snapshot {
   const b = host(zone);
-  return withConsole(b.build(), events(b));
+  for (const e of events(b)) b.consoleLog(e);
+  return b.build({ collected: ['consoleLogs'] });
 }
 
 testDetector(detector, {
@@ -76,7 +67,7 @@ testDetector(detector, {
     },
     {
       name: 'a console log of a server the servers section does not hold is reported by id',
-      snapshot: withConsole(fleet().build(), [{ serverId: '6c59b812-2d8d-4da5-92d6-6bbe527926d6', kind: 'async-pf-panic', line: PANIC }]),
+      snapshot: fleet().consoleLog({ serverId: '6c59b812-2d8d-4da5-92d6-6bbe527926d6', kind: 'async-pf-panic', line: PANIC }).build(),
       findings: [{ messageId: 'asyncPfPanic', resource: '6c59b812-2d8d-4da5-92d6-6bbe527926d6', message: /an unknown host/ }],
     },
     {

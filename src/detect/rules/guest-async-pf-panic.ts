@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { DataKey } from '../../core/data-keys.js';
 import type { Evidence } from '../../core/findings.js';
 import { SEVERITIES } from '../../core/severity.js';
 import { defineDetector, type RawFinding } from '../define.js';
-import { consoleEventsOf, formatBytes, recentEvents, serverEvidence, serverRef, serverUrgency, type ConsoleEvent } from '../resources.js';
+import { formatBytes, recentEvents, serverEvidence, serverRef, serverUrgency, type ConsoleEvent } from '../resources.js';
 
 type Messages = 'asyncPfPanic';
 
@@ -11,7 +10,6 @@ type Messages = 'asyncPfPanic';
  * The console-log section. Until the snapshot schema lists it, no collector can
  * produce it, so the engine reports this detector as skipped rather than passed.
  */
-const CONSOLE_LOGS = 'consoleLogs' as DataKey;
 
 const ASYNC_PF = /Host injected async #PF/i;
 
@@ -31,7 +29,7 @@ export default defineDetector({
     'gets it in kernel mode panics: "Host injected async #PF in kernel mode". The guest is not at fault; the hypervisor\'s ' +
     'storage (a stalling drive or controller, swap on a slow disk, a corrupted image) did not answer. The same stall ' +
     'shows on the host as tasks blocked in D state. Restarting the server helps until the next stall.',
-  requires: [CONSOLE_LOGS],
+  requires: ['consoleLogs'],
   uses: ['servers', 'hostFacts', 'disks', 'hypervisors', 'regions', 'inventory'],
   messages: {
     asyncPfPanic: 'Server {{server}} panicked with "Host injected async #PF": the storage of its hypervisor {{host}} stalled under it.',
@@ -53,7 +51,7 @@ export default defineDetector({
   detect({ snapshot, index, options, now }) {
     const out: RawFinding<Messages>[] = [];
     const byServer = new Map<string, ConsoleEvent[]>();
-    for (const e of recentEvents(consoleEventsOf(snapshot), now, options.withinHours)) {
+    for (const e of recentEvents(snapshot.consoleLogs, now, options.withinHours)) {
       if (!isAsyncPfPanic(e)) continue;
       const list = byServer.get(e.serverId);
       if (list) list.push(e);

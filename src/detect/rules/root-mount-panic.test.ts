@@ -1,4 +1,3 @@
-import type { DataKey } from '../../core/data-keys.js';
 import { fleet, type FleetBuilder } from '../../snapshot/builders.js';
 import type { Snapshot } from '../../snapshot/schema.js';
 import type { ConsoleEvent } from '../resources.js';
@@ -8,15 +7,6 @@ import detector from './root-mount-panic.js';
 const PM = 'openstack-host';
 // Seed 002: the compute VM after the interrupted `dnf update`.
 const PANIC = '[    1.233824] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)';
-
-/**
- * The snapshot with a collected console-log section. The schema does not carry
- * `consoleEvents` yet, so the section is added after validation.
- */
-function withConsole(snapshot: Snapshot, events: ConsoleEvent[]): Snapshot {
-  const outcome = { collector: 'test:consoleLogs', status: 'ok' as const, produces: ['consoleLogs' as DataKey], startedAt: snapshot.collectedAt, durationMs: 0, warnings: [] };
-  return { ...snapshot, collection: [...snapshot.collection, outcome], consoleLogs: events } as Snapshot;
-}
 
 function host(zone: 'prod' | 'dev' = 'prod'): FleetBuilder {
   return fleet()
@@ -28,7 +18,8 @@ function host(zone: 'prod' | 'dev' = 'prod'): FleetBuilder {
 
 function scenario(events: (b: FleetBuilder) => ConsoleEvent[], zone: 'prod' | 'dev' = 'prod'): Snapshot {
   const b = host(zone);
-  return withConsole(b.build(), events(b));
+  for (const e of events(b)) b.consoleLog(e);
+  return b.build({ collected: ['consoleLogs'] });
 }
 
 function panicOf(b: FleetBuilder, server: string, fields: Partial<ConsoleEvent> = {}): ConsoleEvent {
@@ -78,7 +69,7 @@ testDetector(detector, {
     },
     {
       name: 'a console log of a server the servers section does not hold is reported by id',
-      snapshot: withConsole(fleet().build(), [{ serverId: '6c59b812-2d8d-4da5-92d6-6bbe527926d6', kind: 'root-mount-panic', line: PANIC }]),
+      snapshot: fleet().consoleLog({ serverId: '6c59b812-2d8d-4da5-92d6-6bbe527926d6', kind: 'root-mount-panic', line: PANIC }).build(),
       findings: [{ messageId: 'rootMountPanic', resource: '6c59b812-2d8d-4da5-92d6-6bbe527926d6', severity: 'high' }],
     },
   ],

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { DataKey } from '../../core/data-keys.js';
 import type { Evidence } from '../../core/findings.js';
 import { SEVERITIES } from '../../core/severity.js';
 import { defineDetector, type RawFinding } from '../define.js';
-import { consoleEventsOf, recentEvents, serverEvidence, serverRef, serverUrgency, type ConsoleEvent } from '../resources.js';
+import { recentEvents, serverEvidence, serverRef, serverUrgency, type ConsoleEvent } from '../resources.js';
 
 type Messages = 'rootMountPanic';
 
@@ -11,7 +10,6 @@ type Messages = 'rootMountPanic';
  * The console-log section. Until the snapshot schema lists it, no collector can
  * produce it, so the engine reports this detector as skipped rather than passed.
  */
-const CONSOLE_LOGS = 'consoleLogs' as DataKey;
 
 const VFS = /VFS: Unable to mount root fs/i;
 
@@ -36,7 +34,7 @@ export default defineDetector({
     'a kernel installed without its initramfs by an interrupted update; a named block device means the disk is there but ' +
     'unreadable. Seed 002\'s server hit it after `dnf update` ran while the host\'s storage stalled: the image was damaged ' +
     'and had to be restored from a backup.',
-  requires: [CONSOLE_LOGS],
+  requires: ['consoleLogs'],
   uses: ['servers', 'hypervisors', 'regions', 'inventory'],
   messages: {
     rootMountPanic: 'Server {{server}} cannot boot: its kernel panics with "VFS: Unable to mount root fs on {{block}}"; the root disk or the boot files are damaged.',
@@ -59,7 +57,7 @@ export default defineDetector({
   detect({ index, snapshot, options, now }) {
     const out: RawFinding<Messages>[] = [];
     const latestByServer = new Map<string, { event: ConsoleEvent; count: number }>();
-    for (const e of recentEvents(consoleEventsOf(snapshot), now, options.withinHours)) {
+    for (const e of recentEvents(snapshot.consoleLogs, now, options.withinHours)) {
       if (!isRootMountPanic(e)) continue;
       const seen = latestByServer.get(e.serverId);
       latestByServer.set(e.serverId, { event: e, count: (seen?.count ?? 0) + 1 });
