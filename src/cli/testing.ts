@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Helpers for tests that drive the built CLI as a real process. */
-export const MAIN = resolve('dist/cli/main.js');
+// Beside this file, so a build into any output folder tests its own CLI.
+export const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
 export interface CliRun {
   readonly code: number | null;

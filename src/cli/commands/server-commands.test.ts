@@ -1,10 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { runPower, type ServerOutcome } from '../../act/openstack/power.js';
@@ -23,7 +24,7 @@ import { power } from './stop-start.js';
  * loopback address, and can play a hung guest or a guest whose sshd is down.
  */
 
-const MAIN = resolve('dist/cli/main.js');
+const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 const OPENSTACK = process.env['OPENSTACK_CLI'] ?? '/usr/bin/openstack';
 
 interface Run {
