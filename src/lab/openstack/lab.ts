@@ -264,7 +264,8 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
   const port = (server.address() as AddressInfo).port;
   origin = `http://127.0.0.1:${port}`;
   const authUrl = `${origin}/identity/v3`;
-  const firstRegion = fleet.regions[0]?.id ?? 'RegionOne';
+  // openstacksdk's `regions:` list: the first is the default, the others are valid --os-region-name choices.
+  const allRegions = fleet.regions.length > 0 ? fleet.regions.map((r) => r.id) : ['RegionOne'];
   const adminAc = fleet.applicationCredentials[0];
   return {
     url: origin,
@@ -290,7 +291,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
               user_domain_name: LAB_CREDENTIALS.domain,
               project_domain_name: LAB_CREDENTIALS.domain,
             },
-            region_name: firstRegion,
+            regions: allRegions,
             interface: 'public',
             identity_api_version: 3,
           },
@@ -301,7 +302,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
               password: LAB_CREDENTIALS.viewer.password,
               user_domain_name: LAB_CREDENTIALS.domain,
             },
-            region_name: firstRegion,
+            regions: allRegions,
             interface: 'public',
             identity_api_version: 3,
           },
@@ -310,7 +311,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
                 'lab-appcred': {
                   auth_type: 'v3applicationcredential',
                   auth: { auth_url: authUrl, application_credential_id: adminAc.id, application_credential_secret: adminAc.secret },
-                  region_name: firstRegion,
+                  regions: allRegions,
                   interface: 'public',
                   identity_api_version: 3,
                 },
