@@ -15,7 +15,28 @@ import { detectors } from '../detect/rules/index.js';
  */
 const SCENARIOS = resolve('src/lab/scenarios');
 /** Inputs the lab serves today; detectors needing others (host facts over SSH, consoles) are not judged here. */
-const SERVED = new Set(['regions', 'servers', 'hypervisors', 'computeServices', 'networkAgents', 'instanceActions', 'probes', 'alarms', 'hostFacts', 'disks']);
+const SERVED = new Set(['regions', 'servers', 'hypervisors', 'computeServices', 'networkAgents', 'instanceActions', 'probes', 'alarms', 'hostFacts', 'disks', 'consoleLogs']);
+
+/**
+ * Where a scenario's own detectors must report, by the fault whose targets they name:
+ * its servers, or its hypervisor. Every finding of that detector must be on exactly
+ * those resources, and each of them must be reported.
+ */
+const EXACT: Record<string, Record<string, { fault: string; on: 'servers' | 'hypervisor' }>> = {
+  'guest-async-pf-panic': {
+    'guest-async-pf-panic': { fault: 'stalled-guest', on: 'servers' },
+    'server-unreachable': { fault: 'stalled-guest', on: 'servers' },
+    'hung-task': { fault: 'stalled-guest', on: 'hypervisor' },
+  },
+  'root-mount-panic': {
+    'root-mount-panic': { fault: 'unbootable', on: 'servers' },
+    'server-unreachable': { fault: 'unbootable', on: 'servers' },
+  },
+  'unexpected-reboot': {
+    'unexpected-reboot': { fault: 'rebooted', on: 'hypervisor' },
+    'server-unrequested-shutoff': { fault: 'rebooted', on: 'servers' },
+  },
+};
 
 interface Fault {
   id: string;
@@ -79,6 +100,14 @@ describe('scanning every lab scenario', () => {
           if (!d.requires.every((k) => SERVED.has(k))) continue;
           const res = report.results.find((x) => x.detectorId === covered);
           assert.equal(res?.status, 'fail', `${name} covers ${covered}, which reported ${res?.status} ${res?.reason ?? ''}`);
+        }
+
+        for (const [detectorId, where] of Object.entries(EXACT[name] ?? {})) {
+          const fault = faults.find((f) => f.id === where.fault);
+          assert.ok(fault, `${name}: fault ${where.fault} is active`);
+          const expected = where.on === 'servers' ? fault.servers.map((s) => s.id) : [short(fault.hypervisor)];
+          const found = (report.results.find((x) => x.detectorId === detectorId)?.findings ?? []).map((f) => (where.on === 'servers' ? f.resource.id : short(f.resource.name ?? f.resource.id)));
+          assert.deepEqual([...new Set(found)].sort(), [...expected].sort(), `${name}: ${detectorId} reports exactly the ${where.on} of ${where.fault}`);
         }
 
         if (name === 'mixed') return; // the demo keeps the generator's own broken servers too

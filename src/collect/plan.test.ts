@@ -42,6 +42,21 @@ describe('collector plan', () => {
     assert.match(off.find((p) => p.id === 'host-ssh')?.unavailable ?? '', /disabled in config/);
   });
 
+  it('reads console logs per region after the probes, and says why not when it cannot', () => {
+    const plan = planCollectors({ config: configSchema.parse({ openstack: { regions: ['pg1', 'hn1dev'] }, consoleLogs: { lines: 60 } }), cloud });
+    const consoles = plan.filter((p) => p.produces.includes('consoleLogs'));
+    assert.deepEqual(consoles.map((p) => p.id), ['console-logs:pg1', 'console-logs:hn1dev']);
+    assert.deepEqual(consoles[0]?.collector?.needs, ['servers', 'probes']);
+    assert.match(consoles[0]?.collector?.description ?? '', /last 60 lines/);
+    assert.equal(coverage(plan).get('consoleLogs')?.ok, true);
+    const noCloud = coverage(planCollectors({ config: configSchema.parse({}) }));
+    assert.match(noCloud.get('consoleLogs')?.reason ?? '', /read through Nova, which is not configured/);
+    const noProbes = coverage(planCollectors({ config: configSchema.parse({ collectors: { probes: { enabled: false } } }), cloud }));
+    assert.match(noProbes.get('consoleLogs')?.reason ?? '', /servers that fail a probe, and the probes are disabled/);
+    const off = coverage(planCollectors({ config: configSchema.parse({ collectors: { 'console-logs': { enabled: false } } }), cloud }));
+    assert.match(off.get('consoleLogs')?.reason ?? '', /collectors.console-logs.enabled: false/);
+  });
+
   it('passes the reason a configured cloud could not be resolved', () => {
     const plan = planCollectors({ config: configSchema.parse({}), cloudError: new ConfigError({ file: 'clouds.yaml', key: 'clouds.nope', problem: 'no such cloud' }) });
     assert.match(coverage(plan).get('servers')?.reason ?? '', /clouds.yaml: clouds.nope: no such cloud/);

@@ -8,6 +8,7 @@ import { createHostCollector } from './host/index.js';
 import { createInventoryFileCollector } from './inventory/file.js';
 import { OpenStackClient } from './openstack/client.js';
 import { createOpenStackCollectors } from './openstack/collectors.js';
+import { createConsoleLogCollector } from './openstack/console-logs.js';
 import { createProbeCollector } from './probe/collector.js';
 import type { Collector } from './types.js';
 
@@ -85,6 +86,19 @@ function openstackCollectors(input: PlanInput, cloud: ResolvedCloud): Collector[
   return out;
 }
 
+/** The console-log reader per region; its own client, so it leaves the listing collectors' connections alone. */
+function consoleLogCollectors(input: PlanInput, cloud: ResolvedCloud, timeoutMs: number | undefined): Collector[] {
+  const { config } = input;
+  const regions = openstackRegions(config, cloud);
+  return regions.map((region) =>
+    createConsoleLogCollector(createOpenStackClient(config, cloud, region, input.log), {
+      ...(regions.length > 1 && region ? { name: region } : {}),
+      ...config.consoleLogs,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    }),
+  );
+}
+
 /** A collector faultline knows about, and whether this configuration can run it. */
 export interface PlannedCollector {
   readonly id: string;
@@ -141,7 +155,11 @@ export function planCollectors(input: PlanInput): PlannedCollector[] {
     const collector = hostCollectorFromConfig(config, hosts, input.env ?? process.env, timeout('host-ssh'));
     plan.push({ id: collector.id, produces: collector.produces, collector });
   }
-  plan.push({ id: 'console-logs', produces: ['consoleLogs'], unavailable: 'reading guest console logs for panics is not part of this version yet' });
+  const probesReady = plan.some((p) => p.id === 'probes' && p.collector);
+  if (!openstackReady || !input.cloud) plan.push({ id: 'console-logs', produces: ['consoleLogs'], unavailable: 'console logs are read through Nova, which is not configured' });
+  else if (!enabled('console-logs')) plan.push({ id: 'console-logs', produces: ['consoleLogs'], unavailable: 'disabled in config (collectors.console-logs.enabled: false)' });
+  else if (!probesReady) plan.push({ id: 'console-logs', produces: ['consoleLogs'], unavailable: 'console logs are read for the servers that fail a probe, and the probes are disabled (collectors.probes.enabled)' });
+  else for (const c of consoleLogCollectors(input, input.cloud, timeout('console-logs'))) plan.push({ id: c.id, produces: c.produces, collector: c });
   plan.push({ id: 'kubernetes', produces: ['kubernetes'], unavailable: 'the Kubernetes collector is not part of this version yet' });
 
   if (!config.alarms) plan.push({ id: 'alarms', produces: ['alarms'], unavailable: 'no alarm feed configured (set alarms.source in faultline.yaml)' });

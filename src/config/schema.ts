@@ -107,6 +107,13 @@ export const hostsSchema = z
       .optional()
       .describe('Only hosts whose name matches; default: openstack.computeHostPattern.'),
     sudo: z.boolean().default(false).describe('Run root-only commands through sudo -n.'),
+    hugepages: z
+      .strictObject({
+        pageSize: z.enum(['2M', '1G']).describe('Page size the flavors ask for (hw:mem_page_size).'),
+        minTotal: z.number().int().positive().describe('Pages of that size a hypervisor must have reserved.'),
+      })
+      .optional()
+      .describe('Huge pages a hypervisor must reserve; check-host checks them only when this is set.'),
   })
   .describe('Host facts over SSH (dmesg, smartctl, free, df, containers, …); read-only, allow-listed commands.');
 
@@ -154,6 +161,14 @@ export const probesSchema = z
   })
   .describe('Reachability probes (ICMP through fping, SSH banner).');
 
+export const consoleLogsSchema = z
+  .strictObject({
+    lines: z.number().int().positive().max(10_000).default(200).describe('Lines read from the end of each console log (Nova os-getConsoleOutput length).'),
+    concurrency: z.number().int().positive().default(8).describe('Console logs read at once (each is an RPC to the compute host).'),
+    maxServers: z.number().int().positive().default(500).describe('At most this many console logs per region and run; the rest are named in a warning.'),
+  })
+  .describe('Guest console logs, read for servers that fail a probe and servers in ERROR, to find kernel panics.');
+
 export const reportSchema = z
   .strictObject({
     format: z.enum(['html', 'json', 'table', 'markdown']).optional().describe('Report format.'),
@@ -174,6 +189,7 @@ export const configSchema = z
     detectors: z.record(z.string(), detectorSettingsSchema).default({}).describe('Per-detector settings by detector id.'),
     suppressions: z.array(suppressionSchema).default([]).describe('Findings to hide, each with a reason.'),
     probes: probesSchema.prefault({}),
+    consoleLogs: consoleLogsSchema.prefault({}),
     report: reportSchema.prefault({}),
     zones: z.record(z.string(), z.enum(['prod', 'dev'])).default({}).describe('Whether each region is prod or dev.'),
   })

@@ -167,6 +167,13 @@ export const hostFactsSchema = z.object({
     })
     .optional(),
   temperatures: z.array(z.object({ sensor: z.string(), celsius: z.number(), highC: z.number().optional(), critC: z.number().optional() })).optional(),
+  hugepages: z
+    .object({
+      defaultPageSizeKb: z.number().optional().describe('Hugepagesize in /proc/meminfo (default_hugepagesz)'),
+      pools: z.array(z.object({ pageSizeKb: z.number(), total: z.number().describe('pages reserved'), free: z.number().optional().describe('pages not in use') })),
+    })
+    .optional()
+    .describe('huge pages reserved per page size (/proc/meminfo, /sys/kernel/mm/hugepages)'),
   bootTime: isoTime.optional(),
   reboots: z.array(z.object({ time: isoTime, kernel: z.string().optional() })).optional(),
   warnings: z.array(z.string()).default([]).describe('parse warnings: what could not be read'),

@@ -16,6 +16,19 @@ export interface ReadinessItem {
   readonly fix: string;
 }
 
+/** Huge pages the fleet's flavors need on every hypervisor (faultline.yaml `hosts.hugepages`). */
+export interface HugepageRequirement {
+  readonly pageSize: '2M' | '1G';
+  readonly minTotal: number;
+}
+
+export interface ReadinessOptions {
+  /** Checked only when given. */
+  readonly hugepages?: HugepageRequirement;
+}
+
+const PAGE_KB = { '2M': 2048, '1G': 1_048_576 } as const;
+
 const yesNo = (v: boolean | undefined): string => (v === undefined ? 'not reported' : v ? 'yes' : 'no');
 const flag = (v: boolean | undefined): Verdict => (v === undefined ? 'unknown' : v ? 'pass' : 'fail');
 
@@ -23,11 +36,11 @@ const flag = (v: boolean | undefined): Verdict => (v === undefined ? 'unknown' :
  * The catalog's hypervisor readiness list (§6, §8.2 of the runbook): what a new or
  * repaired box must show before it takes VMs. Each item says how to fix it.
  */
-export function judgeReadiness(facts: HostFacts): ReadinessItem[] {
+export function judgeReadiness(facts: HostFacts, options: ReadinessOptions = {}): ReadinessItem[] {
   const v = facts.virtualization ?? {};
   const swap = facts.memory?.swapTotalBytes;
   const domain = v.iommuDefaultDomain;
-  return [
+  const items: ReadinessItem[] = [
     { item: 'VT-x (kvm-ok)', result: flag(v.vtx), value: yesNo(v.vtx), fix: 'enable Intel Virtualization Technology (VT-x) in the BIOS processor settings' },
     { item: 'VT-d (IOMMU)', result: flag(v.vtd), value: yesNo(v.vtd), fix: 'enable VT-d in the BIOS and boot with intel_iommu=on iommu=pt' },
     {
@@ -45,6 +58,27 @@ export function judgeReadiness(facts: HostFacts): ReadinessItem[] {
       fix: 'swapoff -a and remove the swap entries from /etc/fstab',
     },
   ];
+  if (options.hugepages) items.push(hugepagesItem(facts, options.hugepages));
+  return items;
+}
+
+/**
+ * Pages of the configured size reserved at boot, at least `minTotal`. A flavor with
+ * `hw:mem_page_size` cannot be scheduled onto a host without them. 1 GiB pages can
+ * only be reserved on the kernel command line; 2 MiB pages also at run time, but a
+ * fragmented host may not find them then, so the boot parameter is the fix for both.
+ */
+function hugepagesItem(facts: HostFacts, want: HugepageRequirement): ReadinessItem {
+  const item = `hugepages (${want.pageSize})`;
+  const fix =
+    `reserve ${want.minTotal} pages at boot: add "default_hugepagesz=${want.pageSize} hugepagesz=${want.pageSize} hugepages=${want.minTotal}" to GRUB_CMDLINE_LINUX ` +
+    'in /etc/default/grub, run update-grub (grub2-mkconfig on RHEL) and reboot; the hypervisor template sets this';
+  const pools = facts.hugepages?.pools;
+  if (!pools) return { item, result: 'unknown', value: 'not reported', fix };
+  const pool = pools.find((p) => p.pageSizeKb === PAGE_KB[want.pageSize]);
+  const total = pool?.total ?? 0;
+  const free = pool?.free === undefined ? '' : `, ${pool.free} free`;
+  return { item, result: total >= want.minTotal ? 'pass' : 'fail', value: `${total} of ${want.pageSize} reserved (need ${want.minTotal}${free})`, fix };
 }
 
 interface CheckHostFlags {
@@ -69,7 +103,7 @@ export async function checkHost(ctx: CliContext, host: string, flags: CheckHostF
     ctx.term.err(`error: could not read ${host}: ${outcome?.error ?? outcome?.warnings.join('; ') ?? 'no facts'}`);
     return EXIT.findings;
   }
-  const items = judgeReadiness(hostFactsSchema.parse(facts));
+  const items = judgeReadiness(hostFactsSchema.parse(facts), hosts.hugepages ? { hugepages: hosts.hugepages } : {});
   const ready = items.every((i) => i.result === 'pass');
   if (flags.format === 'json') ctx.term.out(`${JSON.stringify({ host, ready, items, warnings: outcome?.warnings ?? [] }, null, 2)}\n`);
   else {
@@ -82,7 +116,7 @@ export async function checkHost(ctx: CliContext, host: string, flags: CheckHostF
 
 export function checkHostCommand(ctx: CliContext, setExit: (code: number) => void): Command {
   return new Command('check-host')
-    .description('readiness check of a new or repaired hypervisor over SSH: VT-x, VT-d, IOMMU passthrough, x2apic, SR-IOV, swap off')
+    .description('readiness check of a new or repaired hypervisor over SSH: VT-x, VT-d, IOMMU passthrough, x2apic, SR-IOV, swap off, huge pages (when hosts.hugepages is set)')
     .argument('<host>', 'host name of the hypervisor')
     .option('-c, --config <file>', 'faultline.yaml to use (its hosts section gives SSH access)')
     .option('--address <ip>', 'address to connect to (default: the host name)')

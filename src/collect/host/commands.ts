@@ -48,6 +48,8 @@ export const BASE_COMMANDS: readonly CommandSpec[] = [
   spec('sriov', 'grep -H . /sys/class/net/*/device/sriov_totalvfs'),
   spec('sensors', 'sensors'),
   spec('lastReboot', 'last -F reboot'),
+  spec('meminfo', 'cat /proc/meminfo'),
+  spec('hugepages', 'grep -H . /sys/kernel/mm/hugepages/hugepages-*/nr_hugepages /sys/kernel/mm/hugepages/hugepages-*/free_hugepages'),
 ];
 
 /** Asked only when `lsblk` could not list the disks. */

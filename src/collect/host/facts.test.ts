@@ -16,6 +16,15 @@ function hypervisorOutputs(): Map<string, CommandOutput> {
 describe('assembling host facts', () => {
   const collectedAt = new Date('2025-11-25T03:00:05Z');
 
+  it('reads no huge-page pools on a kernel without hugetlbfs, and says nothing is wrong', () => {
+    const outputs = hypervisorOutputs();
+    outputs.set('hugepages', ok('hugepages', '', 2, 'grep: /sys/kernel/mm/hugepages/hugepages-*/nr_hugepages: No such file or directory\ngrep: /sys/kernel/mm/hugepages/hugepages-*/free_hugepages: No such file or directory\n'));
+    outputs.set('meminfo', ok('meminfo', fixture('proc-meminfo-no-hugepages.txt')));
+    const { facts } = assembleHost('krane-hn1prod-com0369', outputs, { collectedAt });
+    assert.deepEqual(facts.hugepages, { defaultPageSizeKb: 2048, pools: [{ pageSizeKb: 2048, total: 0, free: 0 }] });
+    assert.deepEqual(facts.warnings, []);
+  });
+
   it('builds valid hostFacts and disks from a full set of outputs', () => {
     const { facts, disks } = assembleHost('krane-hn1prod-com0369', hypervisorOutputs(), { collectedAt });
     const parsedFacts = hostFactsSchema.parse(facts);
@@ -52,6 +61,7 @@ describe('assembling host facts', () => {
     assert.deepEqual(parsedFacts.virtualization, { vtx: true, vtd: true, x2apic: true, iommuDefaultDomain: 'Passthrough', sriov: true });
     assert.equal(parsedFacts.temperatures?.[0]?.celsius, 91);
     assert.equal(parsedFacts.reboots?.[0]?.time, '2025-11-17T03:12:44.000Z');
+    assert.deepEqual(parsedFacts.hugepages, { defaultPageSizeKb: 1_048_576, pools: [{ pageSizeKb: 2048, total: 0, free: 0 }, { pageSizeKb: 1_048_576, total: 192, free: 40 }] });
 
     const byDevice = new Map(disks.map((d) => [d.device, d]));
     assert.deepEqual([...byDevice.keys()].sort(), ['/dev/nvme0n1', '/dev/sda', '/dev/sdb']);

@@ -9,6 +9,7 @@ import { SERVICE_UNITS } from './commands.js';
 import { parseHostDate, parseLastReboot, parseUptime } from './parsers/boot.js';
 import { COMPOSE_PROJECTS, parseComposePs, parseCrictlPs, type ContainerFacts } from './parsers/containers.js';
 import { parseDf } from './parsers/filesystems.js';
+import { mergeHugepages, parseHugepageSysfs, parseMeminfoHugepages } from './parsers/hugepages.js';
 import { mergeKernelEvents, parseKernelLog } from './parsers/kernel-log.js';
 import { parseLibvirtLogs } from './parsers/libvirt-log.js';
 import { parseLsblk, parseProcSwaps, type BlockDevice } from './parsers/lsblk.js';
@@ -140,6 +141,13 @@ export function assembleHost(host: string, outputs: HostOutputs, options: Assemb
   const sensors = text('sensors');
   if (sensors !== undefined) facts.temperatures = take(parseSensors(sensors));
   else if (missingTool(out('sensors'))) warnings.push('sensors (lm-sensors) is not installed; no temperatures');
+
+  const meminfo = text('meminfo');
+  // A kernel without hugetlbfs has no /sys/kernel/mm/hugepages: grep then finds no file, which means no pools.
+  const sysfs = out('hugepages');
+  const sysfsText = sysfs && !sysfs.stdout.trim() && /No such file/.test(sysfs.stderr) ? '' : text('hugepages');
+  const hugepages = mergeHugepages(meminfo !== undefined ? take(parseMeminfoHugepages(meminfo)) : undefined, sysfsText !== undefined ? take(parseHugepageSysfs(sysfsText)) : undefined);
+  if (hugepages) facts.hugepages = hugepages;
 
   const last = text('lastReboot');
   if (last !== undefined) facts.reboots = take(parseLastReboot(last, { now, offsetMinutes }));

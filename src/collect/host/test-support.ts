@@ -55,6 +55,8 @@ export function hypervisorAnswers(): Map<string, FakeAnswer> {
     ['sriov', { stdout: fixture('sriov-totalvfs.txt') }],
     ['sensors', { stdout: fixture('sensors.txt') }],
     ['lastReboot', { stdout: fixture('last-reboot-F.txt') }],
+    ['meminfo', { stdout: fixture('proc-meminfo-hugepages-1g.txt') }],
+    ['hugepages', { stdout: fixture('hugepages-sysfs.txt') }],
     ['compose:nova', { stdout: fixture('seed-000-compose-v1-nova.txt') }],
     ['compose:neutron', { stdout: fixture('compose-v1-neutron-broken.txt') }],
     ['compose:hostroute', { stdout: fixture('seed-000-compose-v1-hostroute.txt') }],

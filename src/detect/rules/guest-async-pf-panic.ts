@@ -6,11 +6,6 @@ import { formatBytes, recentEvents, serverEvidence, serverRef, serverUrgency, ty
 
 type Messages = 'asyncPfPanic';
 
-/**
- * The console-log section. Until the snapshot schema lists it, no collector can
- * produce it, so the engine reports this detector as skipped rather than passed.
- */
-
 const ASYNC_PF = /Host injected async #PF/i;
 
 function isAsyncPfPanic(e: ConsoleEvent): boolean {

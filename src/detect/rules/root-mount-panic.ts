@@ -6,11 +6,6 @@ import { recentEvents, serverEvidence, serverRef, serverUrgency, type ConsoleEve
 
 type Messages = 'rootMountPanic';
 
-/**
- * The console-log section. Until the snapshot schema lists it, no collector can
- * produce it, so the engine reports this detector as skipped rather than passed.
- */
-
 const VFS = /VFS: Unable to mount root fs/i;
 
 function isRootMountPanic(e: ConsoleEvent): boolean {

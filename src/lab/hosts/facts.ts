@@ -64,6 +64,20 @@ export interface LabVirtualization {
   iommuDefaultDomain: 'Passthrough' | 'Translated';
 }
 
+export interface LabHugepagePool {
+  pageSizeKb: number;
+  /** Reserved at boot (`hugepages=N` on the kernel command line, or sysctl). */
+  total: number;
+  /** Not used by guests; the lab derives it from the running servers' RAM. */
+  free: number;
+}
+
+export interface LabHugepages {
+  /** `Hugepagesize` in /proc/meminfo: the kernel's `default_hugepagesz`. */
+  defaultPageSizeKb: number;
+  pools: LabHugepagePool[];
+}
+
 export interface LabLibvirtLog {
   /** `/var/log/libvirt/qemu/<instance>.log` */
   file: string;
@@ -89,11 +103,13 @@ export interface HostFacts {
   /** CPU package temperatures, °C, one per socket. */
   cpuTemperaturesC: number[];
   virtualization: LabVirtualization;
+  hugepages: LabHugepages;
   /** Reboot times (ms since epoch), newest first. */
   reboots: number[];
 }
 
 const GIB = 1024 ** 3;
+export const GIB_PAGE_KB = 1_048_576;
 
 /** The containers a healthy compute host runs: nova (1), neutron (3), route (2 + exporter). */
 export function healthyContainers(runtime: ContainerRuntime): LabContainer[] {
@@ -127,6 +143,7 @@ export function healthyHostFacts(hv: LabHypervisor, bootedAt: number): HostFacts
   const nvmeModel = h % 2 ? 'SAMSUNG MZQL23T8HCLS-00A07' : 'Micron_7450_MTFDKCC3T8TFR';
   const rootSize = 446 * GIB;
   const imagesSize = hv.localGb * GIB;
+  const reservedGiB = Math.floor((hv.memoryMb / 1024) * 0.6);
   return {
     hostname: hv.hostname,
     hostIp: hv.hostIp,
@@ -185,6 +202,14 @@ export function healthyHostFacts(hv: LabHypervisor, bootedAt: number): HostFacts
     },
     cpuTemperaturesC: [48 + (h % 9), 50 + (h % 7)],
     virtualization: { vtx: true, vtd: true, x2apic: true, sriovTotalVfs: 64, iommuDefaultDomain: 'Passthrough' },
+    // The Krane hypervisor template reserves 1 GiB pages for guests at boot (seed 000 §8).
+    hugepages: {
+      defaultPageSizeKb: GIB_PAGE_KB,
+      pools: [
+        { pageSizeKb: 2048, total: 0, free: 0 },
+        { pageSizeKb: GIB_PAGE_KB, total: reservedGiB, free: reservedGiB },
+      ],
+    },
     reboots: [bootedAt],
   };
 }

@@ -50,6 +50,35 @@ describe('host commands', () => {
     assert.match(run('free -b', swapping).stdout, /\nSwap: {5}8589930496 {2}1825361920 {2}6764568576\n$/);
   });
 
+  it('shows the huge pages reserved at boot in /proc/meminfo, sysfs and the kernel command line', () => {
+    const ctx = context((f) => {
+      const pool = f.hugepages.pools.find((p) => p.pageSizeKb === 1_048_576);
+      assert.ok(pool);
+      Object.assign(pool, { total: 192, free: 40 });
+    });
+    const meminfo = run('cat /proc/meminfo', ctx).stdout;
+    // Every line: the name and colon padded to 16 columns, the value right-aligned in 8.
+    for (const line of meminfo.trimEnd().split('\n')) assert.match(line, /^[A-Za-z_()0-9]+: *\d+( kB)?$/, line);
+    assert.match(meminfo, /^MemTotal: {7}\d{9} kB\n/);
+    assert.match(meminfo, /\nHugePages_Total: {5}192\nHugePages_Free: {7}40\nHugePages_Rsvd: {8}0\nHugePages_Surp: {8}0\nHugepagesize: {4}1048576 kB\nHugetlb: {8}201326592 kB\n/);
+    const available = Number(/MemAvailable: +(\d+) kB/.exec(meminfo)?.[1]) * 1024;
+    assert.ok(Math.abs(available - ctx.facts.memory.availableBytes) < 1024, 'agrees with free -b');
+    assert.equal(
+      run('grep -H . /sys/kernel/mm/hugepages/hugepages-*/nr_hugepages /sys/kernel/mm/hugepages/hugepages-*/free_hugepages', ctx).stdout,
+      [
+        '/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages:192',
+        '/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages:0',
+        '/sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages:40',
+        '/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages:0',
+        '',
+      ].join('\n'),
+    );
+    assert.match(run('dmesg -T', ctx).stdout, / iommu=pt default_hugepagesz=1G hugepagesz=1G hugepages=192\n/);
+    const none = context((f) => f.hugepages.pools.forEach((p) => Object.assign(p, { total: 0, free: 0 })));
+    assert.match(run('cat /proc/meminfo', none).stdout, /\nHugePages_Total: {7}0\n/);
+    assert.match(run('dmesg -T', none).stdout, / iommu=pt\n/);
+  });
+
   it('renders df -P with coreutils’ column widths', () => {
     const lines = run('df -P').stdout.trimEnd().split('\n');
     const header = lines[0] ?? '';

@@ -64,7 +64,7 @@ function bootLines(facts: HostFacts, bootAt: number): string[] {
   const v = facts.virtualization;
   const out = [
     `${t} Linux version ${facts.kernel} (buildd@lcy02-amd64-045) (gcc (Ubuntu 11.4.0-1ubuntu1~22.04) 11.4.0, GNU ld (GNU Binutils for Ubuntu) 2.38) #101-Ubuntu SMP Tue Nov 14 13:30:08 UTC 2023 (Ubuntu ${facts.kernel}-${'5.15.131'})`,
-    `${t} Command line: BOOT_IMAGE=/boot/vmlinuz-${facts.kernel} root=UUID=2f4c9f0e-6d0b-4c53-9f4a-0c1c7d7e3b1a ro${v.vtd ? ' intel_iommu=on' : ''}${v.iommuDefaultDomain === 'Passthrough' ? ' iommu=pt' : ''}`,
+    `${t} Command line: BOOT_IMAGE=/boot/vmlinuz-${facts.kernel} root=UUID=2f4c9f0e-6d0b-4c53-9f4a-0c1c7d7e3b1a ro${v.vtd ? ' intel_iommu=on' : ''}${v.iommuDefaultDomain === 'Passthrough' ? ' iommu=pt' : ''}${hugepageArgs(facts)}`,
   ];
   if (v.vtd) out.push(`${t} DMAR: IOMMU enabled`);
   out.push(v.x2apic ? `${t} x2apic: enabled by BIOS, switching to x2apic ops` : `${t} x2apic: disabled`);
@@ -72,6 +72,15 @@ function bootLines(facts: HostFacts, bootAt: number): string[] {
   out.push(`${t} iommu: Default domain type: ${v.iommuDefaultDomain} `);
   out.push(`${t} EXT4-fs (sda2): mounted filesystem with ordered data mode. Opts: (null). Quota mode: none.`);
   return out;
+}
+
+/** `default_hugepagesz=1G hugepagesz=1G hugepages=N …`: how the pools were reserved at boot. */
+function hugepageArgs(facts: HostFacts): string {
+  const size = (kb: number): string => (kb % 1_048_576 === 0 ? `${kb / 1_048_576}G` : `${kb / 1024}M`);
+  const h = facts.hugepages;
+  const reserved = h.pools.filter((p) => p.total > 0);
+  if (reserved.length === 0) return '';
+  return ` default_hugepagesz=${size(h.defaultPageSizeKb)}${reserved.map((p) => ` hugepagesz=${size(p.pageSizeKb)} hugepages=${p.total}`).join('')}`;
 }
 
 function bootAt(ctx: HostContext): number {
@@ -156,6 +165,88 @@ function free(ctx: HostContext): CommandResult {
   const row = (label: string, values: number[]): string => `${label.padEnd(8)}${values.map((v) => ` ${String(v).padStart(11)}`).join('')}\n`;
   const header = `${'total'.padStart(20)}${['used', 'free', 'shared', 'buff/cache', 'available'].map((h) => h.padStart(12)).join('')}\n`;
   return ok(header + row('Mem:', [m.totalBytes, used, freeBytes, shared, buffCache, m.availableBytes]) + row('Swap:', [swapTotal, swapUsed, swapTotal - swapUsed]));
+}
+
+/**
+ * `/proc/meminfo` of a 5.15 kernel: every line `Name:` padded to 16 columns, the value
+ * right-aligned in 8 (wider ones push on), ` kB` except for the HugePages_ counters.
+ * Memory, swap and huge-page numbers agree with `free -b` and sysfs.
+ */
+function meminfo(ctx: HostContext): CommandResult {
+  const m = ctx.facts.memory;
+  const kb = (b: number): number => Math.floor(b / 1024);
+  const total = kb(m.totalBytes);
+  const available = kb(m.availableBytes);
+  const buffCache = kb(Math.round(m.totalBytes * 0.06));
+  const free = Math.max(0, available - Math.round(buffCache * 0.8));
+  const swap = swapKiB(ctx);
+  const h = ctx.facts.hugepages;
+  const def = h.pools.find((p) => p.pageSizeKb === h.defaultPageSizeKb) ?? { pageSizeKb: h.defaultPageSizeKb, total: 0, free: 0 };
+  const hugetlb = h.pools.reduce((sum, p) => sum + p.pageSizeKb * p.total, 0);
+  const anon = Math.max(0, total - free - buffCache - hugetlb);
+  const rows: [string, number, boolean][] = [
+    ['MemTotal', total, true],
+    ['MemFree', free, true],
+    ['MemAvailable', available, true],
+    ['Buffers', Math.round(buffCache * 0.05), true],
+    ['Cached', Math.round(buffCache * 0.8), true],
+    ['SwapCached', Math.round(swap.used * 0.02), true],
+    ['Active', Math.round(anon * 0.55), true],
+    ['Inactive', Math.round(anon * 0.4), true],
+    ['Active(anon)', Math.round(anon * 0.45), true],
+    ['Inactive(anon)', Math.round(anon * 0.3), true],
+    ['Active(file)', Math.round(anon * 0.1), true],
+    ['Inactive(file)', Math.round(anon * 0.1), true],
+    ['Unevictable', 30_976, true],
+    ['Mlocked', 27_648, true],
+    ['SwapTotal', swap.size, true],
+    ['SwapFree', swap.size - swap.used, true],
+    ['Dirty', 1_204, true],
+    ['Writeback', 0, true],
+    ['AnonPages', Math.round(anon * 0.7), true],
+    ['Mapped', 402_316, true],
+    ['Shmem', Math.round(total * 0.004), true],
+    ['KReclaimable', 1_893_420, true],
+    ['Slab', 3_125_508, true],
+    ['SReclaimable', 1_893_420, true],
+    ['SUnreclaim', 1_232_088, true],
+    ['KernelStack', 41_296, true],
+    ['PageTables', 96_512, true],
+    ['NFS_Unstable', 0, true],
+    ['Bounce', 0, true],
+    ['WritebackTmp', 0, true],
+    ['CommitLimit', Math.floor((total - hugetlb) / 2) + swap.size, true],
+    ['Committed_AS', Math.round(anon * 0.9), true],
+    ['VmallocTotal', 34_359_738_367, true],
+    ['VmallocUsed', 512_224, true],
+    ['VmallocChunk', 0, true],
+    ['Percpu', 178_176, true],
+    ['HardwareCorrupted', 0, true],
+    ['AnonHugePages', Math.round(anon * 0.3 / 2048) * 2048, true],
+    ['ShmemHugePages', 0, true],
+    ['ShmemPmdMapped', 0, true],
+    ['FileHugePages', 0, true],
+    ['FilePmdMapped', 0, true],
+    ['HugePages_Total', def.total, false],
+    ['HugePages_Free', def.free, false],
+    ['HugePages_Rsvd', 0, false],
+    ['HugePages_Surp', 0, false],
+    ['Hugepagesize', h.defaultPageSizeKb, true],
+    ['Hugetlb', hugetlb, true],
+    ['DirectMap4k', 1_085_220, true],
+    ['DirectMap2M', 19_654_656, true],
+    ['DirectMap1G', Math.max(0, Math.ceil(total / 1_048_576) * 1_048_576 - 19_922_944), true],
+  ];
+  return ok(rows.map(([name, value, unit]) => `${`${name}:`.padEnd(16)}${String(value).padStart(8)}${unit ? ' kB' : ''}
+`).join(''));
+}
+
+/** `grep -H . …/hugepages-*\/nr_hugepages …/free_hugepages`: the shell expands each glob in sorted order. */
+function hugepagesSysfs(ctx: HostContext): CommandResult {
+  const dirs = [...ctx.facts.hugepages.pools].sort((a, b) => `${a.pageSizeKb}kB`.localeCompare(`${b.pageSizeKb}kB`));
+  const line = (p: { pageSizeKb: number }, file: string, n: number): string => `/sys/kernel/mm/hugepages/hugepages-${p.pageSizeKb}kB/${file}:${n}
+`;
+  return ok([...dirs.map((p) => line(p, 'nr_hugepages', p.total)), ...dirs.map((p) => line(p, 'free_hugepages', p.free))].join(''));
 }
 
 /** Swap as the kernel counts it: a swap file loses its header page. */
@@ -739,6 +830,8 @@ const FIXED: Record<string, Renderer> = {
   'lsblk -J -d -o NAME,TYPE,ROTA,MODEL': lsblkDisks,
   'lsblk -J -o NAME,TYPE,MOUNTPOINT': lsblkTree,
   'cat /proc/swaps': procSwaps,
+  'cat /proc/meminfo': meminfo,
+  'grep -H . /sys/kernel/mm/hugepages/hugepages-*/nr_hugepages /sys/kernel/mm/hugepages/hugepages-*/free_hugepages': hugepagesSysfs,
   'ls -d /var/lib/nova/instances /var/lib/libvirt/images /home/libvirt/images /var/lib/docker /var/lib/containerd': rolePaths,
   'crictl ps -a -o json': crictl,
   [`systemctl is-active ${SERVICE_UNITS.join(' ')}`]: (ctx) => isActive(ctx, SERVICE_UNITS),

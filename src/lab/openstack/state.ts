@@ -179,6 +179,11 @@ export class LabState {
   private readonly actions = new Map<string, LabInstanceAction[]>();
   private readonly tokens = new Map<string, LabToken>();
   private readonly pending = new Map<string, Transition>();
+  /**
+   * What the faults in force add to a server's console after its boot log (a guest
+   * kernel panic); the lab's faults set it. Empty for a healthy guest.
+   */
+  consoleFaults: (server: LabServer) => readonly string[] = () => [];
 
   constructor(fleet: LabFleet, options: LabStateOptions = {}) {
     this.fleet = fleet;
@@ -605,11 +610,11 @@ export class LabState {
    * instance action `stop` carries no user or project (an admin context without
    * either), with event `compute_stop_instance`. This is the host-side signature.
    */
-  stopFromHost(serverId: string): LabInstanceAction {
+  stopFromHost(serverId: string, at?: number): LabInstanceAction {
     this.settle();
     const server = this.servers.get(serverId);
     if (!server) throw new LabError('notFound', `Instance ${serverId} could not be found.`);
-    const now = this.now();
+    const now = at ?? this.now();
     this.pending.delete(server.id);
     server.vmState = 'stopped';
     server.powerState = PowerState.SHUTDOWN;
@@ -747,7 +752,10 @@ export class LabState {
       '',
       `${server.name} login: `,
     ];
-    if (server.vmState === 'stopped') lines.push('[  OK  ] Reached target System Power Off.', '[ 8123.552100] reboot: Power down');
+    const panicked = this.consoleFaults(server);
+    lines.push(...panicked);
+    // A panicked guest prints nothing more when Nova powers it off.
+    if (server.vmState === 'stopped' && panicked.length === 0) lines.push('[  OK  ] Reached target System Power Off.', '[ 8123.552100] reboot: Power down');
     return lines;
   }
 }

@@ -8,7 +8,8 @@
 import { PowerState, type LabHypervisor, type LabServer } from '../fleet/types.js';
 import { healthyHostFacts, hungTaskLines, qcow2RefcountLines, qemuOopsLines, dmesgTime, type HostFacts } from '../hosts/facts.js';
 import { LabError, type LabState } from '../openstack/state.js';
-import type { AlarmCode, FaultSpec, HostFactsPatch, HypervisorSelector, ServerSelector } from './schema.js';
+import { asyncPfPanicLines, rootMountPanicLines } from './guest-panics.js';
+import type { AlarmCode, FaultSpec, HostFactsPatch, HypervisorSelector, ServerSelector, ShutoffEvidence } from './schema.js';
 
 export type Reachability = 'ok' | 'hang' | 'down' | 'unknown';
 export type FaultStatus = 'scheduled' | 'active' | 'cleared' | 'unmatched';
@@ -124,6 +125,7 @@ export class LabFaults {
       facts.reboots = [this.startedAt - facts.uptimeSeconds * 1000];
       this.baseFacts.set(hv.hostname, facts);
     }
+    state.consoleFaults = (server) => this.guestConsole(server);
   }
 
   /** Called after any change that may alter reachability. */
@@ -369,9 +371,31 @@ export class LabFaults {
           this.raise(fault, hv, spec.code, spec.count, spec.message, spec.location);
           break;
         }
-        case 'host-facts':
-          fault.hypervisor = this.selectHypervisor(spec.hypervisor).hostname;
+        case 'host-facts': {
+          const hv = this.selectHypervisor(spec.hypervisor);
+          fault.hypervisor = hv.hostname;
+          const reboot = spec.facts.reboot;
+          if (reboot?.guests === 'shutoff') {
+            // Nova's power sync finds the guests gone a few minutes after nova-compute is back.
+            const bootAt = now - reboot.minutesAgo * MINUTE;
+            const syncAt = Math.min(now, bootAt + 4 * MINUTE);
+            for (const s of this.state.serversOnHost(hv.hostname)) {
+              if (!this.isActive(s)) continue;
+              fault.servers.push(s.id);
+              this.snapshot(s);
+              this.state.stopFromHost(s.id, syncAt);
+            }
+          }
           break;
+        }
+        case 'guest-async-pf-panic':
+        case 'root-mount-panic': {
+          // The guest kernel is dead but qemu still runs: Nova says ACTIVE, nothing answers.
+          const servers = this.selectServers(spec.servers);
+          fault.servers = servers.map((s) => s.id);
+          fault.hypervisor = servers[0]?.host ?? null;
+          break;
+        }
       }
       fault.status = 'active';
       fault.appliedAt = now;
@@ -399,7 +423,7 @@ export class LabFaults {
       this.faults.some((f) => f !== fault && f.status === 'active' && f.hypervisor === host && (f.spec.kind === 'pm-hang' || f.spec.kind === 'agent-down'));
     if (spec.kind === 'pm-hang' && fault.hypervisor && !stillDown(fault.hypervisor)) this.state.reviveHost(fault.hypervisor);
     if (spec.kind === 'agent-down' && fault.hypervisor && !stillDown(fault.hypervisor)) this.state.reviveHost(fault.hypervisor);
-    if (spec.kind === 'server-error' || spec.kind === 'unrequested-shutoff' || spec.kind === 'stuck-task') for (const id of fault.servers) this.restore(id);
+    if (spec.kind === 'server-error' || spec.kind === 'unrequested-shutoff' || spec.kind === 'stuck-task' || spec.kind === 'host-facts') for (const id of fault.servers) this.restore(id);
     const at = new Date(this.state.now()).toISOString();
     for (const t of this.tickets) {
       if (fault.tickets.includes(t.ticket_id) && t.status === 'open') {
@@ -421,7 +445,8 @@ export class LabFaults {
     const onHost = new Set(this.state.serversOnHost(hostname).map((s) => s.id));
     for (const f of this.faults) {
       if (f.status !== 'active') continue;
-      const transient = f.spec.kind === 'pm-hang' || f.spec.kind === 'kernel-oops' || f.spec.kind === 'agent-down' || f.spec.kind === 'vm-hang' || f.spec.kind === 'vm-down';
+      // A guest that panicked on a storage stall boots again; one whose root disk is damaged does not.
+      const transient = ['pm-hang', 'kernel-oops', 'agent-down', 'vm-hang', 'vm-down', 'guest-async-pf-panic'].includes(f.spec.kind);
       const here = f.hypervisor === hostname || f.servers.some((id) => onHost.has(id));
       if (transient && here) {
         this.undo(f);
@@ -453,7 +478,7 @@ export class LabFaults {
     for (const f of this.faults) {
       if (f.status !== 'active') continue;
       if (f.spec.kind === 'pm-hang' && f.hypervisor) hung.add(f.hypervisor);
-      if (f.spec.kind === 'vm-down') for (const id of f.servers) reach.set(id, 'down');
+      if (f.spec.kind === 'vm-down' || f.spec.kind === 'guest-async-pf-panic' || f.spec.kind === 'root-mount-panic') for (const id of f.servers) reach.set(id, 'down');
       if (f.spec.kind === 'vm-hang' || f.spec.kind === 'kernel-oops') for (const id of f.servers) if (reach.get(id) !== 'down') reach.set(id, 'hang');
     }
     this.hungHosts = hung;
@@ -494,6 +519,39 @@ export class LabFaults {
     return out;
   }
 
+  /** Host-side evidence of a storage problem under these servers; `kernelTime` is null when dmesg started over since. */
+  private declareEvidence(facts: HostFacts, servers: readonly string[], evidence: readonly ShutoffEvidence[], kernelTime: number | null): void {
+    for (const ev of evidence) {
+      if (ev === 'nvme-error-log') {
+        const nvme = facts.disks.find((d) => d.transport === 'nvme');
+        if (nvme) Object.assign(nvme, { nvmeErrorLogEntries: 2787, smartPassed: true });
+      } else if (ev === 'qcow2-refcount') {
+        for (const id of servers) {
+          const s = this.state.server(id);
+          if (s) facts.libvirtLogs.push({ file: `instance-${s.instanceNumber.toString(16).padStart(8, '0')}.log`, lines: qcow2RefcountLines(6) });
+        }
+      } else if (ev === 'hung-task') {
+        if (kernelTime !== null) facts.kernelLog.push(...hungTaskLines(kernelTime - 5 * MINUTE, 'nova-compute', 3_412, 241));
+      } else {
+        facts.memory.swapTotalBytes = 8 * GIB;
+        facts.memory.swapUsedBytes = Math.round(4.4 * GIB);
+        facts.memory.availableBytes = Math.round(facts.memory.totalBytes * 0.04);
+      }
+    }
+  }
+
+  /** What a guest's console shows after its boot log: the panic of an active guest fault. */
+  private guestConsole(server: LabServer): string[] {
+    const out: string[] = [];
+    for (const f of this.faults) {
+      if (f.status !== 'active' || f.appliedAt === null || !f.servers.includes(server.id)) continue;
+      const uptime = (f.appliedAt - (server.launchedAt ?? server.createdAt)) / 1000;
+      if (f.spec.kind === 'guest-async-pf-panic') out.push(...asyncPfPanicLines(uptime, 1_000 + (server.instanceNumber % 30_000), f.spec.process));
+      else if (f.spec.kind === 'root-mount-panic') out.push(...rootMountPanicLines(uptime, f.spec.kernel, server.instanceNumber));
+    }
+    return out;
+  }
+
   /** The alarm feed: every ticket raised so far, open and closed, oldest first. */
   ticketFeed(): LabTicket[] {
     this.tick();
@@ -507,7 +565,16 @@ export class LabFaults {
     if (!base) throw new LabError('notFound', `no hypervisor ${hostname}`);
     const facts: HostFacts = structuredClone(base);
     const now = this.state.now();
-    const bootAt = this.bootAt.get(hostname) ?? now;
+    let bootAt = this.bootAt.get(hostname) ?? now;
+    // A declared unplanned reboot after the last known boot starts the host over.
+    for (const f of this.faults) {
+      if (f.status !== 'active' || f.appliedAt === null || f.hypervisor !== hostname || f.spec.kind !== 'host-facts' || !f.spec.facts.reboot) continue;
+      const at = f.appliedAt - f.spec.facts.reboot.minutesAgo * MINUTE;
+      if (at > bootAt) {
+        bootAt = at;
+        facts.reboots.unshift(at);
+      }
+    }
     facts.uptimeSeconds = Math.max(0, Math.round((now - bootAt) / 1000));
     for (const f of this.faults) {
       if (f.status !== 'active' || f.appliedAt === null) continue;
@@ -522,23 +589,8 @@ export class LabFaults {
           break;
         }
         case 'unrequested-shutoff':
-          for (const ev of spec.evidence) {
-            if (ev === 'nvme-error-log') {
-              const nvme = facts.disks.find((d) => d.transport === 'nvme');
-              if (nvme) Object.assign(nvme, { nvmeErrorLogEntries: 2787, smartPassed: true });
-            } else if (ev === 'qcow2-refcount') {
-              for (const id of f.servers) {
-                const s = this.state.server(id);
-                if (s) facts.libvirtLogs.push({ file: `instance-${s.instanceNumber.toString(16).padStart(8, '0')}.log`, lines: qcow2RefcountLines(6) });
-              }
-            } else if (ev === 'hung-task') {
-              if (fresh) facts.kernelLog.push(...hungTaskLines(f.appliedAt - 5 * MINUTE, 'nova-compute', 3_412, 241));
-            } else {
-              facts.memory.swapTotalBytes = 8 * GIB;
-              facts.memory.swapUsedBytes = Math.round(4.4 * GIB);
-              facts.memory.availableBytes = Math.round(facts.memory.totalBytes * 0.04);
-            }
-          }
+        case 'guest-async-pf-panic':
+          this.declareEvidence(facts, f.servers, spec.evidence, fresh ? f.appliedAt : null);
           break;
         case 'agent-down':
           for (const c of facts.containers) if (spec.containers.includes(c.name)) c.state = 'exited';
@@ -550,7 +602,21 @@ export class LabFaults {
           break;
       }
     }
+    this.useHugepages(facts);
     return facts;
+  }
+
+  /** Running guests whose flavor asks for large pages (`hw:mem_page_size`) take their RAM from the default-size pool. */
+  private useHugepages(facts: HostFacts): void {
+    const pool = facts.hugepages.pools.find((p) => p.pageSizeKb === facts.hugepages.defaultPageSizeKb);
+    if (!pool) return;
+    let usedKb = 0;
+    for (const s of this.state.serversOnHost(facts.hostname)) {
+      const flavor = this.state.flavors.get(s.flavorId);
+      const asks = flavor?.extraSpecs['hw:mem_page_size'];
+      if (asks && asks !== 'small' && s.vmState === 'active' && s.powerState === PowerState.RUNNING) usedKb += flavor.ramMb * 1024;
+    }
+    pool.free = Math.max(0, pool.total - Math.ceil(usedKb / pool.pageSizeKb));
   }
 }
 
@@ -604,6 +670,12 @@ function applyPatch(facts: HostFacts, patch: HostFactsPatch, kernelTime: number 
   if (patch.services) Object.assign(facts.services, patch.services);
   if (patch.cpuTemperaturesC) facts.cpuTemperaturesC = [...patch.cpuTemperaturesC];
   if (patch.virtualization) Object.assign(facts.virtualization, stripUndefined(patch.virtualization));
+  if (patch.hugepages) {
+    const size = patch.hugepages.pageSize === '1G' ? 1_048_576 : 2048;
+    const pool = facts.hugepages.pools.find((p) => p.pageSizeKb === size);
+    if (pool) pool.total = patch.hugepages.total;
+    else facts.hugepages.pools.push({ pageSizeKb: size, total: patch.hugepages.total, free: patch.hugepages.total });
+  }
 }
 
 function stripUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {

@@ -105,6 +105,16 @@ async function checkPmHang(ctx: Ctx, faultId: string): Promise<string> {
   return host;
 }
 
+async function consoleTail(ctx: Ctx, serverId: string, length?: number): Promise<string> {
+  const res = await request(`${ctx.lab.url}/compute/v2.1/servers/${serverId}/action`, {
+    method: 'POST',
+    token: ctx.token,
+    body: { 'os-getConsoleOutput': length === undefined ? {} : { length } },
+  });
+  assert.equal(res.status, 200, res.text);
+  return (res.body as Json).output as string;
+}
+
 async function alarmCodes(ctx: Ctx): Promise<string[]> {
   return (await ctx.tickets()).map((t) => `${t.fault_code}:${t.count}`).sort();
 }
@@ -289,6 +299,59 @@ const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
   'cpu-overheat': async (ctx) => {
     const facts = await ctx.facts(ctx.fault('hot').hypervisor as string);
     assert.ok(Math.max(...facts.cpuTemperaturesC) >= 90);
+  },
+  'guest-async-pf-panic': async (ctx) => {
+    const f = ctx.fault('stalled-guest');
+    const s = ctx.lab.state.server(f.servers[0] as string);
+    assert.ok(s && s.roles.includes('k8s-worker') && f.hypervisor === s.host);
+    const shown = await ctx.server(s.id);
+    assert.equal(shown.status, 'ACTIVE', 'qemu still runs');
+    assert.equal(shown['OS-EXT-STS:power_state'], 1);
+    assert.equal(ctx.lab.faults.reachability(s.ip), 'down');
+    const tail = await consoleTail(ctx, s.id, 40);
+    assert.match(tail, /^\[\s*\d+\.\d{6}\] Kernel panic - not syncing: Host injected async #PF in kernel mode$/m);
+    assert.match(tail, /__kvm_handle_async_pf/);
+    assert.match(tail, /---\[ end Kernel panic - not syncing: Host injected async #PF in kernel mode \]---\n$/);
+    assert.equal(tail.trimEnd().split('\n').length, 40, 'length limits the lines');
+    const facts = await ctx.facts(s.host);
+    assert.ok(facts.kernelLog.some((l) => /task nova-compute:\d+ blocked for more than \d+ seconds/.test(l)), 'the stall shows on the host');
+    // Restarting the hypervisor brings the guest back: the panic is gone from a fresh boot.
+    await ctx.admin(`/hypervisors/${s.host}/reboot`, { method: 'POST' });
+    assert.doesNotMatch(await consoleTail(ctx, s.id, 40), /async #PF/);
+  },
+  'root-mount-panic': async (ctx) => {
+    const s = ctx.lab.state.server(ctx.fault('unbootable').servers[0] as string);
+    assert.ok(s && s.roles.includes('web'));
+    assert.equal((await ctx.server(s.id)).status, 'ACTIVE', 'the guest rebooted itself; Nova saw nothing');
+    assert.equal(await ctx.sshSays(s.ip), 'nothing');
+    assert.deepEqual((await actions(ctx, s.id)).map((a) => a.action), ['create']);
+    const tail = await consoleTail(ctx, s.id);
+    assert.match(tail, /reboot: Restarting system\n\[\s+0\.000000\] Linux version 5\.15\.0-92-generic /);
+    assert.match(tail, /VFS: Cannot open root device "LABEL=cloudimg-rootfs" or unknown-block\(0,0\): error -6/);
+    assert.match(tail, /^\[\s+1\.\d{6}\] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block\(0,0\)$/m);
+    assert.match(tail, /Comm: swapper\/0 Not tainted 5\.15\.0-92-generic #102-Ubuntu/);
+  },
+  'unexpected-reboot': async (ctx) => {
+    const f = ctx.fault('rebooted');
+    const host = f.hypervisor as string;
+    const facts = await ctx.facts(host);
+    assert.equal(facts.uptimeSeconds, 40 * 60);
+    assert.equal(facts.reboots.length, 2);
+    assert.equal(facts.reboots[0], ctx.lab.state.now() - 40 * 60_000);
+    assert.ok(f.servers.length > 0);
+    assert.deepEqual([...f.servers].sort(), ctx.lab.state.serversOnHost(host).map((s) => s.id).sort(), 'every running server came back stopped');
+    for (const id of f.servers) {
+      assert.equal((await ctx.server(id)).status, 'SHUTOFF');
+      const [last] = await actions(ctx, id);
+      assert.equal(last.action, 'stop');
+      assert.equal(last.user_id, null);
+      assert.equal(Date.parse(`${last.start_time}Z`), ctx.lab.state.now() - 36 * 60_000, 'a few minutes after the boot');
+    }
+    assert.equal((await computeService(ctx, host)).state, 'up');
+    // Clearing the fault brings the servers back and the host's old boot.
+    await ctx.admin('/faults/rebooted', { method: 'DELETE' });
+    assert.ok((await ctx.facts(host)).uptimeSeconds > 86_400);
+    assert.equal((await ctx.server(f.servers[0] as string)).status, 'ACTIVE');
   },
   'virtualization-misconfigured': async (ctx) => {
     const facts = await ctx.facts(ctx.fault('swapped-board').hypervisor as string);

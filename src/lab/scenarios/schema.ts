@@ -112,6 +112,23 @@ export const hostFactsPatchSchema = z
         iommuDefaultDomain: z.enum(['Passthrough', 'Translated']).optional(),
       })
       .optional(),
+    hugepages: z
+      .strictObject({
+        pageSize: z.enum(['2M', '1G']).default('1G'),
+        total: z.number().int().min(0).describe('Pages of that size reserved at boot; 0 = none (a host installed without the hypervisor template).'),
+      })
+      .optional()
+      .describe('/proc/meminfo and /sys/kernel/mm/hugepages.'),
+    reboot: z
+      .strictObject({
+        minutesAgo: z.number().min(0).default(40).describe('How long before the fault appears the host booted.'),
+        guests: z
+          .enum(['shutoff', 'resumed'])
+          .default('shutoff')
+          .describe("The servers that were running: shutoff (Nova's power sync stops them, no user on record) or resumed (resume_guests_state_on_host_boot)."),
+      })
+      .optional()
+      .describe('An unplanned reboot: uptime starts over, `last reboot` shows the new boot, dmesg keeps only what came after it.'),
   })
   .describe('Host-side facts to declare on a hypervisor.');
 
@@ -185,6 +202,31 @@ export const faultSchema = z.discriminatedUnion('kind', [
     })
     .describe('A ticket in the alarm feed.'),
   z.strictObject({ ...common, kind: z.literal('host-facts'), hypervisor: hypervisorSelectorSchema.prefault({}), facts: hostFactsPatchSchema }).describe('Declares host-side facts.'),
+  z
+    .strictObject({
+      ...common,
+      kind: z.literal('guest-async-pf-panic'),
+      servers: serverSelectorSchema.prefault({}),
+      process: z
+        .string()
+        .regex(/^\S{1,15}$/, 'is not a kernel task name (at most 15 characters, no spaces)')
+        .default('unattended-upgr')
+        .describe('The guest task that took the fault (`Comm:`), as the kernel truncates it.'),
+      evidence: z.array(z.enum(EVIDENCE)).default(['hung-task']).describe('How the storage stall shows on the hypervisor.'),
+    })
+    .describe('The guest kernel panics with "Host injected async #PF in kernel mode": the host\'s storage stalled under it. Ping and SSH dropped, Nova still says ACTIVE.'),
+  z
+    .strictObject({
+      ...common,
+      kind: z.literal('root-mount-panic'),
+      servers: serverSelectorSchema.prefault({}),
+      kernel: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+-\d+-generic$/, 'is not an Ubuntu kernel release such as 5.15.0-92-generic')
+        .default('5.15.0-92-generic')
+        .describe('The kernel the update installed (without its initramfs).'),
+    })
+    .describe('After an update the guest rebooted into a kernel that cannot mount its root filesystem ("VFS: Unable to mount root fs on unknown-block(0,0)"). Ping and SSH dropped, Nova still says ACTIVE.'),
 ]);
 
 export const scenarioSchema = z.strictObject({

@@ -9,6 +9,7 @@ import type { Parsed } from './common.js';
 import { parseConsoleOutput } from './console.js';
 import { parseComposePs, parseCrictlPs } from './containers.js';
 import { parseDf } from './filesystems.js';
+import { parseHugepageSysfs, parseMeminfoHugepages } from './hugepages.js';
 import { parseKernelLog } from './kernel-log.js';
 import { parseLibvirtLogs } from './libvirt-log.js';
 import { parseLsblk, parseProcSwaps } from './lsblk.js';
@@ -54,6 +55,8 @@ const PARSERS: Record<string, (text: string) => Parsed<unknown>> = {
   date: parseHostDate,
   lsblk: parseLsblk,
   swaps: parseProcSwaps,
+  meminfo: parseMeminfoHugepages,
+  hugepages: parseHugepageSysfs,
 };
 
 const GARBAGE = ['\u0000', '\uFFFD', '\u00b0', '[', ']', '{', '}', '"', ':', '%', '\t', '\r', '\n', '==> ', ' <==', '|', 'Tainted: ', 'Comm: ', 'ERROR cluster ', '9'.repeat(40), '-', '.'];
