@@ -104,7 +104,18 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
           alarms: { source: lab.alarmsUrl, format: 'tickets' },
           probes: { sshPort: lab.network?.sshPort ?? sshPort },
           ...(hosts
-            ? { hosts: { username: LAB_SSH_USER, port: hosts.port, privateKey: 'lab_ssh_key', knownHosts: 'known_hosts', agent: false, address: 'hostIp' } }
+            ? {
+                hosts: {
+                  username: LAB_SSH_USER,
+                  port: hosts.port,
+                  privateKey: 'lab_ssh_key',
+                  knownHosts: 'known_hosts',
+                  agent: false,
+                  address: 'hostIp',
+                  // The lab's hypervisor template reserves 1 GiB pages for guests (at least 150 on its smallest host), so check-host checks them.
+                  hugepages: { pageSize: '1G', minTotal: 128 },
+                },
+              }
             : {}),
           zones: Object.fromEntries(lab.fleet.regions.map((r) => [r.id, r.zone])),
           report: { out: 'report.html' },
