@@ -1,23 +1,50 @@
 // npm run bench: faultline's collection and reachability sweep against references
 // measured in the same run, on the lab's large fleet (100,000 servers).
 // Writes .bench/results.json and prints a short table. Not part of the tests.
+//
+// BENCH_SIZE   lab size (default large; medium for a quicker run)
+// BENCH_DIST   the build to measure and to run the lab from (default dist)
+// BENCH_OUT    where results and the lab's files go (default .bench)
+// BENCH_BASELINE_DIST  another build (e.g. of the previous commit) whose `faultline snapshot`
+//              is timed too, against the same lab in the same run, for before/after figures
+// BENCH_SKIP   comma-separated parts to leave out: osc, ssh, sweep
+// BENCH_SSH_CONCURRENCY  hosts collected at once over SSH (default 32, faultline's default)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { parse, stringify } from 'yaml';
-import { readFileSync } from 'node:fs';
 
 const root = process.cwd();
-const out = resolve(root, '.bench');
+const out = resolve(root, process.env.BENCH_OUT ?? '.bench');
 const labDir = join(out, 'lab');
 mkdirSync(labDir, { recursive: true });
 const size = process.env.BENCH_SIZE ?? 'large';
-const main = join(root, 'dist/cli/main.js');
+const dist = resolve(root, process.env.BENCH_DIST ?? 'dist');
+const main = join(dist, 'cli/main.js');
+const baselineMain = process.env.BENCH_BASELINE_DIST ? join(resolve(root, process.env.BENCH_BASELINE_DIST), 'cli/main.js') : undefined;
+const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+// Hosts collected at once over SSH (faultline's default).
+const sshConcurrency = Number(process.env.BENCH_SSH_CONCURRENCY ?? 32);
+
+// Peak memory of a faultline run: the process writes its own high-water RSS
+// (worker threads included) when it exits.
+const maxRssHook = join(out, 'max-rss.mjs');
+writeFileSync(
+  maxRssHook,
+  "import { writeFileSync } from 'node:fs';\n" +
+    "process.on('exit', () => { if (process.env.BENCH_MAX_RSS_FILE) writeFileSync(process.env.BENCH_MAX_RSS_FILE, String(process.resourceUsage().maxRSS)); });\n",
+);
+const rssFile = join(out, 'max-rss.txt');
 
 function startLab() {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [main, 'lab', '--size', size, '--dir', labDir, '--seed', 'bench'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [main, 'lab', '--size', size, '--dir', labDir, '--seed', 'bench', '--ssh-port', '0', '--hosts-ssh-port', '0'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let text = '';
     child.stdout.on('data', (d) => {
       text += d.toString();
@@ -41,6 +68,15 @@ function run(cmd, args, env = {}) {
   return r;
 }
 
+/** `faultline snapshot` with a config, reporting the snapshot's collector timings and the run's peak RSS. */
+function faultlineSnapshot(config, file, cli = main) {
+  rmSync(rssFile, { force: true });
+  const r = run(process.execPath, ['--import', pathToFileURL(maxRssHook).href, cli, 'snapshot', '--config', config, '--out', file], { BENCH_MAX_RSS_FILE: rssFile });
+  const snap = JSON.parse(gunzipSync(readFileSync(join(labDir, file))).toString());
+  const maxRssMiB = Number(readFileSync(rssFile, 'utf8')) / 1024;
+  return { snap, maxRssMiB: Math.round(maxRssMiB), output: r.stderr.trim().split('\n').pop() };
+}
+
 async function token(authUrl) {
   const a = parse(readFileSync(join(labDir, 'clouds.yaml'), 'utf8')).clouds.lab.auth;
   const body = {
@@ -53,100 +89,198 @@ async function token(authUrl) {
   return { token: r.headers.get('x-subject-token'), body: await r.json() };
 }
 
+/** Every /servers/detail page of every region, one after another; only the tail of each page is parsed (for the next link). */
+async function plainFetch(authUrl, regions) {
+  const { token: t, body } = await token(authUrl);
+  let pages = 0;
+  let bytes = 0;
+  for (const region of regions) {
+    const ep = body.token.catalog.find((s) => s.type === 'compute').endpoints.find((e) => e.region_id === region && e.interface === 'public').url;
+    let url = `${ep}/servers/detail?all_tenants=1&limit=1000`;
+    while (url) {
+      const r = await fetch(url, { headers: { 'x-auth-token': t, 'openstack-api-version': 'compute 2.88' } });
+      const text = await r.text();
+      bytes += Buffer.byteLength(text);
+      pages += 1;
+      const at = text.lastIndexOf('"servers_links"');
+      const links = at === -1 ? [] : JSON.parse(`{${text.slice(at)}`).servers_links;
+      url = links.find((l) => l.rel === 'next')?.href ?? null;
+    }
+  }
+  return { pages, bytes };
+}
+
 const lab = await startLab();
-const results = { size, when: new Date().toISOString(), node: process.version, measurements: [] };
+const results = {
+  size,
+  when: new Date().toISOString(),
+  node: process.version,
+  cores: availableParallelism(),
+  loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+  measurements: [],
+  ratios: {},
+};
+const byKey = {};
 try {
   const clouds = parse(readFileSync(join(labDir, 'clouds.yaml'), 'utf8'));
   const cfg = parse(readFileSync(join(labDir, 'faultline.yaml'), 'utf8'));
   const authUrl = clouds.clouds.lab.auth.auth_url;
   const regions = cfg.openstack.regions;
-  console.error(`bench on the lab (${size}), regions: ${regions.join(', ')}`);
+  console.error(`bench on the lab (${size}), regions: ${regions.join(', ')}; build ${dist}`);
   // openstackclient only accepts regions the cloud lists.
   clouds.clouds.lab.regions = regions;
   delete clouds.clouds.lab.region_name;
   writeFileSync(join(labDir, 'bench-clouds.yaml'), stringify(clouds));
 
+  // The lab renders each server's JSON once and caches it: one untimed pass first, so that
+  // every timed measurement below is served from the same warm cache.
+  await time('warm-up pass over every page (not counted)', () => plainFetch(authUrl, regions));
+
   // Reference 1: a plain sequential fetch of every page, no parsing beyond the next link.
-  const plain = await time('plain page fetch (all regions)', async () => {
-    const { token: t, body } = await token(authUrl);
-    let pages = 0;
-    let bytes = 0;
-    for (const region of regions) {
-      const ep = body.token.catalog.find((s) => s.type === 'compute').endpoints.find((e) => e.region_id === region && e.interface === 'public').url;
-      let url = `${ep}/servers/detail?all_tenants=1&limit=1000`;
-      while (url) {
-        const r = await fetch(url, { headers: { 'x-auth-token': t, 'openstack-api-version': 'compute 2.88' } });
-        const text = await r.text();
-        bytes += text.length;
-        pages += 1;
-        // Only the tail is parsed: the links follow the list, and the pages are not to be read.
-        const at = text.lastIndexOf('"servers_links"');
-        const links = at === -1 ? [] : JSON.parse(`{${text.slice(at)}`).servers_links;
-        url = links.find((l) => l.rel === 'next')?.href ?? null;
-      }
-    }
-    return { pages, bytes };
+  byKey.plain = await time('plain page fetch (all regions)', () => plainFetch(authUrl, regions));
+
+  const off = (ids) => ids.map((id) => `  ${id}:\n    enabled: false\n`).join('');
+  const base = `openstack:\n  cloud: lab\n  regions: [${regions.join(', ')}]\ncollectors:\n`;
+  // Only the OpenStack collectors: probes, console logs and the rest are off.
+  const notOpenstack = ['probes', 'console-logs', 'host-ssh', 'alarms', 'inventory', 'kubernetes'];
+  writeFileSync(join(labDir, 'bench.yaml'), base + off(notOpenstack));
+  writeFileSync(
+    join(labDir, 'bench-servers.yaml'),
+    base + off([...notOpenstack, 'openstack-instance-actions', 'openstack-hypervisors', 'openstack-compute-services', 'openstack-network-agents', 'openstack-regions']),
+  );
+  const durations = (snap) => Object.fromEntries(snap.collection.map((o) => [o.collector, o.durationMs]));
+
+  // The baseline build first, on the same warm lab, for before/after figures from one run.
+  if (baselineMain) {
+    byKey.baselineServers = await time('baseline build: faultline snapshot (servers only)', async () => {
+      const { snap, maxRssMiB, output } = faultlineSnapshot('bench-servers.yaml', 'baseline-servers.json.gz', baselineMain);
+      return { servers: snap.servers.length, maxRssMiB, output };
+    });
+    byKey.baselineFull = await time('baseline build: faultline snapshot (full OpenStack collection)', async () => {
+      const { snap, maxRssMiB, output } = faultlineSnapshot('bench.yaml', 'baseline-snapshot.json.gz', baselineMain);
+      return { servers: snap.servers.length, instanceActions: snap.instanceActions.length, maxRssMiB, collectors: durations(snap), output };
+    });
+  }
+
+  // faultline: servers only, then the full OpenStack collection (servers, hypervisors, services, agents, regions, instance actions).
+  byKey.servers = await time('faultline snapshot (servers only, every page of every region)', async () => {
+    const { snap, maxRssMiB, output } = faultlineSnapshot('bench-servers.yaml', 'bench-servers.json.gz');
+    return { servers: snap.servers.length, maxRssMiB, output };
+  });
+  byKey.full = await time('faultline snapshot (full OpenStack collection)', async () => {
+    const { snap, maxRssMiB, output } = faultlineSnapshot('bench.yaml', 'bench-snapshot.json.gz');
+    const actionServers = new Set(snap.instanceActions.map((a) => a.serverId)).size;
+    return {
+      servers: snap.servers.length,
+      hypervisors: snap.hypervisors.length,
+      instanceActions: snap.instanceActions.length,
+      serversWithActions: actionServers,
+      maxRssMiB,
+      collectors: durations(snap),
+      output,
+    };
   });
 
-  // faultline: the full OpenStack collection (servers, hypervisors, services, agents, regions, instance actions).
-  writeFileSync(join(labDir, 'bench.yaml'), `openstack:\n  cloud: lab\n  regions: [${regions.join(', ')}]\ncollectors:\n  probes:\n    enabled: false\n`);
-  writeFileSync(join(labDir, 'bench-servers.yaml'), `openstack:\n  cloud: lab\n  regions: [${regions.join(', ')}]\ncollectors:\n  probes:\n    enabled: false\n  openstack-instance-actions:\n    enabled: false\n  openstack-hypervisors:\n    enabled: false\n  openstack-compute-services:\n    enabled: false\n  openstack-network-agents:\n    enabled: false\n  openstack-regions:\n    enabled: false\n`);
-  const serversOnly = await time('faultline snapshot (servers only, every page of every region)', async () => {
-    run(process.execPath, [main, 'snapshot', '--config', 'bench-servers.yaml', '--out', 'bench-servers.json']);
-    return {};
-  });
-  const full = await time('faultline snapshot (full OpenStack collection)', async () => {
-    const r = run(process.execPath, [main, 'snapshot', '--config', 'bench.yaml', '--out', 'bench-snapshot.json.gz']);
-    const { gunzipSync } = await import('node:zlib');
-    const snap = JSON.parse(gunzipSync(readFileSync(join(labDir, 'bench-snapshot.json.gz'))).toString());
-    return { servers: snap.servers.length, collectors: Object.fromEntries(snap.collection.map((o) => [o.collector, o.durationMs])), output: r.stderr.trim().split('\n').pop() };
-  });
+  // Host facts over SSH from every hypervisor (the hypervisor list comes from Nova first).
+  if (!skip.has('ssh')) {
+    const hosts = cfg.hosts;
+    writeFileSync(
+      join(labDir, 'bench-hosts.yaml'),
+      base +
+        off([...notOpenstack.filter((id) => id !== 'host-ssh'), 'openstack-servers', 'openstack-instance-actions', 'openstack-compute-services', 'openstack-network-agents', 'openstack-regions']) +
+        // The run's default deadline per collector (2 minutes) is too short for 2,000 hosts.
+        `  host-ssh:\n    timeoutSeconds: 900\n` +
+        `hosts:\n  username: ${hosts.username}\n  port: ${hosts.port}\n  privateKey: ${hosts.privateKey}\n  knownHosts: ${hosts.knownHosts}\n  agent: false\n  address: ${hosts.address}\n  concurrency: ${sshConcurrency}\n`,
+    );
+    byKey.ssh = await time('faultline snapshot (host facts over SSH from every hypervisor)', async () => {
+      const { snap, maxRssMiB, output } = faultlineSnapshot('bench-hosts.yaml', 'bench-hosts.json.gz');
+      const ssh = snap.collection.find((o) => o.collector === 'host-ssh');
+      const hostsDone = snap.hostFacts.length;
+      const seconds = (ssh?.durationMs ?? Number.NaN) / 1000;
+      return {
+        hypervisors: snap.hypervisors.length,
+        hosts: hostsDone,
+        failed: (ssh?.warnings ?? []).filter((w) => w.includes(': failed:')).length,
+        sshCollectorSeconds: seconds,
+        hostsPerSecond: hostsDone / seconds,
+        concurrency: sshConcurrency,
+        maxRssMiB,
+        collectors: durations(snap),
+        output,
+      };
+    });
+  }
 
   // Reference 2: the standard client.
-  const osc = await time('openstack server list --all-projects --long -f json (all regions)', async () => {
-    let n = 0;
-    for (const region of regions) {
-      const r = run('openstack', ['--os-cloud', 'lab', '--os-region-name', region, 'server', 'list', '--all-projects', '--long', '-f', 'json', '--limit', '-1']);
-      n += JSON.parse(r.stdout).length;
-    }
-    return { servers: n };
-  });
-  results.measurements.push(plain, serversOnly, full, osc);
-  results.ratios = {
-    collectionVsOpenstackclient: osc.seconds / full.seconds,
-    serversVsOpenstackclient: osc.seconds / serversOnly.seconds,
-    serversVsPlainFetch: serversOnly.seconds / plain.seconds,
-    collectionVsPlainFetch: full.seconds / plain.seconds,
-  };
+  if (!skip.has('osc')) {
+    byKey.osc = await time('openstack server list --all-projects --long -f json (all regions)', async () => {
+      let n = 0;
+      for (const region of regions) {
+        const r = run('openstack', ['--os-cloud', 'lab', '--os-region-name', region, 'server', 'list', '--all-projects', '--long', '-f', 'json', '--limit', '-1']);
+        n += JSON.parse(r.stdout).length;
+      }
+      return { servers: n };
+    });
+  }
+  results.measurements.push(...Object.values(byKey));
+  const { plain, servers, full, osc } = byKey;
+  if (osc) {
+    results.ratios.collectionVsOpenstackclient = osc.seconds / full.seconds;
+    results.ratios.serversVsOpenstackclient = osc.seconds / servers.seconds;
+  }
+  results.ratios.serversVsPlainFetch = servers.seconds / plain.seconds;
+  results.ratios.collectionVsPlainFetch = full.seconds / plain.seconds;
+  if (byKey.baselineServers) {
+    // Same fleet, same lab: the sections must match, apart from the heartbeat times the lab's clock moves on.
+    const read = (file) => JSON.parse(gunzipSync(readFileSync(join(labDir, file))).toString());
+    const before = read('baseline-snapshot.json.gz');
+    const after = read('bench-snapshot.json.gz');
+    results.sameDataAsBaseline = Object.fromEntries(['regions', 'servers', 'hypervisors', 'instanceActions'].map((k) => [k, JSON.stringify(before[k]) === JSON.stringify(after[k])]));
+    results.ratios.baselineServersVsPlainFetch = byKey.baselineServers.seconds / plain.seconds;
+    results.ratios.baselineCollectionVsPlainFetch = byKey.baselineFull.seconds / plain.seconds;
+    if (osc) results.ratios.baselineCollectionVsOpenstackclient = osc.seconds / byKey.baselineFull.seconds;
+  }
 } finally {
   lab.kill('SIGINT');
+  await new Promise((r) => lab.once('exit', r));
 }
 
 // Reachability sweep of 10,000 loopback addresses.
-const addrs = Array.from({ length: 10_000 }, (_, i) => `127.${100 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${(i % 256) || 1}`);
-const uniq = [...new Set(addrs)];
-const { pingAll } = await import('../dist/collect/probe/fping.js');
-const sweep = await time(`faultline ping sweep (${uniq.length} addresses)`, async () => {
-  const r = await pingAll(uniq, { timeoutMs: 500, retries: 1, intervalMs: 1, batchSize: 4096, concurrency: 2 });
-  return { answered: [...r.results.values()].filter((x) => x.ok).length };
-});
-const fpingDirect = await time(`fping direct (${uniq.length} addresses)`, async () => {
-  const r = spawnSync('fping', ['-C', '1', '-q', '-t', '500', '-r', '1', '-i', '1', '-f', '-'], { input: uniq.join('\n'), encoding: 'utf8', maxBuffer: 1 << 28 });
-  return { lines: r.stderr.split('\n').filter(Boolean).length };
-});
-const sample = uniq.slice(0, 200);
-const pingLoop = await time('sequential ping -c 1 over 200 (extrapolated below)', async () => {
-  for (const a of sample) spawnSync('ping', ['-c', '1', '-W', '1', a]);
-  return {};
-});
-pingLoop.extrapolatedSeconds = (pingLoop.seconds / sample.length) * uniq.length;
-results.measurements.push(sweep, fpingDirect, pingLoop);
-results.ratios.sweepVsFping = sweep.seconds / fpingDirect.seconds;
-results.ratios.pingLoopVsSweep = pingLoop.extrapolatedSeconds / sweep.seconds;
+if (!skip.has('sweep')) {
+  const addrs = Array.from({ length: 10_000 }, (_, i) => `127.${100 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${(i % 256) || 1}`);
+  const uniq = [...new Set(addrs)];
+  const { pingAll } = await import(pathToFileURL(join(dist, 'collect/probe/fping.js')).href);
+  const sweep = await time(`faultline ping sweep (${uniq.length} addresses)`, async () => {
+    const r = await pingAll(uniq, { timeoutMs: 500, retries: 1, intervalMs: 1, batchSize: 4096, concurrency: 2 });
+    return { answered: [...r.results.values()].filter((x) => x.ok).length };
+  });
+  const fpingDirect = await time(`fping direct (${uniq.length} addresses)`, async () => {
+    const r = spawnSync('fping', ['-C', '1', '-q', '-t', '500', '-r', '1', '-i', '1', '-f', '-'], { input: uniq.join('\n'), encoding: 'utf8', maxBuffer: 1 << 28 });
+    return { lines: r.stderr.split('\n').filter(Boolean).length };
+  });
+  const sample = uniq.slice(0, 200);
+  const pingLoop = await time('sequential ping -c 1 over 200 (extrapolated below)', async () => {
+    for (const a of sample) spawnSync('ping', ['-c', '1', '-W', '1', a]);
+    return {};
+  });
+  pingLoop.extrapolatedSeconds = (pingLoop.seconds / sample.length) * uniq.length;
+  results.measurements.push(sweep, fpingDirect, pingLoop);
+  results.ratios.sweepVsFping = sweep.seconds / fpingDirect.seconds;
+  results.ratios.pingLoopVsSweep = pingLoop.extrapolatedSeconds / sweep.seconds;
+}
+results.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
 
 writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-console.log('\nmeasurement                                                        seconds');
-for (const m of results.measurements) console.log(`${m.label.padEnd(66)} ${m.seconds.toFixed(2).padStart(8)}`);
+console.log(`\nmeasurement${' '.repeat(56)}seconds  peak RSS`);
+for (const m of results.measurements) {
+  console.log(`${m.label.padEnd(66)} ${m.seconds.toFixed(2).padStart(8)}${m.maxRssMiB ? `${String(m.maxRssMiB).padStart(6)} MiB` : ''}`);
+}
+if (byKey.ssh) {
+  const s = byKey.ssh;
+  console.log(`\nSSH host facts: ${s.hosts} of ${s.hypervisors} hypervisors in ${s.sshCollectorSeconds.toFixed(2)} s (host-ssh collector), ${s.hostsPerSecond.toFixed(1)} hosts/s, ${s.failed} failed, peak RSS ${s.maxRssMiB} MiB`);
+}
+if (results.sameDataAsBaseline) console.log(`\nsame sections as the baseline build: ${JSON.stringify(results.sameDataAsBaseline)}`);
 console.log('\nratios (targets: collection ≥ 5× faster than openstackclient, ≤ 1.3× plain fetch; sweep ≤ 1.5× fping)');
 for (const [k, v] of Object.entries(results.ratios)) console.log(`  ${k.padEnd(32)} ${v.toFixed(2)}`);
-console.log(`\nwritten to ${join(out, 'results.json')}`);
+console.log(`\nload average (1, 5, 15 min): ${results.loadAverageAtStart.join(', ')} at start, ${results.loadAverageAtEnd.join(', ')} at end; ${results.cores} cores`);
+console.log(`written to ${join(out, 'results.json')}`);

@@ -84,6 +84,34 @@ describe('collector runner', () => {
     assert.deepEqual(snap.collection[0]?.warnings, ['region b: 503']);
     assert.equal(snap.collectedAt, '2026-02-01T00:00:00.000Z');
   });
+
+  it('assembles the same frozen snapshot from checked sections as from a full validation', async () => {
+    const complete = { id: 's2', name: 'b', status: 'ACTIVE', addresses: [], volumes: [], metadata: {} };
+    const mixed: Collector = {
+      ...servers,
+      id: 'mixed',
+      produces: ['servers', 'regions', 'kubernetes'],
+      // One server the schema completes (defaults), one it keeps as it is, an unknown key it drops.
+      collect: async () => ({
+        data: { servers: [{ id: 's1', name: 'a', status: 'ACTIVE', extra: 1 } as never, complete], regions: [{ name: 'pg1', zone: 'prod' }], kubernetes: { clusters: [] } },
+      }),
+    };
+    const run = await runCollectors([mixed, { ...servers, id: 'more' }], { timeoutMs: 1000 });
+    const meta = { collectedAt: new Date('2026-02-01T00:00:00Z'), version: '0.0.0' };
+    const fast = assembleSnapshot(run, meta);
+    // A copy of the data is not known to the runner, so it is validated in full.
+    const full = assembleSnapshot({ ...run, data: { ...run.data } }, meta);
+    assert.deepStrictEqual(fast, full);
+    assert.equal(JSON.stringify(fast), JSON.stringify(full));
+    assert.deepEqual(fast.servers.map((s) => s.id), ['s1', 's2', 's1']);
+    assert.equal('extra' in (fast.servers[0] as object), false);
+    assert.ok(Object.isFrozen(fast) && Object.isFrozen(fast.servers) && Object.isFrozen(fast.servers[1]) && Object.isFrozen(fast.servers[1]?.addresses));
+  });
+
+  it('still validates a run it did not make when assembling', () => {
+    const run = { data: { servers: [{ id: 1 } as never] }, outcomes: [] };
+    assert.throws(() => assembleSnapshot(run, { collectedAt: new Date(), version: '0.0.0' }), /servers\[0\]\.id: Invalid input: expected string/);
+  });
 });
 
 describe('collector dependencies', () => {
@@ -111,5 +139,37 @@ describe('collector dependencies', () => {
     const run = await runCollectors([probe, dead], { timeoutMs: 1000 });
     assert.equal(run.outcomes[0]?.status, 'failed');
     assert.match(run.outcomes[0]?.error ?? '', /needs servers, which was not collected \(servers: keystone 401\)/);
+  });
+
+  it('with needsFrom, waits only for the named producers and gets only their data', async () => {
+    let started!: () => void;
+    const dependantStarted = new Promise<void>((resolve) => (started = resolve));
+    const list = (id: string, name: string, gate?: Promise<void>): Collector => ({
+      id,
+      description: '',
+      produces: ['servers'],
+      async collect() {
+        await gate;
+        return { data: { servers: [{ id: `${name}-1`, name, status: 'ACTIVE' }] } };
+      },
+    });
+    const seen: string[] = [];
+    const actions: Collector = {
+      id: 'actions:b',
+      description: '',
+      produces: ['instanceActions'],
+      needs: ['servers'],
+      needsFrom: ['servers:b'],
+      async collect(ctx) {
+        started();
+        seen.push(...(ctx.input.servers ?? []).map((s) => s.name));
+        return { data: { instanceActions: [] } };
+      },
+    };
+    // Region a finishes only once the dependant has started: waiting for it would deadlock until the deadline.
+    const run = await runCollectors([list('servers:a', 'a', dependantStarted), list('servers:b', 'b'), actions], { timeoutMs: 2000 });
+    assert.deepEqual(run.outcomes.map((o) => `${o.collector} ${o.status}`), ['servers:a ok', 'servers:b ok', 'actions:b ok']);
+    assert.deepEqual(seen, ['b']);
+    assert.deepEqual(run.data.servers?.map((s) => s.name), ['a', 'b']);
   });
 });

@@ -5,20 +5,46 @@ import type { CollectorOutcome } from '../core/findings.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { formatIssues } from '../snapshot/issues.js';
 import { snapshotSchema } from '../snapshot/schema.js';
+import { COMPLETE_RECORD_CHECKS } from './section-checks.js';
 import type { CollectedData, Collector } from './types.js';
+
+type SectionSchema = { safeParse(v: unknown): { success: boolean; data?: unknown; error?: { issues: Parameters<typeof formatIssues>[0] } } };
 
 /**
  * Checks a collector's output against the snapshot schema on its own, so one
  * collector's malformed data fails that collector and not the whole snapshot.
+ * Returns the sections as the schema gives them back (defaults filled in), or
+ * the problem. A section whose every record passes its hand-written check (see
+ * section-checks.ts) is already in that form and is kept as it is.
  */
-function validateCollected(collector: Collector, data: CollectedData): string | undefined {
-  const shape = snapshotSchema.shape as Record<string, { safeParse(v: unknown): { success: boolean; error?: { issues: Parameters<typeof formatIssues>[0] } } }>;
+function validateCollected(collector: Collector, data: CollectedData): { data: CollectedData } | { problem: string } {
+  const shape = snapshotSchema.shape as unknown as Record<string, SectionSchema>;
+  const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) {
-    if (!collector.produces.includes(key as never)) return `produced "${key}", which it does not declare`;
-    const check = shape[key]?.safeParse(value);
-    if (check && !check.success && check.error) return `invalid ${key}: ${formatIssues(check.error.issues, 3).map((l) => `${key}${l.startsWith('[') ? '' : '.'}${l}`).join('; ')}`;
+    if (!collector.produces.includes(key as never)) return { problem: `produced "${key}", which it does not declare` };
+    const complete = COMPLETE_RECORD_CHECKS[key];
+    if (complete && Array.isArray(value) && value.every((v) => complete(v))) {
+      out[key] = value;
+      continue;
+    }
+    const schema = shape[key];
+    // Not a section of the snapshot: the snapshot's schema would drop it too.
+    if (!schema) continue;
+    const check = schema.safeParse(value);
+    if (!check.success && check.error) {
+      return { problem: `invalid ${key}: ${formatIssues(check.error.issues, 3).map((l) => `${key}${l.startsWith('[') ? '' : '.'}${l}`).join('; ')}` };
+    }
+    out[key] = check.data;
   }
-  return undefined;
+  return { data: out as CollectedData };
+}
+
+/** The data of runs made here: every section already checked against the snapshot schema. */
+const validatedData = new WeakSet<object>();
+
+/** True when `data` is a run's data as runCollectors returned it: checked section by section, so assembling need not check it again. */
+export function isValidatedCollection(data: CollectedData): boolean {
+  return validatedData.has(data);
 }
 
 export interface CollectRunOptions {
@@ -50,7 +76,7 @@ export async function runCollectors(collectors: readonly Collector[], options: C
     await Promise.resolve();
     const input: Record<string, unknown> = {};
     for (const key of collector.needs ?? []) {
-      const producers = collectors.filter((c) => c !== collector && c.produces.includes(key));
+      const producers = collectors.filter((c) => c !== collector && c.produces.includes(key) && (!collector.needsFrom || collector.needsFrom.includes(c.id)));
       const done = await Promise.all(producers.map((p) => runs.get(p)));
       const ok = done.filter((d) => d && d.outcome.status !== 'failed');
       if (ok.length === 0) {
@@ -95,8 +121,8 @@ export async function runCollectors(collectors: readonly Collector[], options: C
           }),
           deadline,
         ]);
-        const invalid = validateCollected(collector, result.data);
-        if (invalid) throw new Error(invalid);
+        const checked = validateCollected(collector, result.data);
+        if ('problem' in checked) throw new Error(checked.problem);
         const outcome: CollectorOutcome = {
           ...base,
           startedAt,
@@ -104,7 +130,7 @@ export async function runCollectors(collectors: readonly Collector[], options: C
           durationMs: Math.round(performance.now() - started),
           warnings: [...(result.warnings ?? [])],
         };
-        return { outcome, data: result.data };
+        return { outcome, data: checked.data };
       } catch (err) {
         const message = options.signal?.aborted ? `cancelled: ${errorMessage(options.signal.reason ?? err)}` : errorMessage(err);
         log.warn(`collector ${collector.id} failed`, { error: message });
@@ -134,5 +160,7 @@ export async function runCollectors(collectors: readonly Collector[], options: C
       } else data[key] = value;
     }
   }
+  // Lists of checked records and merged cluster lists are still what the schema accepts.
+  validatedData.add(data);
   return { data: data as CollectedData, outcomes: settled.map((s) => s.outcome) };
 }

@@ -34,6 +34,12 @@ export interface Collector {
    * reason when none of them succeeded.
    */
   readonly needs?: readonly DataKey[];
+  /**
+   * Narrows `needs` to these producers (collector ids), e.g. the server list of
+   * the same region: the collector then starts as soon as they are done instead
+   * of waiting for every producer of the section, and gets only their data.
+   */
+  readonly needsFrom?: readonly string[];
   /** Overrides the run's default deadline. */
   readonly timeoutMs?: number;
   collect(ctx: CollectContext): Promise<CollectorResult>;

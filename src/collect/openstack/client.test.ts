@@ -291,7 +291,7 @@ describe('OpenStack client: retries and timeouts', () => {
     await closed.close();
     const os = new OpenStackClient({ auth: { ...passwordAuth(c), authUrl: dead }, retry: { retries: 1, backoffBaseMs: 1, backoffMaxMs: 1, timeoutMs: 1000 } });
     const err = await rejects(os.catalog());
-    assert.match(err.message, /identity POST http:\/\/127\.0\.0\.1:\d+\/identity\/v3\/auth\/tokens: request failed: fetch failed \(ECONNREFUSED\) \(gave up after 2 attempts\)/);
+    assert.match(err.message, /identity POST http:\/\/127\.0\.0\.1:\d+\/identity\/v3\/auth\/tokens: request failed: connect ECONNREFUSED 127\.0\.0\.1:\d+ \(gave up after 2 attempts\)/);
   });
 
   it('times out a slow answer and retries it', async () => {

@@ -16,7 +16,19 @@ import {
   type OpenStackAuth,
 } from './auth.js';
 import { catalogRegions, joinUrl, selectEndpoint, type Catalog, type SelectedEndpoint } from './catalog.js';
-import { abortableSleep, bodyExcerpt, DEFAULT_RETRY_POLICY, OpenStackHttpError, requestIdOf, send, type HttpAnswer, type RetryPolicy, type Transport } from './http.js';
+import {
+  abortableSleep,
+  bodyExcerpt,
+  DEFAULT_RETRY_POLICY,
+  fetchExchange,
+  OpenStackHttpError,
+  requestIdOf,
+  send,
+  type HttpAnswer,
+  type RetryPolicy,
+  type Transport,
+} from './http.js';
+import { threadExchange } from './http-thread.js';
 import {
   atLeast,
   computeVersionDocumentSchema,
@@ -39,7 +51,11 @@ export interface OpenStackClientOptions {
   readonly reauthMarginMs?: number;
   readonly log?: Logger;
   readonly userAgent?: string;
-  /** For tests: the HTTP function, the clock (ms), the dice and the sleeper. */
+  /**
+   * For tests: an HTTP function to send through instead of the default
+   * transport (node:http on a worker thread; to break the network on purpose);
+   * the clock (ms), the dice and the sleeper.
+   */
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
   readonly random?: () => number;
@@ -53,6 +69,16 @@ export interface RequestOptions {
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>> | URLSearchParams;
   readonly body?: unknown;
   readonly signal?: AbortSignal | undefined;
+}
+
+/** One answer as bytes, to be decoded and parsed by the caller. */
+export interface BodyAnswer {
+  readonly body: Buffer;
+  readonly what: string;
+  readonly status: number;
+  readonly attempts: number;
+  /** The error requestJson gives for a body that is not JSON (redacted). */
+  readonly notJson: () => CollectorError;
 }
 
 /** One answer, parsed as JSON but not yet validated: the pager validates while the next page is on its way. */
@@ -81,6 +107,8 @@ export class OpenStackClient {
   readonly #userAgent: string;
   #microversion: Promise<NegotiatedMicroversion> | undefined;
   #negotiated: NegotiatedMicroversion | undefined;
+  /** The endpoint per service type, for the catalog it was chosen from (a new token may bring a new catalog). */
+  readonly #endpoints = new WeakMap<Catalog, Map<string, SelectedEndpoint>>();
 
   constructor(options: OpenStackClientOptions) {
     this.#auth = options.auth;
@@ -88,7 +116,7 @@ export class OpenStackClient {
     for (const secret of [options.auth.password, options.auth.applicationCredentialSecret]) if (secret) this.#redactor.add(secret);
     const redact = (text: string): string => this.#redactor.redact(text);
     this.#transport = {
-      fetch: options.fetch ?? globalThis.fetch,
+      exchange: options.fetch ? fetchExchange(options.fetch) : threadExchange,
       // Keys given as undefined keep their defaults.
       policy: { ...DEFAULT_RETRY_POLICY, ...Object.fromEntries(Object.entries(options.retry ?? {}).filter(([, v]) => v !== undefined)) },
       log: options.log ?? silentLogger,
@@ -128,7 +156,16 @@ export class OpenStackClient {
 
   async endpoint(serviceType: string, signal?: AbortSignal): Promise<SelectedEndpoint> {
     const token = await this.#token(signal);
-    return selectEndpoint(token.catalog, serviceType, this.#auth.interface, this.#auth.regionName);
+    return this.#select(token.catalog, serviceType);
+  }
+
+  /** selectEndpoint, remembered per catalog: every request needs it, and the answer only changes with the catalog. */
+  #select(catalog: Catalog, serviceType: string): SelectedEndpoint {
+    let chosen = this.#endpoints.get(catalog);
+    if (!chosen) this.#endpoints.set(catalog, (chosen = new Map()));
+    let endpoint = chosen.get(serviceType);
+    if (!endpoint) chosen.set(serviceType, (endpoint = selectEndpoint(catalog, serviceType, this.#auth.interface, this.#auth.regionName)));
+    return endpoint;
   }
 
   /** Discovers the compute API's microversion range once and settles on the version to send. */
@@ -176,11 +213,28 @@ export class OpenStackClient {
    * A 401 drops the token and tries once more with a new one; a second 401 is an error.
    */
   async requestJson(serviceType: string, path: string, options: RequestOptions = {}): Promise<JsonAnswer> {
+    const { answer, what } = await this.#exchange(serviceType, path, options);
+    return { json: this.#parseJson(answer, what), what, status: answer.status, attempts: answer.attempts };
+  }
+
+  /**
+   * Like requestJson, but hands back the body undecoded, for a caller that
+   * parses large answers elsewhere (a worker thread). `notJson` is the message
+   * to give when the body turns out not to be JSON, as requestJson would.
+   */
+  async requestBody(serviceType: string, path: string, options: RequestOptions = {}): Promise<BodyAnswer> {
+    const { answer, what } = await this.#exchange(serviceType, path, options);
+    return { body: answer.body, what, status: answer.status, attempts: answer.attempts, notJson: () => this.#notJson(answer, what) };
+  }
+
+  async #exchange(serviceType: string, path: string, options: RequestOptions): Promise<{ answer: HttpAnswer; what: string }> {
     const method = options.method ?? 'GET';
-    const extra = serviceType === 'compute' ? microversionHeaders((await this.computeMicroversion(options.signal)).version) : {};
+    // Once negotiated, the version is at hand; only the first requests wait for discovery.
+    const negotiated = this.#negotiated && !options.signal?.aborted ? this.#negotiated : undefined;
+    const extra = serviceType === 'compute' ? microversionHeaders((negotiated ?? (await this.computeMicroversion(options.signal))).version) : {};
     for (let round = 0; ; round++) {
       const token = await this.#token(options.signal);
-      const endpoint = selectEndpoint(token.catalog, serviceType, this.#auth.interface, this.#auth.regionName);
+      const endpoint = this.#select(token.catalog, serviceType);
       const url = withQuery(joinUrl(endpoint.url, path), options.query);
       const what = `${serviceType} ${method} ${displayUrl(url)}`;
       const answer = await send(
@@ -212,7 +266,7 @@ export class OpenStackClient {
         throw this.#httpError(what, answer, `the compute API does not accept microversion ${this.#negotiated?.version ?? '(none)'}; set a lower compute microversion`);
       }
       if (answer.status < 200 || answer.status >= 300) throw this.#httpError(what, answer);
-      return { json: this.#parseJson(answer, what), what, status: answer.status, attempts: answer.attempts };
+      return { answer, what };
     }
   }
 
@@ -320,8 +374,12 @@ export class OpenStackClient {
     try {
       return JSON.parse(answer.text) as unknown;
     } catch {
-      throw new CollectorError(this.redact(`${what}: the answer is not JSON (HTTP ${answer.status}): ${bodyExcerpt(answer.text, (t) => t, 120)}`));
+      throw this.#notJson(answer, what);
     }
+  }
+
+  #notJson(answer: HttpAnswer, what: string): CollectorError {
+    return new CollectorError(this.redact(`${what}: the answer is not JSON (HTTP ${answer.status}): ${bodyExcerpt(answer.text, (t) => t, 120)}`));
   }
 
   #httpError(what: string, answer: HttpAnswer, lead?: string): OpenStackHttpError {

@@ -247,6 +247,13 @@ describe('OpenStack collectors: hypervisors, services, agents, regions', () => {
     assert.deepEqual(await regionsOf(), [{ name: 'ay1', zone: 'prod' }, { name: 'pg1', zone: 'prod' }]);
   });
 
+  it('has each connection\'s instance actions wait for that connection\'s server list only', () => {
+    const client = new OpenStackClient({ auth: { authUrl: 'http://127.0.0.1:1/identity/v3', username: 'a', password: FAKE_PASSWORD, projectName: 'p', interface: 'public' } });
+    const actions = createOpenStackCollectors(client, { name: 'pg1' }).find((c) => c.id.startsWith('openstack-instance-actions'));
+    assert.deepEqual(actions?.needs, ['servers']);
+    assert.deepEqual(actions?.needsFrom, ['openstack-servers:pg1']);
+  });
+
   it('names collectors after the cloud when given a name', async () => {
     const { collectors } = await setup({}, { name: 'pg1' });
     assert.ok(collectors.has('servers:pg1'));

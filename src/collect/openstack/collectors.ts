@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import type { DataKey } from '../../core/data-keys.js';
 import { CollectorError, errorMessage } from '../../core/errors.js';
 import type { InstanceAction, Region, Server } from '../../snapshot/schema.js';
-import { formatIssues } from '../../snapshot/issues.js';
 import type { CollectContext, Collector, CollectorResult } from '../types.js';
 import { catalogRegions } from './catalog.js';
 import type { OpenStackClient } from './client.js';
@@ -12,7 +11,6 @@ import {
   normaliseHypervisor,
   normaliseInstanceAction,
   normaliseNetworkAgent,
-  normaliseServer,
 } from './normalise.js';
 import {
   agentsPageSchema,
@@ -22,11 +20,10 @@ import {
   rawComputeServiceSchema,
   rawHypervisorSchema,
   rawNetworkAgentSchema,
-  rawServerSchema,
-  serversPageSchema,
   servicesListSchema,
 } from './nova-schemas.js';
-import { pages } from './paging.js';
+import { eachValid, pages, readPages, type ReadPage } from './paging.js';
+import { readServersPageAsync } from './server-pages.js';
 
 export interface InstanceActionOptions {
   /** Requests in flight at once (default 16). */
@@ -85,22 +82,6 @@ class Warnings {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
-/**
- * Validates list items one by one: an item that does not fit is skipped with a
- * warning naming its index, id and field, and the rest are kept.
- */
-function eachValid<S extends z.ZodType>(items: readonly unknown[], schema: S, what: string, key: string, offset: number, warnings: Warnings, use: (item: z.output<S>) => void): void {
-  for (let i = 0; i < items.length; i++) {
-    const parsed = schema.safeParse(items[i]);
-    if (parsed.success) {
-      use(parsed.data);
-      continue;
-    }
-    const id = (items[i] as { id?: unknown } | null)?.id;
-    warnings.add(`${what}: skipped ${key}[${offset + i}]${typeof id === 'string' || typeof id === 'number' ? ` (id ${id})` : ''}: ${formatIssues(parsed.error.issues, 2).join('; ')}`);
-  }
-}
-
 function outcome(data: CollectorResult['data'], warnings: Warnings): CollectorResult {
   const list = warnings.result();
   return list.length > 0 ? { data, status: 'partial', warnings: list } : { data };
@@ -117,8 +98,9 @@ interface ServerList {
  * token, one negotiated microversion). Separate collectors rather than one: a
  * section whose API failed is then marked failed on its own, and detectors that
  * need only the others still run with full trust. The instance-actions
- * collector `needs` the servers: the runner starts it once the server list is
- * in and hands the list over, so the fleet is listed once per run.
+ * collector `needs` the servers of its own connection: the runner starts it
+ * once that server list is in and hands it over, so the fleet is listed once
+ * per run and one region's actions do not wait for another region's list.
  */
 export function createOpenStackCollectors(client: OpenStackClient, options: OpenStackCollectorOptions = {}): Collector[] {
   const idOf = (kind: OpenStackCollectorKind): string => `openstack-${kind}${options.name ? `:${options.name}` : ''}`;
@@ -134,12 +116,12 @@ export function createOpenStackCollectors(client: OpenStackClient, options: Open
     description: string,
     produces: DataKey[],
     collect: (ctx: CollectContext) => Promise<CollectorResult>,
-    needs?: DataKey[],
+    needs?: { keys: DataKey[]; from: OpenStackCollectorKind[] },
   ): Collector => ({
     id: idOf(kind),
     description,
     produces,
-    ...(needs ? { needs } : {}),
+    ...(needs ? { needs: needs.keys, needsFrom: needs.from.map(idOf) } : {}),
     ...timeout(kind),
     collect,
   });
@@ -223,7 +205,8 @@ export function createOpenStackCollectors(client: OpenStackClient, options: Open
         const mine = servers.filter((s) => region === undefined || s.region === undefined || s.region === region);
         return collectInstanceActions(client, ctx, mine, options.instanceActions ?? {});
       },
-      ['servers'],
+      // This connection's server list only: the actions of one region start as soon as its servers are in.
+      { keys: ['servers'], from: ['servers'] },
     ),
   ];
 }
@@ -239,17 +222,18 @@ async function fetchServers(
   const warnings = new Warnings();
   let seen = 0;
   let pageCount = 0;
-  for await (const page of pages(client, {
-    serviceType: 'compute',
-    path: 'servers/detail',
-    query: { all_tenants: 1, limit: pageSize },
-    frame: serversPageSchema,
-    itemsKey: 'servers',
-    linksKey: 'servers_links',
-    signal: ctx.signal,
-  })) {
-    eachValid(page.items, rawServerSchema, page.what, 'servers', seen, warnings, (s) => servers.push(normaliseServer(s, region)));
-    seen += page.items.length;
+  // Pages are read (decoded, parsed, checked, normalised) by readServersPageAsync, on a worker
+  // thread when they are large; the walk asks for the next page as soon as a page is read.
+  const read = async (query: URLSearchParams): Promise<ReadPage<Server[]>> => {
+    const answer = await client.requestBody('compute', 'servers/detail', { query, signal: ctx.signal });
+    const out = await readServersPageAsync({ body: answer.body, what: answer.what, offset: seen, region });
+    if (!out.ok) throw out.notJson ? answer.notJson() : new CollectorError(client.redact(out.message));
+    seen += out.count;
+    for (const w of out.warnings) warnings.add(w);
+    return { content: out.servers, count: out.count, next: out.next === undefined ? undefined : new URLSearchParams(out.next), what: answer.what };
+  };
+  for await (const page of readPages({ query: { all_tenants: 1, limit: pageSize } }, read)) {
+    for (const s of page.content) servers.push(s);
     pageCount = page.number;
     ctx.progress(`servers: ${fmt(servers.length)}${page.number > 1 ? ` (page ${page.number})` : ''}`);
   }

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { after, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { localExpiry, tokensUrl, withZone } from './auth.js';
 import { catalogRegions, joinUrl } from './catalog.js';
-import { backoffDelay, bodyExcerpt, DEFAULT_RETRY_POLICY, isRetryableStatus, parseRetryAfter } from './http.js';
+import { AttemptTimeout, backoffDelay, bodyExcerpt, DEFAULT_RETRY_POLICY, isRetryableStatus, nodeExchange, parseRetryAfter, type Exchange, type HttpRequest } from './http.js';
+import { threadExchange } from './http-thread.js';
 import { nextQuery } from './paging.js';
 
 describe('HTTP helpers', () => {
@@ -59,5 +63,88 @@ describe('Keystone and catalog helpers', () => {
     assert.equal(nextQuery([{ rel: 'self', href: 'x' }, { rel: 'next', href: 'http://internal:8774/v2.1/servers/detail?limit=2&marker=abc' }])?.toString(), 'limit=2&marker=abc');
     assert.equal(nextQuery([{ rel: 'previous', href: 'http://x/?marker=a' }]), undefined);
     assert.equal(nextQuery(undefined), undefined);
+  });
+});
+
+for (const [name, exchange] of [['node:http exchange', nodeExchange], ['node:http exchange on a worker thread', threadExchange]] as [string, Exchange][]) describe(name, () => {
+  const seen: { method: string; url: string; body: string; socket: Socket; headers: IncomingMessage['headers'] }[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks).toString(), socket: req.socket, headers: req.headers });
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      if (path === '/json') return res.writeHead(200, { 'content-type': 'application/json', 'x-openstack-request-id': 'req-1' }).end('{"ok":true}');
+      if (path === '/gzip') return res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('{"zipped":"é"}'));
+      if (path === '/moved') return res.writeHead(302, { location: '/json?from=moved' }).end();
+      if (path === '/see-other') return res.writeHead(303, { location: '/json' }).end();
+      if (path === '/stall') {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('{"partial":');
+        return; // the rest never comes
+      }
+      if (path === '/cut') {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('{"partial":');
+        setTimeout(() => res.socket?.destroy(), 10);
+        return;
+      }
+      res.writeHead(404).end('not found');
+    });
+  });
+  const ready = new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const get = async (path: string, extra: Partial<HttpRequest> = {}): Promise<HttpRequest> => ({ method: 'GET', url: `${await ready}${path}`, headers: { accept: 'application/json' }, what: `GET ${path}`, ...extra });
+
+  it('reads status, headers and body, and keeps the connection for the next request', async () => {
+    seen.length = 0;
+    const a = await exchange(await get('/json'), 5000, undefined);
+    const b = await exchange(await get('/json'), 5000, undefined);
+    assert.equal(a.status, 200);
+    assert.equal(a.statusText, 'OK');
+    assert.equal(a.body.toString(), '{"ok":true}');
+    assert.equal(a.headers.get('X-OpenStack-Request-Id'), 'req-1');
+    assert.equal(a.headers.get('retry-after'), null);
+    assert.equal(b.body.toString(), '{"ok":true}');
+    assert.equal(seen.length, 2);
+    assert.equal(seen[0]?.socket, seen[1]?.socket, 'the second request used the same connection');
+  });
+
+  it('asks for compression and undoes gzip', async () => {
+    seen.length = 0;
+    const a = await exchange(await get('/gzip'), 5000, undefined);
+    assert.equal(a.body.toString(), '{"zipped":"é"}');
+    assert.match(String(seen[0]?.headers['accept-encoding']), /gzip/);
+  });
+
+  it('follows redirects; a 303 after a POST continues as a GET without the body', async () => {
+    seen.length = 0;
+    const moved = await exchange(await get('/moved'), 5000, undefined);
+    assert.equal(moved.body.toString(), '{"ok":true}');
+    assert.deepEqual(seen.map((s) => s.url), ['/moved', '/json?from=moved']);
+    seen.length = 0;
+    const posted = await exchange(await get('/see-other', { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } }), 5000, undefined);
+    assert.equal(posted.status, 200);
+    assert.deepEqual(seen.map((s) => [s.method, s.body]), [['POST', '{"a":1}'], ['GET', '']]);
+    assert.equal(seen[1]?.headers['content-type'], undefined);
+  });
+
+  it('gives up on an answer whose body stalls, with AttemptTimeout', async () => {
+    await assert.rejects(exchange(await get('/stall'), 100, undefined), (err: unknown) => err instanceof AttemptTimeout && /no answer within 100 ms/.test(err.message));
+  });
+
+  it('rejects with the caller\'s reason when the caller aborts', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('run cancelled')), 20);
+    await assert.rejects(exchange(await get('/stall'), 5000, controller.signal), /run cancelled/);
+    const aborted = AbortSignal.abort(new Error('already gone'));
+    await assert.rejects(exchange(await get('/json'), 5000, aborted), /already gone/);
+  });
+
+  it('reports an answer cut off before its end', async () => {
+    await assert.rejects(exchange(await get('/cut'), 5000, undefined), (err: unknown) => !(err instanceof AttemptTimeout) && err instanceof Error);
   });
 });

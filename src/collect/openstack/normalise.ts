@@ -37,19 +37,21 @@ function addressesOf(raw: RawServer['addresses']): Address[] {
   return out;
 }
 
+/**
+ * Fields are set in the order of the snapshot's server schema, so the object is
+ * already what validating it yields (zod rebuilds objects in schema order) and
+ * the runner can check it without rebuilding 100,000 of them.
+ */
 export function normaliseServer(raw: RawServer, region: string | undefined): Server {
-  const server: Server = {
+  const server = {
     id: raw.id,
     // Servers in an unreachable cell come back (2.69+) with little more than id and status.
     name: raw.name ?? '',
-    status: raw.status,
-    addresses: addressesOf(raw.addresses),
-    volumes: (raw['os-extended-volumes:volumes_attached'] ?? []).map((v) => v.id),
-    metadata: raw.metadata ?? {},
-  };
+  } as Server;
   if (region !== undefined) server.region = region;
   if (raw.tenant_id !== undefined) server.projectId = raw.tenant_id;
   if (raw.user_id !== undefined) server.userId = raw.user_id;
+  server.status = raw.status;
   if (raw['OS-EXT-STS:vm_state'] !== undefined) server.vmState = raw['OS-EXT-STS:vm_state'];
   if (raw['OS-EXT-STS:task_state'] !== undefined) server.taskState = raw['OS-EXT-STS:task_state'];
   if (raw['OS-EXT-STS:power_state'] !== undefined) server.powerState = raw['OS-EXT-STS:power_state'];
@@ -57,6 +59,7 @@ export function normaliseServer(raw: RawServer, region: string | undefined): Ser
   if (raw['OS-EXT-SRV-ATTR:hypervisor_hostname'] !== undefined) server.hypervisorHostname = raw['OS-EXT-SRV-ATTR:hypervisor_hostname'];
   if (raw['OS-EXT-SRV-ATTR:instance_name'] !== undefined) server.instanceName = raw['OS-EXT-SRV-ATTR:instance_name'];
   if (raw.host_status !== undefined) server.hostStatus = raw.host_status;
+  server.addresses = addressesOf(raw.addresses);
   const flavor = raw.flavor;
   if (flavor) {
     // 2.47+ embeds the flavor as it was at boot; before that only its id is given.
@@ -73,6 +76,8 @@ export function normaliseServer(raw: RawServer, region: string | undefined): Ser
     if (raw.image.id !== undefined) server.image.id = raw.image.id;
     if (raw.image.name !== undefined) server.image.name = raw.image.name;
   }
+  server.volumes = (raw['os-extended-volumes:volumes_attached'] ?? []).map((v) => v.id);
+  server.metadata = raw.metadata ? { ...raw.metadata } : {};
   if (raw.locked !== undefined && raw.locked !== null) server.locked = raw.locked;
   const created = time(raw.created);
   if (created) server.createdAt = created;
@@ -81,11 +86,13 @@ export function normaliseServer(raw: RawServer, region: string | undefined): Ser
   const launched = nullableTime(raw['OS-SRV-USG:launched_at']);
   if (launched !== undefined) server.launchedAt = launched;
   if (raw.fault) {
-    server.fault = { message: raw.fault.message ?? '' };
-    if (raw.fault.code !== undefined) server.fault.code = raw.fault.code;
+    const fault: NonNullable<Server['fault']> = {} as NonNullable<Server['fault']>;
+    if (raw.fault.code !== undefined) fault.code = raw.fault.code;
+    fault.message = raw.fault.message ?? '';
     const faultAt = time(raw.fault.created);
-    if (faultAt) server.fault.created = faultAt;
-    if (raw.fault.details) server.fault.details = raw.fault.details;
+    if (faultAt) fault.created = faultAt;
+    if (raw.fault.details) fault.details = raw.fault.details;
+    server.fault = fault;
   }
   return server;
 }

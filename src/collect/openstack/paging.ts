@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { CollectorError } from '../../core/errors.js';
-import type { JsonAnswer, OpenStackClient } from './client.js';
+import { formatIssues } from '../../snapshot/issues.js';
+import type { OpenStackClient } from './client.js';
 import type { linkSchema } from './nova-schemas.js';
 
 type Link = z.output<typeof linkSchema>;
@@ -40,6 +41,14 @@ export function nextQuery(links: readonly Link[] | undefined): URLSearchParams |
   }
 }
 
+/** One page as a reader made it: what the caller gets, how many items it had, and the next link's query. */
+export interface ReadPage<T> {
+  readonly content: T;
+  readonly count: number;
+  readonly next: URLSearchParams | undefined;
+  readonly what: string;
+}
+
 /**
  * Walks a marker-paged list. Pages come strictly one after another (each marker
  * is in the previous answer), but a page is handed to the caller only after the
@@ -49,39 +58,87 @@ export function nextQuery(links: readonly Link[] | undefined): URLSearchParams |
  * last page, and the page after it is empty), and on a next link seen before.
  */
 export async function* pages(client: OpenStackClient, request: PageRequest): AsyncGenerator<Page> {
+  const read = async (query: URLSearchParams): Promise<ReadPage<readonly unknown[]>> => {
+    const answer = await client.requestJson(request.serviceType, request.path, { query, signal: request.signal });
+    const frame = client.validate(request.frame, answer.json, answer.what) as Record<string, unknown>;
+    const items = frame[request.itemsKey] as unknown[];
+    return { content: items, count: items.length, next: nextQuery(frame[request.linksKey] as Link[] | undefined), what: answer.what };
+  };
+  for await (const page of readPages(request, read)) yield { items: page.content, number: page.number, what: page.what };
+}
+
+/**
+ * The walk of `pages`, with the request and the reading of each answer left to
+ * `read` (given the full query of the page to fetch): e.g. to parse large pages
+ * on a worker thread.
+ */
+export async function* readPages<T>(
+  request: Pick<PageRequest, 'query' | 'maxPages'>,
+  read: (query: URLSearchParams) => Promise<ReadPage<T>>,
+): AsyncGenerator<{ content: T; number: number; what: string }> {
   const maxPages = request.maxPages ?? 100_000;
-  const fetchPage = (query: URLSearchParams | undefined): Promise<JsonAnswer> => {
+  const fetchPage = (query: URLSearchParams | undefined): Promise<ReadPage<T>> => {
     const merged = new URLSearchParams();
     for (const [k, v] of Object.entries(request.query)) if (v !== undefined) merged.set(k, String(v));
     if (query) for (const [k, v] of query) merged.set(k, v);
-    return client.requestJson(request.serviceType, request.path, { query: merged, signal: request.signal });
+    return read(merged);
   };
   const seen = new Set<string>();
-  let pending: Promise<JsonAnswer> | undefined = fetchPage(undefined);
+  let pending: Promise<ReadPage<T>> | undefined = fetchPage(undefined);
   let number = 0;
   try {
     while (pending) {
-      const answer: JsonAnswer = await pending;
+      const page: ReadPage<T> = await pending;
       pending = undefined;
       number++;
-      const frame = client.validate(request.frame, answer.json, answer.what) as Record<string, unknown>;
-      const items = frame[request.itemsKey] as unknown[];
-      const next = items.length > 0 ? nextQuery(frame[request.linksKey] as Link[] | undefined) : undefined;
+      const next = page.count > 0 ? page.next : undefined;
       if (next) {
         const key = next.toString();
-        if (seen.has(key)) throw new CollectorError(`${answer.what}: the "next" link repeats an earlier page (${key}); stopping instead of looping`);
-        if (number >= maxPages) throw new CollectorError(`${answer.what}: more than ${maxPages} pages; stopping`);
+        if (seen.has(key)) throw new CollectorError(`${page.what}: the "next" link repeats an earlier page (${key}); stopping instead of looping`);
+        if (number >= maxPages) throw new CollectorError(`${page.what}: more than ${maxPages} pages; stopping`);
         seen.add(key);
         pending = fetchPage(next);
-        // Starting the request takes a few turns of the event loop (token, microversion, undici's
-        // dispatch); let them happen now, or the caller's synchronous work on this page would
+        // Starting the request takes a few turns of the event loop (token, microversion, the
+        // socket write); let them happen now, or the caller's synchronous work on this page would
         // hold the next request back until it is done.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      yield { items, number, what: answer.what };
+      yield { content: page.content, number, what: page.what };
     }
   } finally {
     // The caller stopped early: nobody will await the request in flight, so keep its failure from going unhandled.
     pending?.catch(() => undefined);
+  }
+}
+
+/**
+ * Validates list items one by one: an item that does not fit is skipped with a
+ * warning naming its index, id and field, and the rest are kept. `accepts`, when
+ * given, is a faster check that says exactly what the schema would say; an item
+ * it passes is used as it is, one it refuses goes through the schema for the message.
+ */
+export function eachValid<S extends z.ZodType>(
+  items: readonly unknown[],
+  schema: S,
+  what: string,
+  key: string,
+  offset: number,
+  warnings: { add(message: string): void },
+  use: (item: z.output<S>) => void,
+  accepts?: (item: unknown) => item is z.output<S>,
+): void {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (accepts?.(item)) {
+      use(item);
+      continue;
+    }
+    const parsed = schema.safeParse(item);
+    if (parsed.success) {
+      use(parsed.data);
+      continue;
+    }
+    const id = (items[i] as { id?: unknown } | null)?.id;
+    warnings.add(`${what}: skipped ${key}[${offset + i}]${typeof id === 'string' || typeof id === 'number' ? ` (id ${id})` : ''}: ${formatIssues(parsed.error.issues, 2).join('; ')}`);
   }
 }
