@@ -42,6 +42,15 @@ describe('collector plan', () => {
     assert.match(off.find((p) => p.id === 'host-ssh')?.unavailable ?? '', /disabled in config/);
   });
 
+  it('gives the SSH host collector a deadline for its hosts, unless collectors.host-ssh.timeoutSeconds sets one', () => {
+    const hypervisors = Array.from({ length: 2000 }, (_, i) => ({ id: `hv-${i}`, name: `krane-pg1-com${i}`, host: `krane-pg1-com${i}` }));
+    const sized = planCollectors({ config: configSchema.parse({ hosts: { username: 'ops', agent: false, hostTimeoutSeconds: 60 } }), cloud }).find((p) => p.id === 'host-ssh')?.collector;
+    assert.equal(sized?.timeoutMs, undefined);
+    assert.equal(sized?.timeoutFor?.({ hypervisors }), Math.ceil(2000 / 32) * 60_000);
+    const fixed = planCollectors({ config: configSchema.parse({ hosts: { username: 'ops', agent: false }, collectors: { 'host-ssh': { timeoutSeconds: 600 } } }), cloud });
+    assert.equal(fixed.find((p) => p.id === 'host-ssh')?.collector?.timeoutMs, 600_000);
+  });
+
   it('reads console logs per region after the probes, and says why not when it cannot', () => {
     const plan = planCollectors({ config: configSchema.parse({ openstack: { regions: ['pg1', 'hn1dev'] }, consoleLogs: { lines: 60 } }), cloud });
     const consoles = plan.filter((p) => p.produces.includes('consoleLogs'));

@@ -115,6 +115,45 @@ describe('collector runner', () => {
 });
 
 describe('collector dependencies', () => {
+  /** Never answers; says nothing but how long it was given, through the runner's timeout message. */
+  const hangs = (over: Partial<Collector>): Collector => ({
+    id: 'hosts',
+    description: '',
+    produces: ['probes'],
+    needs: ['servers'],
+    collect: (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error))),
+    ...over,
+  });
+  const twoServers: Collector = { ...servers, collect: async () => ({ data: { servers: [{ id: 's1', name: 'a', status: 'ACTIVE' }, { id: 's2', name: 'b', status: 'ACTIVE' }] } }) };
+
+  it('gives a collector the deadline it asks for its input, instead of the run default', async () => {
+    const asked: number[] = [];
+    const hosts = hangs({
+      timeoutFor: (input) => {
+        asked.push(input.servers?.length ?? -1);
+        return 20 * (input.servers?.length ?? 0);
+      },
+    });
+    const run = await runCollectors([hosts, twoServers], { timeoutMs: 5000 });
+    assert.deepEqual(asked, [2], 'asked once, with what it needs');
+    assert.equal(run.outcomes[0]?.status, 'failed');
+    assert.match(run.outcomes[0]?.error ?? '', /^timed out after 40 ms$/);
+  });
+
+  it('keeps an explicit deadline over the one a collector would ask for', async () => {
+    let asked = false;
+    const hosts = hangs({
+      timeoutMs: 30,
+      timeoutFor: () => {
+        asked = true;
+        return 60_000;
+      },
+    });
+    const run = await runCollectors([hosts, twoServers], { timeoutMs: 60_000 });
+    assert.match(run.outcomes[0]?.error ?? '', /^timed out after 30 ms$/);
+    assert.equal(asked, false);
+  });
+
   it('starts a collector after the producers of what it needs and hands it their data', async () => {
     const seen: string[] = [];
     const probe: Collector = {

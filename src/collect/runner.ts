@@ -62,7 +62,8 @@ export interface CollectRun {
 }
 
 /**
- * Runs collectors concurrently, each under its own deadline. A collector that
+ * Runs collectors concurrently, each under its own deadline: its `timeoutMs`,
+ * else what its `timeoutFor` asks for its input, else the run's default. A collector that
  * throws or overruns is recorded as `failed` with the reason and contributes
  * nothing; the others carry on. Lists from several collectors are concatenated.
  */
@@ -89,7 +90,7 @@ export async function runCollectors(collectors: readonly Collector[], options: C
   };
   const start = (collector: Collector) =>
     (async () => {
-      const timeoutMs = collector.timeoutMs ?? options.timeoutMs;
+      let timeoutMs = collector.timeoutMs ?? options.timeoutMs;
       const controller = new AbortController();
       // A collector may have hundreds of requests in flight, each listening for this signal.
       setMaxListeners(0, controller.signal);
@@ -101,6 +102,8 @@ export async function runCollectors(collectors: readonly Collector[], options: C
       const base = { collector: collector.id, produces: [...collector.produces] };
       try {
         const input = await waitFor(collector);
+        const asked = collector.timeoutMs === undefined ? collector.timeoutFor?.(input) : undefined;
+        if (asked !== undefined && Number.isFinite(asked) && asked > 0) timeoutMs = asked;
         // The deadline counts from when the collector can start, not from when its producers did.
         startedAt = now().toISOString();
         started = performance.now();

@@ -42,5 +42,11 @@ export interface Collector {
   readonly needsFrom?: readonly string[];
   /** Overrides the run's default deadline. */
   readonly timeoutMs?: number;
+  /**
+   * The deadline this collector needs for what it was given (e.g. waves of
+   * hosts × the time one host may take), asked once its needs are met. Used
+   * when `timeoutMs` is not set, instead of the run's default.
+   */
+  timeoutFor?(input: CollectedData): number;
   collect(ctx: CollectContext): Promise<CollectorResult>;
 }

@@ -1,4 +1,4 @@
-export { type RegionClient, type ServerFilter, getServer, findServerById, listServers, listHypervisors, listInstanceActions, projectNames, imageNames } from './nova.js';
+export { type RegionClient, type ServerFilter, getServer, findServerById, listServers, listHypervisors, listInstanceActions, projectNames, imageNames, consoleLog, lastLines } from './nova.js';
 export { type Target, type LocatedServer, resolveTarget, serversOf, hypervisorMatches, exactPattern, looksLikeUuid } from './target.js';
 export { type Reachability, type ReachabilityOptions, DEFAULT_REACHABILITY, checkReachability, isReachable, probeAddress, pingWord, sshWord } from './reachability.js';
 export {

@@ -31,6 +31,11 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof OpenStackHttpError && err.status === 404;
 }
 
+/** Nova's policy refused the request: usually an admin-only API called by a project member. */
+export function isForbidden(err: unknown): boolean {
+  return err instanceof OpenStackHttpError && err.status === 403;
+}
+
 export function isConflict(err: unknown): boolean {
   return err instanceof OpenStackHttpError && err.status === 409;
 }
@@ -59,16 +64,21 @@ export interface ServerFilter {
   /** Nova treats these as regular expressions. */
   readonly name?: string;
   readonly ip?: string;
+  /**
+   * Every project's servers (`all_tenants`, the default), or only the caller's
+   * project: Nova refuses all_tenants to a project member, or ignores it.
+   */
+  readonly allProjects?: boolean;
 }
 
-/** `servers/detail?all_tenants=1` with filters, every page. */
+/** `servers/detail` with filters, every page; of every project unless `allProjects` is false. */
 export async function listServers(client: OpenStackClient, filter: ServerFilter, signal?: AbortSignal): Promise<Server[]> {
   const region = await regionOf(client, signal);
   const out: Server[] = [];
   for await (const page of pages(client, {
     serviceType: 'compute',
     path: 'servers/detail',
-    query: { all_tenants: 1, limit: 1000, host: filter.host, name: filter.name, ip: filter.ip },
+    query: { ...(filter.allProjects === false ? {} : { all_tenants: 1 }), limit: 1000, host: filter.host, name: filter.name, ip: filter.ip },
     frame: serversPageSchema,
     itemsKey: 'servers',
     linksKey: 'servers_links',
@@ -127,6 +137,27 @@ export async function listInstanceActions(client: OpenStackClient, serverId: str
     actions[i] = normaliseInstanceAction(serverId, detail.instanceAction);
   }
   return actions;
+}
+
+/**
+ * The last `lines` lines of `text`. A final newline ends the last line; it
+ * does not start another one.
+ */
+export function lastLines(text: string, lines: number): string {
+  const ends = text.endsWith('\n');
+  const pieces = (ends ? text.slice(0, -1) : text).split('\n');
+  if (pieces.length <= lines) return text;
+  return `${pieces.slice(-lines).join('\n')}${ends ? '\n' : ''}`;
+}
+
+/**
+ * A server's console log, whole or its last `lines` lines. Nova keeps the last
+ * `length` pieces of the log split on newlines, so a log ending in a newline
+ * spends one on the empty piece after it: ask for one more and keep `lines`.
+ */
+export async function consoleLog(client: OpenStackClient, serverId: string, lines?: number, signal?: AbortSignal): Promise<string> {
+  if (lines === undefined) return client.getConsoleOutput(serverId, undefined, signal);
+  return lastLines(await client.getConsoleOutput(serverId, lines + 1, signal), lines);
 }
 
 /** Sends a server action (`os-stop`, `os-start`, `reboot`); Nova answers 202 and works on it in the background. */

@@ -23,7 +23,11 @@ export async function consoleUrl(ctx: CliContext, text: string, flags: ConsoleFl
   const concurrency = positiveNumber('--concurrency', flags.concurrency, 8, true);
   const session = await openstackSession(ctx, flags);
   const target = await resolveTarget(session.clients, text);
+  const many = target.kind !== 'server';
   const results = await mapBounded(serversOf(target), concurrency, async ({ at, server }) => {
+    // Nova hands out a URL for a stopped server too, but nothing answers behind it; for a
+    // whole hypervisor, say so instead of printing dead links. One named server is still asked.
+    if (many && server.status !== 'ACTIVE') return { id: server.id, name: server.name, status: server.status, skipped: `not running (${server.status}); start it first` };
     try {
       const c = await at.client.getConsoleUrl(server.id, flags.protocol ? { protocol: flags.protocol } : {});
       return { id: server.id, name: server.name, status: server.status, ...c };
@@ -37,8 +41,10 @@ export async function consoleUrl(ctx: CliContext, text: string, flags: ConsoleFl
     const r = results[0];
     if (r && 'url' in r) ctx.term.out(`${r.url}\n`);
   } else {
-    ctx.term.out(renderColumns(['NAME', 'STATUS', 'URL'], results.map((r) => [r.name, r.status, 'url' in r ? r.url : `(${r.error})`])));
+    ctx.term.out(renderColumns(['NAME', 'STATUS', 'URL'], results.map((r) => [r.name, r.status, 'url' in r ? r.url : 'skipped' in r ? `(${r.skipped})` : `(${r.error})`])));
   }
+  const only = results[0];
+  if (!many && only && only.status !== 'ACTIVE' && 'url' in only) ctx.term.err(`note: ${only.name} is ${only.status}; its console shows nothing until it runs\n`);
   for (const r of failed) if ('error' in r) ctx.term.err(`error: ${r.name} (${r.id}): no console URL: ${r.error}`);
   return failed.length > 0 ? EXIT.findings : EXIT.ok;
 }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { mapBounded } from '../../collect/probe/ssh-banner.js';
 import { errorMessage } from '../../core/errors.js';
+import { consoleLog } from '../../act/openstack/nova.js';
 import { resolveTarget, serversOf } from '../../act/openstack/target.js';
 import { showControls } from '../../report/text.js';
 import type { CliContext } from '../context.js';
@@ -28,7 +29,7 @@ export async function log(ctx: CliContext, text: string, flags: LogFlags): Promi
   type Result = { server: (typeof servers)[number]['server'] } & ({ output: string } | { error: string });
   const results = await mapBounded(servers, concurrency, async ({ at, server }): Promise<Result> => {
     try {
-      return { server, output: await at.client.getConsoleOutput(server.id, lines) };
+      return { server, output: await consoleLog(at.client, server.id, lines) };
     } catch (err) {
       return { server, error: errorMessage(err) };
     }

@@ -389,6 +389,20 @@ describe('server commands against the lab', { timeout: 300_000 }, () => {
       assert.match(all.stdout, /Linux version/);
     });
 
+    it('log --lines gives as many lines when the log ends in a newline, and a shorter log whole', async () => {
+      // A stopped guest's log ends with the power-down line and its newline, like a kernel's.
+      const s = inRegion().find((x) => x.vmState === 'stopped' && lab.state.consoleLog(x).at(-1)?.endsWith('reboot: Power down'));
+      assert.ok(s, 'the fleet has a stopped server');
+      const log = lab.state.consoleLog(s);
+      const r = await faultline(['log', s.id, '--lines', '3']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.split('\n'), [...log.slice(-3), '']);
+      const all = await faultline(['log', s.id]);
+      assert.equal(all.stdout, `${log.join('\n')}\n`);
+      for (const n of [log.length, log.length + 1, 1000]) assert.equal((await faultline(['log', s.id, '--lines', String(n)])).stdout, all.stdout, `--lines ${n}`);
+      assert.equal((await faultline(['log', s.id, '--lines', String(log.length - 1)])).stdout, `${log.slice(1).join('\n')}\n`);
+    });
+
     it('log of a hypervisor prints every server under a header', async () => {
       const host = lab.fleet.hypervisors.find((h) => h.regionId === region)?.hostname as string;
       const r = await faultline(['log', host, '-n', '2']);
@@ -403,14 +417,19 @@ describe('server commands against the lab', { timeout: 300_000 }, () => {
       assert.match(r.stdout.trim(), /^http:\/\/127\.0\.0\.1:\d+\/novnc\/vnc_auto\.html\?path=/);
     });
 
-    it('console of a hypervisor gives a URL per running server and names the ones without', async () => {
-      const host = hostsWhere((ss) => ss.some((x) => x.vmState !== 'active'))[0] as string;
-      const r = await json(['console', host], 1);
+    it('console of a hypervisor gives a URL per running server and skips the stopped ones, saying why', async () => {
+      const host = hostsWhere((ss) => ss.some((x) => x.vmState === 'stopped') && ss.some((x) => x.vmState === 'active'))[0] as string;
+      const r = await json(['console', host]);
+      assert.equal(r.length, lab.state.serversOnHost(host).length);
       for (const row of r) {
         const s = vm(row.id);
-        if (s.vmState === 'active') assert.match(row.url, /novnc/, s.name);
-        else assert.match(row.error, /409/, s.name);
+        if (row.status === 'ACTIVE') assert.match(row.url, /novnc/, s.name);
+        else {
+          assert.equal(row.url, undefined, s.name);
+          assert.match(row.skipped, /^not running \((SHUTOFF|[A-Z_]+)\); start it first$/, s.name);
+        }
       }
+      assert.ok(r.some((row: Json) => row.status === 'SHUTOFF' && row.skipped), 'a stopped server was skipped');
     });
   });
 });

@@ -11,7 +11,7 @@ import { runCollectors, type CollectRun } from '../runner.js';
 import type { CollectedData, Collector } from '../types.js';
 import { BASE_COMMANDS, composeCommand, isAllowedCommand, render, SMART_SCAN, smartCommand, type CommandSpec } from './commands.js';
 import { COMPOSE_PROJECTS } from './parsers/containers.js';
-import { createHostCollector, INSECURE_HOST_KEY_WARNING, type HostCollectorOptions } from './ssh-collector.js';
+import { createHostCollector, DEFAULT_HOST_COLLECTOR, hostCollectorDeadline, INSECURE_HOST_KEY_WARNING, type HostCollectorOptions } from './ssh-collector.js';
 import { ed25519, publicKeyField, startSilentServer, startSshServer, type Answer, type FakeSshServer, type KeyPair } from './test-ssh-server.js';
 import { hypervisorAnswers, type FakeAnswer } from './test-support.js';
 
@@ -254,5 +254,33 @@ describe('SSH host collector', () => {
       collector.collect({ signal: new AbortController().signal, now: () => new Date(), log: { debug() {}, info() {}, warn() {}, error() {} }, progress() {}, input: {} }),
       (err: unknown) => err instanceof ConfigError && /cannot use the SSH private key/.test(err.message),
     );
+  });
+});
+
+describe('SSH host collector deadline', () => {
+  const hypervisors = (n: number, prefix = 'krane-pg1-com'): CollectedData => ({
+    hypervisors: Array.from({ length: n }, (_, i) => ({ id: `hv-${i}`, name: `${prefix}${String(i).padStart(4, '0')}`, host: `${prefix}${String(i).padStart(4, '0')}` })),
+  });
+  const options: HostCollectorOptions = { username: 'faultline', agent: false, insecureSkipHostKeyCheck: true };
+
+  it('asks for the per-host time for every wave of hosts, at least 5 minutes, when none is configured', () => {
+    const collector = createHostCollector(options);
+    assert.equal(collector.timeoutMs, undefined);
+    // 2,000 hypervisors, 32 at a time: 63 waves of up to 120 s each.
+    assert.equal(collector.timeoutFor?.(hypervisors(2000)), 63 * DEFAULT_HOST_COLLECTOR.hostTimeoutMs);
+    assert.equal(collector.timeoutFor?.(hypervisors(10)), 5 * 60_000);
+    assert.equal(collector.timeoutFor?.({}), 5 * 60_000);
+    assert.equal(createHostCollector({ ...options, concurrency: 100, hostTimeoutMs: 600_000 }).timeoutFor?.(hypervisors(2000)), 20 * 600_000);
+  });
+
+  it('counts only the hosts it will connect to', () => {
+    const collector = createHostCollector({ ...options, concurrency: 10, hostTimeoutMs: 60_000, hostPattern: '-com' });
+    const mixed = { hypervisors: [...(hypervisors(100).hypervisors ?? []), ...(hypervisors(400, 'krane-pg1-api').hypervisors ?? [])] };
+    assert.equal(collector.timeoutFor?.(mixed), 10 * 60_000);
+  });
+
+  it('leaves an explicit deadline to win', () => {
+    assert.equal(createHostCollector({ ...options, timeoutMs: 90_000 }).timeoutMs, 90_000);
+    assert.equal(hostCollectorDeadline(65, 32, 120_000), 3 * 120_000);
   });
 });

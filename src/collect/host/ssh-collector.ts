@@ -414,6 +414,13 @@ async function loadSettings(options: HostCollectorOptions): Promise<HostSessionS
   };
 }
 
+/** The collector's deadline when none is configured: every wave of hosts may take the per-host time. */
+export const MIN_HOST_COLLECTOR_DEADLINE_MS = 5 * 60_000;
+
+export function hostCollectorDeadline(hosts: number, concurrency: number, hostTimeoutMs: number): number {
+  return Math.max(MIN_HOST_COLLECTOR_DEADLINE_MS, Math.ceil(hosts / Math.max(1, concurrency)) * hostTimeoutMs);
+}
+
 export const INSECURE_HOST_KEY_WARNING = 'host keys were NOT verified (insecureSkipHostKeyCheck): anyone on the path could have answered in a hypervisor\'s place';
 
 export function createHostCollector(options: HostCollectorOptions): Collector {
@@ -424,6 +431,8 @@ export function createHostCollector(options: HostCollectorOptions): Collector {
     produces: ['hostFacts', 'disks'],
     needs: ['hypervisors'],
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    timeoutFor: (input) =>
+      hostCollectorDeadline(targetsOf(input.hypervisors ?? [], options).targets.length, concurrency, options.hostTimeoutMs ?? DEFAULT_HOST_COLLECTOR.hostTimeoutMs),
     async collect(ctx) {
       const settings = await loadSettings(options);
       const { targets, skipped } = targetsOf(ctx.input.hypervisors ?? [], options);

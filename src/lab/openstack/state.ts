@@ -447,27 +447,33 @@ export class LabState {
       projectId: server.projectId,
       startTime: server.createdAt,
       updatedAt: server.launchedAt ?? server.createdAt + 5_000,
-      message: null,
-      events: [
-        {
-          event: 'conductor_schedule_and_build_instances',
-          startTime: server.createdAt + 200,
-          finishTime: server.createdAt + 1_500,
-          result: 'Success',
-          traceback: null,
-          host: `krane-${server.regionId}-ctl001`,
-          details: null,
-        },
-        {
-          event: 'compute__do_build_and_run_instance',
-          startTime: server.createdAt + 1_600,
-          finishTime: server.launchedAt ?? server.createdAt + 5_000,
-          result: server.launchedAt === null ? 'Error' : 'Success',
-          traceback: server.launchedAt === null && server.fault ? server.fault.details : null,
-          host: server.host,
-          details: server.launchedAt === null && server.fault ? server.fault.message : null,
-        },
-      ],
+      // Nova marks an action whose event failed with the message 'Error'.
+      message: server.launchedAt === null ? 'Error' : null,
+      // Real Nova records one event for a create: the compute's build when the server got a
+      // host, or the conductor's scheduling when it never did (then it is buried in cell0).
+      events: server.host
+        ? [
+            {
+              event: 'compute__do_build_and_run_instance',
+              startTime: server.createdAt + 1_600,
+              finishTime: server.launchedAt ?? server.createdAt + 5_000,
+              result: server.launchedAt === null ? 'Error' : 'Success',
+              traceback: server.launchedAt === null && server.fault ? server.fault.details : null,
+              host: server.host,
+              details: server.launchedAt === null && server.fault ? server.fault.message : null,
+            },
+          ]
+        : [
+            {
+              event: 'conductor_schedule_and_build_instances',
+              startTime: server.createdAt + 200,
+              finishTime: server.createdAt + 1_500,
+              result: 'Error',
+              traceback: server.fault?.details ?? null,
+              host: `krane-${server.regionId}-ctl001`,
+              details: server.fault?.message ?? null,
+            },
+          ],
     };
     const list = [created, ...(this.actions.get(server.id) ?? [])];
     return list.sort((a, b) => b.startTime - a.startTime);
