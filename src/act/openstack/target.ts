@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { UsageError } from '../../core/errors.js';
 import type { Hypervisor, Server } from '../../snapshot/schema.js';
-import { findServerById, listHypervisors, listServers, type RegionClient } from './nova.js';
+import { findServerById, isForbidden, listHypervisors, listServers, type RegionClient } from './nova.js';
 
 /** What a command acts on: one server, or a hypervisor and every server on it. */
 export type Target =
@@ -49,42 +49,69 @@ function serverMatches(s: Server, text: string): boolean {
   return s.name === text || (text.includes('.') && s.name === text.split('.')[0]);
 }
 
-async function serverCandidates(at: RegionClient, text: string, signal?: AbortSignal): Promise<Server[]> {
+async function serverCandidates(at: RegionClient, text: string, allProjects: boolean, signal?: AbortSignal): Promise<Server[]> {
   if (looksLikeUuid(text)) {
     const found = await findServerById(at.client, text, signal);
     return found ? [found] : [];
   }
-  if (isIP(text) !== 0) return (await listServers(at.client, { ip: exactPattern(text) }, signal)).filter((s) => serverMatches(s, text));
+  if (isIP(text) !== 0) return (await listServers(at.client, { ip: exactPattern(text), allProjects }, signal)).filter((s) => serverMatches(s, text));
   const names = [text, ...(text.includes('.') ? [text.split('.')[0] as string] : [])];
   const found = new Map<string, Server>();
-  for (const name of names) for (const s of await listServers(at.client, { name: exactPattern(name) }, signal)) if (serverMatches(s, text)) found.set(s.id, s);
+  for (const name of names) for (const s of await listServers(at.client, { name: exactPattern(name), allProjects }, signal)) if (serverMatches(s, text)) found.set(s.id, s);
   return [...found.values()];
+}
+
+/**
+ * The region's hypervisors, or undefined when Nova forbids listing them: the
+ * caller is a project member, not an admin, and sees only its project's servers.
+ */
+async function hypervisorsIfAllowed(at: RegionClient, signal?: AbortSignal): Promise<Hypervisor[] | undefined> {
+  try {
+    return await listHypervisors(at.client, signal);
+  } catch (err) {
+    if (isForbidden(err)) return undefined;
+    throw err;
+  }
 }
 
 function describeServer(s: Server): string {
   return `${s.name || '(no name)'} ${s.id} (project ${s.projectId ?? '?'}, host ${s.host ?? '?'}, ${s.status})`;
 }
 
+function nothingMatches(query: string, searched: readonly { at: RegionClient; admin: boolean }[]): string {
+  const inRegions = searched.length > 1 ? ` in ${searched.length} regions` : '';
+  const member = searched.filter((f) => !f.admin);
+  if (member.length === searched.length) {
+    return `no server of your project matches "${query}" (looked for a server name, FQDN, UUID or IP${inRegions}); hypervisors were not searched: naming a hypervisor needs the admin role, and Nova refused these credentials the hypervisor list (403 Forbidden)`;
+  }
+  const looked = `no server or hypervisor matches "${query}" (looked for a server name, FQDN, UUID or IP and a hypervisor name, FQDN, IP or id${inRegions})`;
+  if (member.length === 0) return looked;
+  const regions = member.map((f) => f.at.region ?? '(default)').join(', ');
+  return `${looked}; in region ${regions} only your project's servers were searched: naming a hypervisor there needs the admin role (Nova answered 403 to the hypervisor list)`;
+}
+
 /**
  * Finds what `text` names: a server (name, FQDN, UUID or IP) or a hypervisor
  * (name, FQDN, host IP or id), across the configured regions. Anything but
  * exactly one match is a UsageError listing the candidates, because acting on
- * the wrong machine is the one mistake these commands must not make.
+ * the wrong machine is the one mistake these commands must not make. Without
+ * the admin role (Nova refuses the hypervisor list) only the servers of the
+ * caller's project are searched, and a hypervisor cannot be named.
  */
 export async function resolveTarget(clients: readonly RegionClient[], text: string, signal?: AbortSignal): Promise<Target> {
   const query = text.trim();
   if (!query) throw new UsageError('the target is empty: give a server name, FQDN, UUID or IP, or a hypervisor name');
   const found = await Promise.all(
     clients.map(async (at) => {
-      const [hypervisors, servers] = await Promise.all([listHypervisors(at.client, signal), serverCandidates(at, query, signal)]);
-      return { at, hypervisors: hypervisors.filter((h) => hypervisorMatches(h, query)), servers };
+      // The hypervisor listing tells an admin from a project member, who may not ask for every project's servers.
+      const all = await hypervisorsIfAllowed(at, signal);
+      const servers = await serverCandidates(at, query, all !== undefined, signal);
+      return { at, admin: all !== undefined, hypervisors: (all ?? []).filter((h) => hypervisorMatches(h, query)), servers };
     }),
   );
   const hypervisors = found.flatMap((f) => f.hypervisors.map((hypervisor) => ({ at: f.at, hypervisor })));
   const servers = found.flatMap((f) => f.servers.map((server) => ({ at: f.at, server })));
-  if (hypervisors.length + servers.length === 0) {
-    throw new UsageError(`no server or hypervisor matches "${query}" (looked for a server name, FQDN, UUID or IP and a hypervisor name, FQDN, IP or id${clients.length > 1 ? ` in ${clients.length} regions` : ''})`);
-  }
+  if (hypervisors.length + servers.length === 0) throw new UsageError(nothingMatches(query, found));
   if (hypervisors.length + servers.length > 1) {
     const lines = [
       ...hypervisors.map((h) => `  hypervisor ${h.hypervisor.name}${h.hypervisor.region ? ` (region ${h.hypervisor.region})` : ''}`),

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { parse, stringify } from 'yaml';
 import { runPower, type ServerOutcome } from '../../act/openstack/power.js';
 import { getServer } from '../../act/openstack/nova.js';
 import { OpenStackClient } from '../../collect/openstack/client.js';
@@ -65,11 +66,11 @@ describe('server commands against the lab', { timeout: 300_000 }, () => {
   const sshdDown = new Set<string>();
   let region: string;
 
-  const faultline = (args: string[], stdin: 'ignore' | 'pipe' = 'ignore'): Promise<Run> =>
+  const faultline = (args: string[], stdin: 'ignore' | 'pipe' = 'ignore', cloud = 'lab'): Promise<Run> =>
     new Promise((res, rej) => {
       const child = spawn(process.execPath, [MAIN, ...args], {
         cwd: dir,
-        env: { PATH: process.env['PATH'], HOME: dir, USER: 'tester', NO_COLOR: '1', OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: 'lab' },
+        env: { PATH: process.env['PATH'], HOME: dir, USER: 'tester', NO_COLOR: '1', OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: cloud },
         stdio: [stdin, 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -105,7 +106,13 @@ describe('server commands against the lab', { timeout: 300_000 }, () => {
     lab = await startLab({ fleet, clock: 'real', actionDurationMs: 200 });
     region = lab.fleet.regions[0]?.id ?? '';
     dir = await mkdtemp(join(tmpdir(), 'fl-act-'));
-    await writeFile(join(dir, 'clouds.yaml'), lab.cloudsYaml());
+    // lab-viewer, scoped to its project as a member's clouds.yaml would be.
+    const clouds = parse(lab.cloudsYaml()) as { clouds: Record<string, { auth: Record<string, string> }> };
+    const viewer = clouds.clouds['lab-viewer'];
+    const viewerProject = lab.fleet.users.find((u) => u.name === LAB_CREDENTIALS.viewer.username)?.defaultProjectId;
+    assert.ok(viewer && viewerProject);
+    clouds.clouds['lab-member'] = { ...viewer, auth: { ...viewer.auth, project_id: viewerProject } };
+    await writeFile(join(dir, 'clouds.yaml'), stringify(clouds));
     // The lab's own guest network (when started with it) answers SSH per server state; prefer it.
     const exposed = lab as unknown as { sshPort?: number; network?: { sshPort?: number } | null };
     let sshPort = exposed.network?.sshPort ?? exposed.sshPort;
@@ -193,6 +200,53 @@ describe('server commands against the lab', { timeout: 300_000 }, () => {
       const r = await faultline(['show', 'no-such-machine-anywhere']);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /no server or hypervisor matches "no-such-machine-anywhere"/);
+    });
+  });
+
+  describe('as a project member without the admin role (the viewer user)', () => {
+    // The lab, like Nova with the new policy defaults, answers 403 to a member's
+    // hypervisor list and to all_tenants.
+    const member = (args: string[]): Promise<Run> => faultline(args, 'ignore', 'lab-member');
+    let own: LabServer;
+    before(() => {
+      const projectId = lab.fleet.users.find((u) => u.name === LAB_CREDENTIALS.viewer.username)?.defaultProjectId;
+      const mine = inRegion().filter((s) => s.projectId === projectId && s.vmState === 'active' && s.taskState === null);
+      const found = mine.find((s) => lab.fleet.servers.filter((o) => o.projectId === projectId && o.name === s.name).length === 1);
+      assert.ok(found, 'the viewer’s project has a running server with a name of its own');
+      own = found;
+    });
+
+    it('finds a server of its project by name, UUID and IP', async () => {
+      for (const target of [own.name, own.id, own.ip]) {
+        const r = await member(['show', target, '--no-probe', '--format', 'json']);
+        assert.equal(r.code, 0, `show ${target}: ${r.stderr}`);
+        const shown = JSON.parse(r.stdout) as Json;
+        assert.equal(shown.kind, 'server', target);
+        assert.equal(shown.server.id, own.id);
+      }
+    });
+
+    it('reads the log of its server and plans a stop of it', async () => {
+      const log = await member(['log', own.name, '--lines', '2']);
+      assert.equal(log.code, 0, log.stderr);
+      assert.equal(log.stdout, `${lab.state.consoleLog(vm(own.id)).slice(-2).join('\n')}\n`);
+      const plan = await member(['stop', own.id, '--dry-run']);
+      assert.equal(plan.code, 0, plan.stderr);
+      assert.match(plan.stdout, /stop → wait for SHUTOFF/);
+      assert.equal(vm(own.id).vmState, 'active');
+    });
+
+    it('says that naming a hypervisor needs the admin role, and does not see other projects', async () => {
+      const hv = lab.fleet.hypervisors.find((h) => h.regionId === region);
+      assert.ok(hv);
+      const r = await member(['show', hv.hostname]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`no server of your project matches "${hv.hostname}".*naming a hypervisor needs the admin role`));
+      const other = inRegion().find((s) => s.projectId !== own.projectId && lab.fleet.servers.filter((o) => o.name === s.name).length === 1);
+      assert.ok(other);
+      const hidden = await member(['show', other.name, '--no-probe']);
+      assert.equal(hidden.code, 2, hidden.stderr);
+      assert.match(hidden.stderr, new RegExp(`no server of your project matches "${other.name}"`));
     });
   });
 

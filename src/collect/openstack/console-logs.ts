@@ -128,7 +128,8 @@ export function createConsoleLogCollector(client: OpenStackClient, options: Cons
       let done = 0;
       const results = await eachBounded(targets, concurrency, async ({ server }) => {
         try {
-          const output = await client.getConsoleOutput(server.id, lines, ctx.signal);
+          // Nova counts the empty piece after a final newline as a line: one more gives `lines` real ones.
+          const output = await client.getConsoleOutput(server.id, lines + 1, ctx.signal);
           return { server, output };
         } catch (err) {
           if (ctx.signal.aborted) throw err;
