@@ -111,6 +111,7 @@ describe('server commands against the lab', { timeout: 300_000 }, () => {
     const viewer = clouds.clouds['lab-viewer'];
     const viewerProject = lab.fleet.users.find((u) => u.name === LAB_CREDENTIALS.viewer.username)?.defaultProjectId;
     assert.ok(viewer && viewerProject);
+    assert.equal(viewer.auth['project_id'], viewerProject, 'the lab writes lab-viewer scoped to its project');
     clouds.clouds['lab-member'] = { ...viewer, auth: { ...viewer.auth, project_id: viewerProject } };
     await writeFile(join(dir, 'clouds.yaml'), stringify(clouds));
     // The lab's own guest network (when started with it) answers SSH per server state; prefer it.

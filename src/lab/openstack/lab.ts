@@ -265,6 +265,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
   origin = `http://127.0.0.1:${port}`;
   const authUrl = `${origin}/identity/v3`;
   // openstacksdk's `regions:` list: the first is the default, the others are valid --os-region-name choices.
+  const viewerProject = fleet.users.find((u) => u.name === LAB_CREDENTIALS.viewer.username)?.defaultProjectId;
   const allRegions = fleet.regions.length > 0 ? fleet.regions.map((r) => r.id) : ['RegionOne'];
   const adminAc = fleet.applicationCredentials[0];
   return {
@@ -301,6 +302,9 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
               username: LAB_CREDENTIALS.viewer.username,
               password: LAB_CREDENTIALS.viewer.password,
               user_domain_name: LAB_CREDENTIALS.domain,
+              // Scoped to its own project, as a project member's clouds.yaml is: it sees that
+              // project's servers and gets 403 on the admin APIs.
+              ...(viewerProject ? { project_id: viewerProject } : {}),
             },
             regions: allRegions,
             interface: 'public',
