@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Helpers for tests that drive the built CLI as a real process. */
@@ -53,4 +54,15 @@ export function stopLabProcess(child: ChildProcess): Promise<void> {
     child.once('exit', () => res());
     child.kill('SIGINT');
   });
+}
+
+/** Where openstackclient (Debian's python3-openstackclient) is; OPENSTACK_CLI overrides it. */
+export const OPENSTACK_CLI = process.env['OPENSTACK_CLI'] ?? '/usr/bin/openstack';
+
+/** Runs `openstack <args>` against `cwd`/clouds.yaml with `cloud` and parses its JSON output (pass `-f json`). */
+export function openstackJson<T>(args: readonly string[], options: { cwd: string; cloud?: string }): Promise<T> {
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: options.cwd, LANG: 'C.UTF-8', OS_CLIENT_CONFIG_FILE: join(options.cwd, 'clouds.yaml'), OS_CLOUD: options.cloud ?? 'lab' };
+  return new Promise((res, rej) =>
+    execFile(OPENSTACK_CLI, [...args], { cwd: options.cwd, env, timeout: 120_000 }, (err, stdout, stderr) => (err ? rej(new Error(`${err.message}: ${stderr}`)) : res(JSON.parse(stdout) as T))),
+  );
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runFaultline, startLabProcess, stopLabProcess, type CliRun } from '../testing.js';
+import { openstackJson, runFaultline, startLabProcess, stopLabProcess, type CliRun } from '../testing.js';
 
 /**
  * The catalog's PM-hang runbook end to end, as the night shift runs it: a hypervisor
@@ -15,8 +15,6 @@ import { runFaultline, startLabProcess, stopLabProcess, type CliRun } from '../t
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
-
-const OPENSTACK = process.env['OPENSTACK_CLI'] ?? '/usr/bin/openstack';
 
 interface Fault {
   id: string;
@@ -66,14 +64,7 @@ describe('PM hang runbook: reboot the hypervisor, then restart it with faultline
     // Which servers live there, asked of the lab through a client nobody here wrote, in the host's region.
     const region = [...started.banner.matchAll(/^ {2}(\S+)\s+Nova http/gm)].map((r) => r[1]!).find((r) => host.includes(r));
     assert.ok(region, `the region of ${host} is in the banner`);
-    const osc = await new Promise<{ ID: string }[]>((res, rej) =>
-      execFile(
-        OPENSTACK,
-        ['--os-region-name', region, 'server', 'list', '--all-projects', '--host', host, '-f', 'json'],
-        { cwd: dir, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8', OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: 'lab' }, timeout: 120_000 },
-        (err, stdout, stderr) => (err ? rej(new Error(`${err.message}: ${stderr}`)) : res(JSON.parse(stdout) as { ID: string }[])),
-      ),
-    );
+    const osc = await openstackJson<{ ID: string }[]>(['--os-region-name', region, 'server', 'list', '--all-projects', '--host', host, '-f', 'json'], { cwd: dir });
     serverIds = osc.map((s) => s.ID).sort();
     assert.ok(serverIds.length >= 3, `${host} carries at least 3 servers`);
   });

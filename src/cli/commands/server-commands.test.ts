@@ -1,6 +1,4 @@
-import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
@@ -15,6 +13,7 @@ import { OpenStackClient } from '../../collect/openstack/client.js';
 import { generateFleet, LAB_CREDENTIALS, loopbackAddress, startLab, type LabServer, type RunningLab } from '../../lab/index.js';
 import type { CliContext } from '../context.js';
 import { Terminal } from '../terminal.js';
+import { OPENSTACK_CLI, openstackJson, runFaultline, type CliRun } from '../testing.js';
 import { power } from './stop-start.js';
 
 /**
@@ -25,14 +24,6 @@ import { power } from './stop-start.js';
  * loopback address, and can play a hung guest or a guest whose sshd is down.
  */
 
-const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
-const OPENSTACK = process.env['OPENSTACK_CLI'] ?? '/usr/bin/openstack';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -66,21 +57,8 @@ describe('server commands against the lab', { timeout: 300_000 }, () => {
   const sshdDown = new Set<string>();
   let region: string;
 
-  const faultline = (args: string[], stdin: 'ignore' | 'pipe' = 'ignore', cloud = 'lab'): Promise<Run> =>
-    new Promise((res, rej) => {
-      const child = spawn(process.execPath, [MAIN, ...args], {
-        cwd: dir,
-        env: { PATH: process.env['PATH'], HOME: dir, USER: 'tester', NO_COLOR: '1', OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: cloud },
-        stdio: [stdin, 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', rej);
-      child.on('close', (code) => res({ code, stdout, stderr }));
-      if (stdin === 'pipe') child.stdin?.end();
-    });
+  const faultline = (args: string[], stdin: 'ignore' | 'pipe' = 'ignore', cloud = 'lab'): Promise<CliRun> =>
+    runFaultline(args, { cwd: dir, stdin, env: { USER: 'tester', OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: cloud } });
   const json = async (args: string[], code = 0): Promise<Json> => {
     const r = await faultline([...args, '--format', 'json']);
     assert.equal(r.code, code, `faultline ${args.join(' ')}: ${r.stderr}`);
@@ -155,15 +133,8 @@ describe('server commands against the lab', { timeout: 300_000 }, () => {
         else if (labSsh) assert.notEqual(row.ssh, 'ok', `${s.name} is not running`);
         else assert.equal(row.ssh, 'error', `${s.name} is not running: the stand-in closes`);
       }
-      if (!existsSync(OPENSTACK)) return t.skip(`${OPENSTACK} is not installed`);
-      const osc: Json[] = await new Promise((res, rej) =>
-        execFile(
-          OPENSTACK,
-          ['server', 'list', '--all-projects', '--host', host, '-f', 'json'],
-          { cwd: dir, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, LANG: 'C.UTF-8', OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: 'lab' }, timeout: 120_000 },
-          (err, stdout, stderr) => (err ? rej(new Error(`${err.message}: ${stderr}`)) : res(JSON.parse(stdout) as Json[])),
-        ),
-      );
+      if (!existsSync(OPENSTACK_CLI)) return t.skip(`${OPENSTACK_CLI} is not installed`);
+      const osc = await openstackJson<Json[]>(['server', 'list', '--all-projects', '--host', host, '-f', 'json'], { cwd: dir });
       assert.deepEqual(
         shown.servers.map((r: Json) => `${r.id} ${r.status}`).sort(),
         osc.map((r) => `${r.ID} ${r.Status}`).sort(),
@@ -207,7 +178,7 @@ describe('server commands against the lab', { timeout: 300_000 }, () => {
   describe('as a project member without the admin role (the viewer user)', () => {
     // The lab, like Nova with the new policy defaults, answers 403 to a member's
     // hypervisor list and to all_tenants.
-    const member = (args: string[]): Promise<Run> => faultline(args, 'ignore', 'lab-member');
+    const member = (args: string[]): Promise<CliRun> => faultline(args, 'ignore', 'lab-member');
     let own: LabServer;
     before(() => {
       const projectId = lab.fleet.users.find((u) => u.name === LAB_CREDENTIALS.viewer.username)?.defaultProjectId;

@@ -1,6 +1,7 @@
 import { CollectorError, errorMessage } from '../../core/errors.js';
 import type { SnapshotInput } from '../../snapshot/schema.js';
 import { parseConsoleOutput } from '../host/parsers/console.js';
+import { mapBounded } from '../probe/ssh-banner.js';
 import type { CollectedData, Collector } from '../types.js';
 import type { OpenStackClient } from './client.js';
 import { OpenStackHttpError } from './http.js';
@@ -78,20 +79,6 @@ export function consoleTargets(input: CollectedData, region: string | undefined,
   return { targets: readable.slice(0, maxServers), hostDown, overLimit: readable.slice(maxServers).map((t) => t.server) };
 }
 
-/** Runs `work` over `items` with at most `limit` in flight, keeping the order of results. */
-async function eachBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-  return out;
-}
-
 const names = (servers: readonly ServerInput[], max = 5): string =>
   `${servers.slice(0, max).map((s) => s.name || s.id).join(', ')}${servers.length > max ? ` and ${servers.length - max} more` : ''}`;
 
@@ -126,7 +113,7 @@ export function createConsoleLogCollector(client: OpenStackClient, options: Cons
       if (overLimit.length > 0) warn(`${overLimit.length} console log(s) not read: more than consoleLogs.maxServers (${maxServers}) servers need one: ${names(overLimit)}`);
       ctx.progress(`reading ${targets.length} console logs`);
       let done = 0;
-      const results = await eachBounded(targets, concurrency, async ({ server }) => {
+      const results = await mapBounded(targets, concurrency, async ({ server }) => {
         try {
           // Nova counts the empty piece after a final newline as a line: one more gives `lines` real ones.
           const output = await client.getConsoleOutput(server.id, lines + 1, ctx.signal);

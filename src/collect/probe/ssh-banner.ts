@@ -73,6 +73,7 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, probe
       out[i] = await probe(items[i] as T);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  // At least one worker: a limit below 1 would otherwise leave every result unset.
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
   return out;
 }
