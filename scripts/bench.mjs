@@ -9,6 +9,8 @@
 //              is timed too, against the same lab in the same run, for before/after figures
 // BENCH_SKIP   comma-separated parts to leave out: osc, ssh, sweep
 // BENCH_SSH_CONCURRENCY  hosts collected at once over SSH (default 32, faultline's default)
+// BENCH_ROUNDS rounds of the plain fetch and the faultline collections (default 3): each round
+//              times each of them once, in turn, and the figures are each one's median
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -29,6 +31,7 @@ const baselineMain = process.env.BENCH_BASELINE_DIST ? join(resolve(root, proces
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 // Hosts collected at once over SSH (faultline's default).
 const sshConcurrency = Number(process.env.BENCH_SSH_CONCURRENCY ?? 32);
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 
 // Peak memory of a faultline run: the process writes its own high-water RSS
 // (worker threads included) when it exits.
@@ -60,6 +63,25 @@ async function time(label, fn) {
   const seconds = (performance.now() - t0) / 1000;
   console.error(`  ${label}: ${seconds.toFixed(2)} s`);
   return { label, seconds, ...(detail ?? {}) };
+}
+
+/**
+ * Times each of `jobs` once per round, in turn, so that a busy spell on the machine
+ * falls on all of them alike; each result is its median run, with every run's seconds.
+ */
+async function timeRounds(jobs) {
+  const runs = Object.fromEntries(Object.keys(jobs).map((k) => [k, []]));
+  for (let r = 1; r <= rounds; r++) {
+    console.error(`round ${r} of ${rounds}`);
+    for (const [key, [label, fn]] of Object.entries(jobs)) runs[key].push(await time(label, fn));
+  }
+  return Object.fromEntries(
+    Object.entries(runs).map(([key, list]) => {
+      const sorted = [...list].sort((a, b) => a.seconds - b.seconds);
+      const median = sorted[Math.floor((sorted.length - 1) / 2)];
+      return [key, { ...median, runs: list.map((m) => Number(m.seconds.toFixed(3))) }];
+    }),
+  );
 }
 
 function run(cmd, args, env = {}) {
@@ -114,6 +136,7 @@ const lab = await startLab();
 const results = {
   size,
   when: new Date().toISOString(),
+  rounds,
   node: process.version,
   cores: availableParallelism(),
   loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
@@ -136,9 +159,6 @@ try {
   // every timed measurement below is served from the same warm cache.
   await time('warm-up pass over every page (not counted)', () => plainFetch(authUrl, regions));
 
-  // Reference 1: a plain sequential fetch of every page, no parsing beyond the next link.
-  byKey.plain = await time('plain page fetch (all regions)', () => plainFetch(authUrl, regions));
-
   const off = (ids) => ids.map((id) => `  ${id}:\n    enabled: false\n`).join('');
   const base = `openstack:\n  cloud: lab\n  regions: [${regions.join(', ')}]\ncollectors:\n`;
   // Only the OpenStack collectors: probes, console logs and the rest are off.
@@ -149,26 +169,12 @@ try {
     base + off([...notOpenstack, 'openstack-instance-actions', 'openstack-hypervisors', 'openstack-compute-services', 'openstack-network-agents', 'openstack-regions']),
   );
   const durations = (snap) => Object.fromEntries(snap.collection.map((o) => [o.collector, o.durationMs]));
-
-  // The baseline build first, on the same warm lab, for before/after figures from one run.
-  if (baselineMain) {
-    byKey.baselineServers = await time('baseline build: faultline snapshot (servers only)', async () => {
-      const { snap, maxRssMiB, output } = faultlineSnapshot('bench-servers.yaml', 'baseline-servers.json.gz', baselineMain);
-      return { servers: snap.servers.length, maxRssMiB, output };
-    });
-    byKey.baselineFull = await time('baseline build: faultline snapshot (full OpenStack collection)', async () => {
-      const { snap, maxRssMiB, output } = faultlineSnapshot('bench.yaml', 'baseline-snapshot.json.gz', baselineMain);
-      return { servers: snap.servers.length, instanceActions: snap.instanceActions.length, maxRssMiB, collectors: durations(snap), output };
-    });
-  }
-
-  // faultline: servers only, then the full OpenStack collection (servers, hypervisors, services, agents, regions, instance actions).
-  byKey.servers = await time('faultline snapshot (servers only, every page of every region)', async () => {
-    const { snap, maxRssMiB, output } = faultlineSnapshot('bench-servers.yaml', 'bench-servers.json.gz');
+  const serversOnly = (file, cli) => () => {
+    const { snap, maxRssMiB, output } = faultlineSnapshot('bench-servers.yaml', file, cli);
     return { servers: snap.servers.length, maxRssMiB, output };
-  });
-  byKey.full = await time('faultline snapshot (full OpenStack collection)', async () => {
-    const { snap, maxRssMiB, output } = faultlineSnapshot('bench.yaml', 'bench-snapshot.json.gz');
+  };
+  const fullCollection = (file, cli) => () => {
+    const { snap, maxRssMiB, output } = faultlineSnapshot('bench.yaml', file, cli);
     const actionServers = new Set(snap.instanceActions.map((a) => a.serverId)).size;
     return {
       servers: snap.servers.length,
@@ -179,7 +185,25 @@ try {
       collectors: durations(snap),
       output,
     };
-  });
+  };
+
+  Object.assign(
+    byKey,
+    await timeRounds({
+      // Reference 1: a plain sequential fetch of every page, no parsing beyond the next link.
+      plain: ['plain page fetch (all regions)', () => plainFetch(authUrl, regions)],
+      // The baseline build, on the same warm lab, for before/after figures from one run.
+      ...(baselineMain
+        ? {
+            baselineServers: ['baseline build: faultline snapshot (servers only)', serversOnly('baseline-servers.json.gz', baselineMain)],
+            baselineFull: ['baseline build: faultline snapshot (full OpenStack collection)', fullCollection('baseline-snapshot.json.gz', baselineMain)],
+          }
+        : {}),
+      // faultline: servers only, then the full OpenStack collection (servers, hypervisors, services, agents, regions, instance actions).
+      servers: ['faultline snapshot (servers only, every page of every region)', serversOnly('bench-servers.json.gz')],
+      full: ['faultline snapshot (full OpenStack collection)', fullCollection('bench-snapshot.json.gz')],
+    }),
+  );
 
   // Host facts over SSH from every hypervisor (the hypervisor list comes from Nova first).
   if (!skip.has('ssh')) {
@@ -271,9 +295,10 @@ if (!skip.has('sweep')) {
 results.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
 
 writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-console.log(`\nmeasurement${' '.repeat(56)}seconds  peak RSS`);
+console.log(`\nmeasurement${' '.repeat(56)}seconds  peak RSS  (runs; median shown)`);
 for (const m of results.measurements) {
-  console.log(`${m.label.padEnd(66)} ${m.seconds.toFixed(2).padStart(8)}${m.maxRssMiB ? `${String(m.maxRssMiB).padStart(6)} MiB` : ''}`);
+  const runs = m.runs && m.runs.length > 1 ? `  (${m.runs.map((x) => x.toFixed(2)).join(', ')})` : '';
+  console.log(`${m.label.padEnd(66)} ${m.seconds.toFixed(2).padStart(8)}${m.maxRssMiB ? `${String(m.maxRssMiB).padStart(6)} MiB` : '          '}${runs}`);
 }
 if (byKey.ssh) {
   const s = byKey.ssh;

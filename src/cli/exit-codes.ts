@@ -1,5 +1,4 @@
-import { ConfigError, SnapshotError, UsageError } from '../core/errors.js';
-import { ReportError } from '../report/errors.js';
+import { ConfigError, ReportError, SnapshotError, UsageError } from '../core/errors.js';
 
 /** Exit codes, documented in the README and `--help`. */
 export const EXIT = {

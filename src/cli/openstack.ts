@@ -7,7 +7,8 @@ import { createOpenStackClient, openstackRegions } from '../collect/plan.js';
 import type { FaultlineConfig } from '../config/schema.js';
 import { ConfigError, UsageError } from '../core/errors.js';
 import { singleLine, textWidth } from '../report/text.js';
-import { loadCliConfig, type CliConfig, type CliContext } from './context.js';
+import { loadCliConfig, type CliConfig } from './config.js';
+import type { CliContext } from './context.js';
 
 /** What the server commands share: the configuration, a client per region, and who is acting. */
 export interface OpenStackSession {

@@ -1,16 +1,19 @@
 import { Command, CommanderError } from 'commander';
 import { errorMessage } from '../core/errors.js';
-import { consoleCommand } from './commands/console.js';
-import { checkHostCommand } from './commands/check-host.js';
-import { demoCommand } from './commands/demo.js';
-import { detectorsCommand } from './commands/detectors.js';
-import { labCommand } from './commands/lab.js';
-import { logCommand } from './commands/log.js';
-import { scanCommand } from './commands/scan.js';
-import { schemaCommand } from './commands/schema.js';
-import { showCommand } from './commands/show.js';
-import { snapshotCommand } from './commands/snapshot.js';
-import { restartCommand, startCommand, stopCommand } from './commands/stop-start.js';
+// Only the commands' definitions: each loads its implementation when it runs, so
+// `--version`, `--help` and `snapshot` do not pay for the lab, the detectors or ssh2.
+// startup.test.ts fails when a static import brings them back.
+import { checkHostCommand } from './commands/check-host.command.js';
+import { consoleCommand } from './commands/console.command.js';
+import { demoCommand } from './commands/demo.command.js';
+import { detectorsCommand } from './commands/detectors.command.js';
+import { labCommand } from './commands/lab.command.js';
+import { logCommand } from './commands/log.command.js';
+import { scanCommand } from './commands/scan.command.js';
+import { schemaCommand } from './commands/schema.command.js';
+import { showCommand } from './commands/show.command.js';
+import { snapshotCommand } from './commands/snapshot.command.js';
+import { restartCommand, startCommand, stopCommand } from './commands/stop-start.command.js';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { VERSION } from './version.js';

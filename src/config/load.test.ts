@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../core/errors.js';
-import { ConfigValidationError, loadConfig, parseConfig } from './load.js';
+import { ConfigValidationError, loadConfig, loadConfigLazily, parseConfig } from './load.js';
 import { configJsonSchema, defaultConfig } from './schema.js';
 
 const DETECTORS = ['server-error', 'hypervisor-down', 'disk-smart-failing'] as const;
@@ -275,4 +275,47 @@ describe('finding faultline.yaml', () => {
     assert.equal(config.alarms?.source, 'https://a.example/x');
     assert.equal(config.report.out, join(cwd, 'out/r.html'));
   });
+});
+
+describe('loading with the detector ids asked for lazily', () => {
+  const asking = () => {
+    const asked = { count: 0 };
+    const knownDetectors = async (): Promise<readonly string[]> => {
+      asked.count++;
+      return DETECTORS;
+    };
+    return { asked, knownDetectors };
+  };
+
+  it('does not ask when the file names no detector', async () => {
+    const { asked, knownDetectors } = asking();
+    const cwd = dir({ 'faultline.yaml': 'zones: { a: prod }\n' });
+    assert.deepEqual((await loadConfigLazily({ cwd, env: {}, knownDetectors })).config, loadConfig({ cwd, env: {}, knownDetectors: DETECTORS }).config);
+    assert.deepEqual((await loadConfigLazily({ cwd: dir(), env: {}, knownDetectors })).config, defaultConfig());
+    assert.equal(asked.count, 0);
+  });
+
+  for (const [what, text] of [
+    ['detector settings', 'detectors:\n  server-eror: { enabled: false }\n'],
+    ['suppressions', 'suppressions:\n  - { detector: hypervisor-dwn, reason: known }\n'],
+  ] as const) {
+    it(`asks when the file has ${what}, and rejects a misspelt id as loadConfig does`, async () => {
+      const { asked, knownDetectors } = asking();
+      const cwd = dir({ 'faultline.yaml': text });
+      const expected = (() => {
+        try {
+          loadConfig({ cwd, env: {}, knownDetectors: DETECTORS });
+        } catch (err) {
+          return err;
+        }
+        assert.fail('loadConfig accepted a misspelt detector id');
+      })();
+      await assert.rejects(loadConfigLazily({ cwd, env: {}, knownDetectors }), (err: unknown) => {
+        assert.ok(err instanceof ConfigValidationError);
+        assert.equal(err.message, (expected as Error).message);
+        return true;
+      });
+      assert.equal(asked.count, 1);
+    });
+  }
 });

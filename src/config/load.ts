@@ -86,15 +86,32 @@ export function findConfigFile(options: Pick<LoadConfigOptions, 'path' | 'cwd' |
   return undefined;
 }
 
+const defaults = (): LoadedConfig => ({ config: configSchema.parse({}), file: undefined, redactor: new Redactor() });
+
 /**
  * Loads `faultline.yaml`, or the defaults when there is none. Every problem is a
  * ConfigError naming the file, the key (with its line) and the fix.
  */
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const file = findConfigFile(options);
-  if (file === undefined) return { config: configSchema.parse({}), file: undefined, redactor: new Redactor() };
+  if (file === undefined) return defaults();
   const source = readConfigSource(file);
   return checkConfig(source, options.knownDetectors, options.env['HOME'] ?? dirname(file));
+}
+
+/**
+ * loadConfig, asking for the detector ids only when the file names a detector (the
+ * only time they are checked). The ids come from the detector registry, the largest
+ * import there is, and `faultline snapshot` would otherwise load it for nothing.
+ */
+export async function loadConfigLazily(
+  options: Omit<LoadConfigOptions, 'knownDetectors'> & { readonly knownDetectors: () => Promise<readonly string[]> },
+): Promise<LoadedConfig> {
+  const file = findConfigFile(options);
+  if (file === undefined) return defaults();
+  const source = readConfigSource(file);
+  const known = namesDetectors(source.data ?? {}) ? await options.knownDetectors() : [];
+  return checkConfig(source, known, options.env['HOME'] ?? dirname(file));
 }
 
 /** Parses configuration text; `file` is the name used in messages and the base of relative paths. */
@@ -170,6 +187,11 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     node = (node as Record<PropertyKey, unknown>)[part];
   }
   return node;
+}
+
+/** Where unknownDetectors looks; when neither is there, the ids it is given do not matter. */
+function namesDetectors(raw: unknown): boolean {
+  return isRecord(valueAt(raw, ['detectors'])) || Array.isArray(valueAt(raw, ['suppressions']));
 }
 
 function unknownDetectors(raw: unknown, known: readonly string[], source: ConfigSource): ConfigIssue[] {

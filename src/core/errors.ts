@@ -29,6 +29,9 @@ export class ConfigError extends FaultlineError {
 /** A snapshot file cannot be read, validated or migrated. */
 export class SnapshotError extends FaultlineError {}
 
+/** A report cannot be produced or a baseline cannot be read. */
+export class ReportError extends FaultlineError {}
+
 /** A collector could not talk to its source or did not understand the answer. */
 export class CollectorError extends FaultlineError {}
 

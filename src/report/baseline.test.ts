@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyBaseline, parseBaselineReport } from './baseline.js';
-import { ReportError } from './errors.js';
+import { ReportError } from '../core/errors.js';
 import { previousSampleReport, sampleReport } from './fixtures.js';
 import { renderJson } from './json.js';
 import { allFindings, type ScanReport } from './model.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../core/severity.js';
 import { formatIssues } from '../snapshot/issues.js';
-import { ReportError } from './errors.js';
+import { ReportError } from '../core/errors.js';
 import type { ReportFinding, ScanReport } from './model.js';
 import { allFindings } from './model.js';
 import { REPORT_VERSION } from './model.js';

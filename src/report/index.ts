@@ -32,7 +32,7 @@ export const reporters = {
 
 export * from './model.js';
 export { applyBaseline, parseBaselineReport } from './baseline.js';
-export { ReportError } from './errors.js';
+export { ReportError } from '../core/errors.js';
 export { renderJson, reportJsonSchema } from './json.js';
 export { scanReportSchema, reportResultSchema, reportFindingSchema, findingSchema, collectorOutcomeSchema } from './schema.js';
 export { renderTable, shouldUseColor, type TableOptions } from './table.js';

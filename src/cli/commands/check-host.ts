@@ -1,10 +1,10 @@
-import { Command, Option } from 'commander';
 import { hostCollectorFromConfig } from '../../collect/plan.js';
 import { runCollectors } from '../../collect/runner.js';
 import type { Collector } from '../../collect/types.js';
 import { UsageError } from '../../core/errors.js';
 import { hostFactsSchema, type HostFacts } from '../../snapshot/schema.js';
-import { loadCliConfig, type CliContext } from '../context.js';
+import { loadCliConfig } from '../config.js';
+import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
 type Verdict = 'pass' | 'fail' | 'unknown';
@@ -81,7 +81,7 @@ function hugepagesItem(facts: HostFacts, want: HugepageRequirement): ReadinessIt
   return { item, result: total >= want.minTotal ? 'pass' : 'fail', value: `${total} of ${want.pageSize} reserved (need ${want.minTotal}${free})`, fix };
 }
 
-interface CheckHostFlags {
+export interface CheckHostFlags {
   config?: string;
   address?: string;
   format: 'table' | 'json';
@@ -112,15 +112,4 @@ export async function checkHost(ctx: CliContext, host: string, flags: CheckHostF
     ctx.term.out(`${host}: ${ready ? 'ready' : 'NOT ready'} for VMs\n${lines.join('\n')}\n`);
   }
   return ready ? EXIT.ok : EXIT.findings;
-}
-
-export function checkHostCommand(ctx: CliContext, setExit: (code: number) => void): Command {
-  return new Command('check-host')
-    .description('readiness check of a new or repaired hypervisor over SSH: VT-x, VT-d, IOMMU passthrough, x2apic, SR-IOV, swap off, huge pages (when hosts.hugepages is set)')
-    .argument('<host>', 'host name of the hypervisor')
-    .option('-c, --config <file>', 'faultline.yaml to use (its hosts section gives SSH access)')
-    .option('--address <ip>', 'address to connect to (default: the host name)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .addHelpText('after', '\nExit codes: 0 ready, 1 not ready or unreadable, 2 usage or config error.')
-    .action(async (host: string, flags: CheckHostFlags) => setExit(await checkHost(ctx, host, flags)));
 }

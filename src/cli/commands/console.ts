@@ -1,4 +1,3 @@
-import { Command, Option } from 'commander';
 import { mapBounded } from '../../collect/probe/ssh-banner.js';
 import { errorMessage } from '../../core/errors.js';
 import { resolveTarget, serversOf } from '../../act/openstack/target.js';
@@ -6,7 +5,7 @@ import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { openstackSession, positiveNumber, renderColumns } from '../openstack.js';
 
-interface ConsoleFlags {
+export interface ConsoleFlags {
   config?: string;
   format?: 'table' | 'json';
   protocol?: 'vnc' | 'spice' | 'serial';
@@ -47,16 +46,4 @@ export async function consoleUrl(ctx: CliContext, text: string, flags: ConsoleFl
   if (!many && only && only.status !== 'ACTIVE' && 'url' in only) ctx.term.err(`note: ${only.name} is ${only.status}; its console shows nothing until it runs\n`);
   for (const r of failed) if ('error' in r) ctx.term.err(`error: ${r.name} (${r.id}): no console URL: ${r.error}`);
   return failed.length > 0 ? EXIT.findings : EXIT.ok;
-}
-
-export function consoleCommand(ctx: CliContext, setExit: (code: number) => void): Command {
-  return new Command('console')
-    .description("a server's browser console URL (noVNC); for a hypervisor, every server's")
-    .argument('<target>', 'server name, FQDN, UUID or IP, or hypervisor name or FQDN')
-    .option('-c, --config <file>', 'faultline.yaml to use')
-    .addOption(new Option('--protocol <protocol>', 'console protocol').choices(['vnc', 'spice', 'serial']))
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--concurrency <n>', 'servers asked at once (hypervisor target)', '8')
-    .option('-v, --verbose', 'log API requests to stderr')
-    .action(async (target: string, flags: ConsoleFlags) => setExit(await consoleUrl(ctx, target, flags)));
 }

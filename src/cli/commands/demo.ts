@@ -3,12 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { FaultlineError } from '../../core/errors.js';
 import type { CliContext } from '../context.js';
 import { scan } from './scan.js';
 
-interface DemoFlags {
+export interface DemoFlags {
   scenario: string;
   out: string;
 }
@@ -48,12 +47,4 @@ export async function demo(ctx: CliContext, flags: DemoFlags): Promise<number> {
     }
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-export function demoCommand(ctx: CliContext, setExit: (code: number) => void): Command {
-  return new Command('demo')
-    .description('start the lab with a scenario, scan it with every collector, write report.html, stop the lab')
-    .option('--scenario <name>', 'lab scenario to run (see docs/lab.md)', 'mixed')
-    .option('-o, --out <file>', 'where to write the HTML report', 'report.html')
-    .action(async (flags: DemoFlags) => setExit(await demo(ctx, flags)));
 }

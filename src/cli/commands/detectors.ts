@@ -1,10 +1,10 @@
-import { Command, Option } from 'commander';
 import { coverage, planCollectors } from '../../collect/plan.js';
 import { detectors } from '../../detect/rules/index.js';
-import { loadCliConfig, type CliContext } from '../context.js';
+import { loadCliConfig } from '../config.js';
+import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
-interface DetectorsFlags {
+export interface DetectorsFlags {
   config?: string;
   format?: 'table' | 'json';
 }
@@ -45,12 +45,4 @@ export async function listDetectors(ctx: CliContext, flags: DetectorsFlags): Pro
   }
   ctx.term.out(`${lines.join('\n')}\n`);
   return EXIT.ok;
-}
-
-export function detectorsCommand(ctx: CliContext, setExit: (code: number) => void): Command {
-  return new Command('detectors')
-    .description('list the detectors, what each needs, and whether the current config can provide it')
-    .option('-c, --config <file>', 'faultline.yaml to use')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (flags: DetectorsFlags) => setExit(await listDetectors(ctx, flags)));
 }

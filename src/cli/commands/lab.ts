@@ -1,13 +1,12 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { UsageError } from '../../core/errors.js';
-import { DEFAULT_HOSTS_SSH_PORT, FLEET_SIZES, LAB_SSH_PASSWORD, LAB_SSH_USER, loadScenario, startLab, type FleetCounts, type FleetSizeName, type Scenario } from '../../lab/index.js';
+import { FLEET_SIZES, LAB_SSH_PASSWORD, LAB_SSH_USER, loadScenario, startLab, type FleetCounts, type FleetSizeName, type Scenario } from '../../lab/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
-interface LabFlags {
+export interface LabFlags {
   size: string;
   seed: string;
   port: string;
@@ -156,29 +155,4 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
     await lab.stop();
     ctx.term.err('lab stopped');
   }
-}
-
-export function labCommand(ctx: CliContext, setExit: (code: number) => void): Command {
-  return new Command('lab')
-    .description('start a simulated OpenStack fleet on loopback (Keystone, Nova, Neutron) for demos, training and tests')
-    .option('--size <size>', 'small | medium | large | <regions>,<hypervisors>,<servers>', 'small')
-    .option('--seed <seed>', 'the same seed gives the same fleet', 'faultline')
-    .option('--port <port>', 'TCP port on 127.0.0.1 (0 = any free port)', '0')
-    .option('--dir <dir>', 'where to write clouds.yaml and faultline.yaml', 'lab')
-    .option('--token-ttl <seconds>', 'Keystone token lifetime', '3600')
-    .option('--action-seconds <seconds>', 'how long stop/start/reboot stay in their task state', '3')
-    .option('--scenario <name|file>', 'faults to set up: a shipped scenario name (see docs/lab.md) or a scenario .yaml file')
-    .option('--ssh-port <port>', 'SSH port answered on every server and hypervisor address (0 = any free port)', '2222')
-    .option('--hosts-ssh-port <port>', 'SSH port of the hypervisors\' shells for host facts (dmesg, smartctl, free, …; 0 = any free port)', String(DEFAULT_HOSTS_SSH_PORT))
-    .action(async (flags: LabFlags, command: Command) => {
-      flags.seedGiven = command.getOptionValueSource('seed') === 'cli';
-      flags.sizeGiven = command.getOptionValueSource('size') === 'cli';
-      flags.sshPortGiven = command.getOptionValueSource('sshPort') === 'cli';
-      flags.hostsSshPortGiven = command.getOptionValueSource('hostsSshPort') === 'cli';
-      const stop = new Promise<string>((res) => {
-        process.once('SIGINT', () => res('SIGINT'));
-        process.once('SIGTERM', () => res('SIGTERM'));
-      });
-      setExit(await runLab(ctx, flags, stop));
-    });
 }

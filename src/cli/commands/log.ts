@@ -1,4 +1,3 @@
-import { Command, Option } from 'commander';
 import { mapBounded } from '../../collect/probe/ssh-banner.js';
 import { errorMessage } from '../../core/errors.js';
 import { consoleLog } from '../../act/openstack/nova.js';
@@ -8,7 +7,7 @@ import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { openstackSession, positiveNumber } from '../openstack.js';
 
-interface LogFlags {
+export interface LogFlags {
   config?: string;
   format?: 'text' | 'json';
   lines?: string;
@@ -53,16 +52,4 @@ export async function log(ctx: CliContext, text: string, flags: LogFlags): Promi
     }
   }
   return failed > 0 ? EXIT.findings : EXIT.ok;
-}
-
-export function logCommand(ctx: CliContext, setExit: (code: number) => void): Command {
-  return new Command('log')
-    .description("a server's console log (boot messages); for a hypervisor, every server's")
-    .argument('<target>', 'server name, FQDN, UUID or IP, or hypervisor name or FQDN')
-    .option('-c, --config <file>', 'faultline.yaml to use')
-    .option('-n, --lines <n>', 'only the last n lines')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--concurrency <n>', 'servers read at once (hypervisor target)', '8')
-    .option('-v, --verbose', 'log API requests to stderr')
-    .action(async (target: string, flags: LogFlags) => setExit(await log(ctx, target, flags)));
 }

@@ -1,4 +1,3 @@
-import { Command, Option } from 'commander';
 import { imageNames, listInstanceActions, projectNames } from '../../act/openstack/nova.js';
 import { checkReachability, pingWord, probeAddress, sshWord, type Reachability } from '../../act/openstack/reachability.js';
 import { resolveTarget } from '../../act/openstack/target.js';
@@ -8,7 +7,7 @@ import { EXIT } from '../exit-codes.js';
 import { openstackSession, positiveNumber, renderColumns } from '../openstack.js';
 import { showControls } from '../../report/text.js';
 
-interface ShowFlags {
+export interface ShowFlags {
   config?: string;
   format?: 'table' | 'json';
   probe?: boolean;
@@ -174,16 +173,4 @@ export async function show(ctx: CliContext, text: string, flags: ShowFlags): Pro
   }
   if (server.fault?.details) ctx.term.out(`\nfault details:\n${showControls(server.fault.details)}\n`);
   return EXIT.ok;
-}
-
-export function showCommand(ctx: CliContext, setExit: (code: number) => void): Command {
-  return new Command('show')
-    .description('a hypervisor\'s servers with state, ping and ssh, or one server\'s details, instance actions and reachability')
-    .argument('<target>', 'server name, FQDN, UUID or IP, or hypervisor name or FQDN')
-    .option('-c, --config <file>', 'faultline.yaml to use')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--no-probe', 'do not ping or ssh-check the servers')
-    .option('--actions <n>', 'how many instance actions to show for a server', '10')
-    .option('-v, --verbose', 'log API requests to stderr')
-    .action(async (target: string, flags: ShowFlags) => setExit(await show(ctx, target, flags)));
 }

@@ -1,16 +1,85 @@
 import { resolve } from 'node:path';
-import { Command } from 'commander';
-import { saveSnapshot } from '../../snapshot/io.js';
-import { loadCliConfig, type CliContext } from '../context.js';
+import { assembleSnapshot } from '../../collect/assemble.js';
+import { planCollectors } from '../../collect/plan.js';
+import { runCollectors } from '../../collect/runner.js';
+import { UsageError } from '../../core/errors.js';
+import type { CollectorOutcome } from '../../core/findings.js';
+import { loadSnapshot, saveSnapshot } from '../../snapshot/io.js';
+import type { Snapshot } from '../../snapshot/schema.js';
+import { loadCliConfig, type CliConfig } from '../config.js';
+import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { obtainSnapshot } from './scan.js';
+import { VERSION } from '../version.js';
 
-interface SnapshotFlags {
+export interface SnapshotFlags {
   config?: string;
   out: string;
   timeout?: string;
   verbose?: boolean;
   failOnPartial?: boolean;
+}
+
+/**
+ * Collects from every configured source, or replays a saved snapshot. Scan uses it
+ * too; it lives here, not in scan.ts, so that `snapshot` loads no detector or report code.
+ */
+export async function obtainSnapshot(
+  ctx: CliContext,
+  loaded: CliConfig,
+  flags: { from?: string; timeout?: string; verbose?: boolean },
+): Promise<{ snapshot: Snapshot; collection: readonly CollectorOutcome[] }> {
+  if (flags.from) {
+    const snapshot = await loadSnapshot(resolve(ctx.cwd, flags.from));
+    return { snapshot, collection: snapshot.collection };
+  }
+  const { config } = loaded;
+  const timeoutSeconds = flags.timeout !== undefined ? Number(flags.timeout) : config.collectTimeoutSeconds;
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout: "${flags.timeout}" is not a positive number of seconds`);
+  const log = ctx.term.logger(flags.verbose ?? false);
+  const plan = planCollectors({ ...loaded, log });
+  const runnable = plan.flatMap((p) => (p.collector ? [p.collector] : []));
+  if (loaded.cloudError) ctx.term.err(`warning: OpenStack not collected: ${loaded.cloudError.message}`);
+  if (runnable.length === 0) {
+    ctx.term.err('warning: no collector can run with this configuration; every detector will be skipped. Configure sources in faultline.yaml or replay a snapshot with --from.');
+  }
+  const done = new Set<string>();
+  const status = new Map<string, string>();
+  const show = (): void =>
+    ctx.term.progress(`collecting ${done.size}/${runnable.length}: ${[...status].filter(([id]) => !done.has(id)).map(([id, m]) => `${id} ${m}`).join(' · ')}`);
+  const started = new Date();
+  const run = await runCollectors(
+    runnable.map((c) => ({
+      ...c,
+      collect: async (cctx) => {
+        status.set(c.id, 'started');
+        show();
+        try {
+          return await c.collect(cctx);
+        } finally {
+          done.add(c.id);
+          show();
+        }
+      },
+    })),
+    {
+      timeoutMs: timeoutSeconds * 1000,
+      log,
+      progress: (id, m) => {
+        status.set(id, m);
+        show();
+      },
+    },
+  );
+  ctx.term.clearProgress();
+  for (const o of run.outcomes) {
+    if (o.status === 'failed') ctx.term.err(`warning: collector ${o.collector} failed: ${o.error}`);
+    else if (o.status === 'partial') ctx.term.err(`warning: collector ${o.collector} partial: ${o.warnings.slice(0, 3).join('; ')}`);
+  }
+  // Collector errors may echo what a source was sent (a token in an error page); the snapshot is saved and shared, so scrub them.
+  const redactor = ctx.term.redactor;
+  const outcomes = redactor ? run.outcomes.map((o) => redactor.redactValue(o) as typeof o) : run.outcomes;
+  const snapshot = assembleSnapshot({ ...run, outcomes }, { collectedAt: started, version: VERSION });
+  return { snapshot, collection: snapshot.collection };
 }
 
 export async function snapshot(ctx: CliContext, flags: SnapshotFlags): Promise<number> {
@@ -24,15 +93,4 @@ export async function snapshot(ctx: CliContext, flags: SnapshotFlags): Promise<n
       `collectors: ${snap.collection.map((o) => `${o.collector} ${o.status}`).join(', ') || 'none'}`,
   );
   return flags.failOnPartial && bad.length > 0 ? EXIT.findings : EXIT.ok;
-}
-
-export function snapshotCommand(ctx: CliContext, setExit: (code: number) => void): Command {
-  return new Command('snapshot')
-    .description('collect fleet state and save it as a replayable snapshot (no detection)')
-    .option('-c, --config <file>', 'faultline.yaml to use')
-    .requiredOption('-o, --out <file>', 'snapshot file to write (gzip when it ends in .gz)')
-    .option('--timeout <seconds>', 'default deadline per collector')
-    .option('--fail-on-partial', 'exit 1 when any collector failed or was partial')
-    .option('-v, --verbose', 'log collector progress to stderr')
-    .action(async (flags: SnapshotFlags) => setExit(await snapshot(ctx, flags)));
 }

@@ -15,8 +15,8 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-// ssh2 is CommonJS; Node's ESM loader only sees its default export.
-import ssh2, { type AgentAuthMethod, type AuthMethod, type Client, type ClientChannel, type ConnectConfig, type ParsedKey, type PublicKeyAuthMethod } from 'ssh2';
+import type ssh2Module from 'ssh2';
+import type { AgentAuthMethod, AuthMethod, Client, ClientChannel, ConnectConfig, ParsedKey, PublicKeyAuthMethod } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { CollectorError, ConfigError, errorMessage, TimeoutError } from '../../core/errors.js';
 import type { SnapshotInput } from '../../snapshot/schema.js';
@@ -30,6 +30,17 @@ import { parseLsblk } from './parsers/lsblk.js';
 import { parseSmartctlScan } from './parsers/smartctl.js';
 
 type HypervisorInput = NonNullable<SnapshotInput['hypervisors']>[number];
+
+let ssh2Loading: Promise<typeof ssh2Module> | undefined;
+
+/**
+ * ssh2 on first use rather than with this module: every command that plans collectors
+ * imports this file, most never open an SSH connection, and ssh2 is slow to load.
+ * It is CommonJS; Node's ESM loader only sees its default export.
+ */
+function loadSsh2(): Promise<typeof ssh2Module> {
+  return (ssh2Loading ??= import('ssh2').then((m) => m.default));
+}
 
 export interface JumpHostOptions {
   readonly host: string;
@@ -131,7 +142,8 @@ class Closer {
   }
 }
 
-function connect(config: ConnectConfig, names: readonly string[], settings: HostSessionSettings, signal: AbortSignal, closer: Closer): Promise<Client> {
+async function connect(config: ConnectConfig, names: readonly string[], settings: HostSessionSettings, signal: AbortSignal, closer: Closer): Promise<Client> {
+  const ssh2 = await loadSsh2();
   return new Promise<Client>((resolve, reject) => {
     const client = new ssh2.Client();
     closer.add(() => client.end());
@@ -371,6 +383,7 @@ async function loadSettings(options: HostCollectorOptions): Promise<HostSessionS
     } catch (err) {
       throw new ConfigError({ file: options.privateKeyPath, problem: `cannot read the SSH private key: ${errorMessage(err)}` });
     }
+    const ssh2 = await loadSsh2();
     const parsed = ssh2.utils.parseKey(raw, options.passphrase);
     if (parsed instanceof Error) {
       throw new ConfigError({

@@ -23,7 +23,7 @@ import {
   servicesListSchema,
 } from './nova-schemas.js';
 import { eachValid, pages, readPages, type ReadPage } from './paging.js';
-import { readServersPageAsync } from './server-pages.js';
+import { readServersPage } from './server-pages.js';
 
 export interface InstanceActionOptions {
   /** Requests in flight at once (default 16). */
@@ -222,11 +222,10 @@ async function fetchServers(
   const warnings = new Warnings();
   let seen = 0;
   let pageCount = 0;
-  // Pages are read (decoded, parsed, checked, normalised) by readServersPageAsync, on a worker
-  // thread when they are large; the walk asks for the next page as soon as a page is read.
+  // The walk asks for the next page as soon as a page is read (decoded, parsed, checked, normalised).
   const read = async (query: URLSearchParams): Promise<ReadPage<Server[]>> => {
     const answer = await client.requestBody('compute', 'servers/detail', { query, signal: ctx.signal });
-    const out = await readServersPageAsync({ body: answer.body, what: answer.what, offset: seen, region });
+    const out = readServersPage({ body: answer.body, what: answer.what, offset: seen, region });
     if (!out.ok) throw out.notJson ? answer.notJson() : new CollectorError(client.redact(out.message));
     seen += out.count;
     for (const w of out.warnings) warnings.add(w);
