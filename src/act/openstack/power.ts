@@ -1,6 +1,6 @@
 import { OpenStackHttpError } from '../../collect/openstack/http.js';
 import { errorMessage } from '../../core/errors.js';
-import { mapBounded } from '../../collect/probe/ssh-banner.js';
+import { mapBounded } from '../../core/bounded.js';
 import type { Server } from '../../snapshot/schema.js';
 import { getServer, isConflict, isNotFound, serverAction } from './nova.js';
 import { checkReachability, isReachable, type Reachability, type ReachabilityOptions } from './reachability.js';

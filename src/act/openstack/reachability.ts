@@ -1,5 +1,6 @@
 import { DEFAULT_FPING, pingAll, type FpingOptions } from '../../collect/probe/fping.js';
-import { mapBounded, probeSsh, type SshState } from '../../collect/probe/ssh-banner.js';
+import { probeSsh, type SshState } from '../../collect/probe/ssh-banner.js';
+import { mapBounded } from '../../core/bounded.js';
 import type { Server } from '../../snapshot/schema.js';
 
 /**

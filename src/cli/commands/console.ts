@@ -1,4 +1,4 @@
-import { mapBounded } from '../../collect/probe/ssh-banner.js';
+import { mapBounded } from '../../core/bounded.js';
 import { errorMessage } from '../../core/errors.js';
 import { resolveTarget, serversOf } from '../../act/openstack/target.js';
 import type { CliContext } from '../context.js';

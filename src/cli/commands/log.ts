@@ -1,4 +1,4 @@
-import { mapBounded } from '../../collect/probe/ssh-banner.js';
+import { mapBounded } from '../../core/bounded.js';
 import { errorMessage } from '../../core/errors.js';
 import { consoleLog } from '../../act/openstack/nova.js';
 import { resolveTarget, serversOf } from '../../act/openstack/target.js';

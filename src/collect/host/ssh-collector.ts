@@ -20,7 +20,7 @@ import type { AgentAuthMethod, AuthMethod, Client, ClientChannel, ConnectConfig,
 import type { Duplex } from 'node:stream';
 import { CollectorError, ConfigError, errorMessage, TimeoutError } from '../../core/errors.js';
 import type { SnapshotInput } from '../../snapshot/schema.js';
-import { mapBounded } from '../probe/ssh-banner.js';
+import { mapBounded } from '../../core/bounded.js';
 import type { Collector } from '../types.js';
 import { BASE_COMMANDS, composeCommand, DEVICE_NAME, isAllowedCommand, render, SMART_SCAN, smartCommand, type CommandSpec } from './commands.js';
 import { assembleHost, missingTool, type AssembledHost, type CommandOutput, type DiskInput, type HostFactsInput } from './facts.js';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { DataKey } from '../../core/data-keys.js';
 import { CollectorError, errorMessage } from '../../core/errors.js';
+import { mapBounded } from '../../core/bounded.js';
 import type { InstanceAction, Region, Server } from '../../snapshot/schema.js';
 import type { CollectContext, Collector, CollectorResult } from '../types.js';
 import { catalogRegions } from './catalog.js';
@@ -256,18 +257,6 @@ export function serversNeedingActions<S extends ServerFacts>(servers: readonly S
   return picked.sort((a, b) => rank(a) - rank(b) || (updated(b) || 0) - (updated(a) || 0));
 }
 
-/** Runs `task` over `items` with at most `limit` running at once; stops starting new ones once `signal` aborts. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, signal: AbortSignal, task: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !signal.aborted) {
-      const i = next++;
-      await task(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-}
-
 async function collectInstanceActions(client: OpenStackClient, ctx: CollectContext, servers: readonly ServerFacts[], options: InstanceActionOptions): Promise<CollectorResult> {
   const nowMs = ctx.now().getTime();
   const historyDays = options.historyDays ?? 90;
@@ -287,7 +276,7 @@ async function collectInstanceActions(client: OpenStackClient, ctx: CollectConte
   let done = 0;
   let failed = 0;
   let firstFailure: unknown;
-  await forEachLimited(chosen, options.concurrency ?? 16, ctx.signal, async (server, index) => {
+  await mapBounded(chosen, options.concurrency ?? 16, async (server, index) => {
     try {
       const id = encodeURIComponent(server.id);
       const actions: InstanceAction[] = [];
@@ -328,7 +317,7 @@ async function collectInstanceActions(client: OpenStackClient, ctx: CollectConte
       done++;
       if (done % 50 === 0 || done === chosen.length) ctx.progress(`instance actions: ${fmt(done)}/${fmt(chosen.length)} servers`);
     }
-  });
+  }, ctx.signal);
   if (chosen.length > 0 && failed === chosen.length) {
     throw new CollectorError(`instance actions could not be read for any of ${fmt(chosen.length)} servers: ${errorMessage(firstFailure)}`, { cause: firstFailure });
   }

@@ -1,7 +1,7 @@
 import { CollectorError, errorMessage } from '../../core/errors.js';
 import type { SnapshotInput } from '../../snapshot/schema.js';
 import { parseConsoleOutput } from '../host/parsers/console.js';
-import { mapBounded } from '../probe/ssh-banner.js';
+import { mapBounded } from '../../core/bounded.js';
 import type { CollectedData, Collector } from '../types.js';
 import type { OpenStackClient } from './client.js';
 import { OpenStackHttpError } from './http.js';

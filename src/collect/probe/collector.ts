@@ -1,6 +1,7 @@
 import type { CollectedData, Collector } from '../types.js';
 import { DEFAULT_FPING, pingAll, type FpingOptions } from './fping.js';
-import { mapBounded, probeSsh, type SshProbeResult } from './ssh-banner.js';
+import { mapBounded } from '../../core/bounded.js';
+import { probeSsh, type SshProbeResult } from './ssh-banner.js';
 
 export interface ProbeOptions {
   readonly sshPort: number;

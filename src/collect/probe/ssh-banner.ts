@@ -62,18 +62,3 @@ export function probeSsh(address: string, options: SshProbeOptions): Promise<Ssh
     socket.once('close', () => finish({ state: 'error', error: 'connection closed before an SSH banner' }));
   });
 }
-
-/** Runs `probe` over `items` with at most `limit` in flight. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, probe: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await probe(items[i] as T);
-    }
-  };
-  // At least one worker: a limit below 1 would otherwise leave every result unset.
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-  return out;
-}
