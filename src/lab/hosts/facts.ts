@@ -32,6 +32,16 @@ export interface LabDisk {
   holds: DiskRole[];
 }
 
+/** A disk with nothing to report: SMART passes and every error counter is zero. */
+export const HEALTHY_DISK_HEALTH = {
+  smartPassed: true,
+  nvmeErrorLogEntries: 0,
+  reallocatedSectors: 0,
+  pendingSectors: 0,
+  uncorrectableSectors: 0,
+  crcErrors: 0,
+} as const satisfies Partial<LabDisk>;
+
 export interface LabFilesystem {
   mount: string;
   device: string;
@@ -161,12 +171,7 @@ export function healthyHostFacts(hv: LabHypervisor, bootedAt: number): HostFacts
         rotational: false,
         smr: false,
         sizeGb: 480,
-        smartPassed: true,
-        nvmeErrorLogEntries: 0,
-        reallocatedSectors: 0,
-        pendingSectors: 0,
-        uncorrectableSectors: 0,
-        crcErrors: 0,
+        ...HEALTHY_DISK_HEALTH,
         holds: ['os'],
       },
       {
@@ -178,12 +183,7 @@ export function healthyHostFacts(hv: LabHypervisor, bootedAt: number): HostFacts
         rotational: false,
         smr: false,
         sizeGb: hv.localGb,
-        smartPassed: true,
-        nvmeErrorLogEntries: 0,
-        reallocatedSectors: 0,
-        pendingSectors: 0,
-        uncorrectableSectors: 0,
-        crcErrors: 0,
+        ...HEALTHY_DISK_HEALTH,
         holds: ['vm-images', 'container-data'],
       },
     ],

@@ -6,7 +6,7 @@
  * facts) is derived from the faults in force, so clearing a fault undoes it.
  */
 import { PowerState, type LabHypervisor, type LabServer } from '../fleet/types.js';
-import { healthyHostFacts, hungTaskLines, qcow2RefcountLines, qemuOopsLines, dmesgTime, type HostFacts } from '../hosts/facts.js';
+import { HEALTHY_DISK_HEALTH, healthyHostFacts, hungTaskLines, qcow2RefcountLines, qemuOopsLines, dmesgTime, type HostFacts } from '../hosts/facts.js';
 import { LabError, type LabState } from '../openstack/state.js';
 import { asyncPfPanicLines, rootMountPanicLines } from './guest-panics.js';
 import type { AlarmCode, FaultSpec, HostFactsPatch, HypervisorSelector, ServerSelector, ShutoffEvidence } from './schema.js';
@@ -635,12 +635,7 @@ function applyPatch(facts: HostFacts, patch: HostFactsPatch, kernelTime: number 
         rotational: false,
         smr: false,
         sizeGb: 4000,
-        smartPassed: true,
-        nvmeErrorLogEntries: 0,
-        reallocatedSectors: 0,
-        pendingSectors: 0,
-        uncorrectableSectors: 0,
-        crcErrors: 0,
+        ...HEALTHY_DISK_HEALTH,
         holds: [],
         ...stripUndefined(d),
       });
