@@ -10,7 +10,7 @@ import {
   rawServerSchema,
   serversPageSchema,
 } from '../../collect/openstack/nova-schemas.js';
-import { pages } from '../../collect/openstack/paging.js';
+import { pages, type PageRequest } from '../../collect/openstack/paging.js';
 import type { Hypervisor, InstanceAction, Server } from '../../snapshot/schema.js';
 
 /**
@@ -71,48 +71,58 @@ export interface ServerFilter {
   readonly allProjects?: boolean;
 }
 
-/** `servers/detail` with filters, every page; of every project unless `allProjects` is false. */
-export async function listServers(client: OpenStackClient, filter: ServerFilter, signal?: AbortSignal): Promise<Server[]> {
-  const region = await regionOf(client, signal);
-  const out: Server[] = [];
-  for await (const page of pages(client, {
-    serviceType: 'compute',
-    path: 'servers/detail',
-    query: { ...(filter.allProjects === false ? {} : { all_tenants: 1 }), limit: 1000, host: filter.host, name: filter.name, ip: filter.ip },
-    frame: serversPageSchema,
-    itemsKey: 'servers',
-    linksKey: 'servers_links',
-    signal,
-  })) {
+/**
+ * Every item of every page that fits `schema`, normalised. An item that does not fit
+ * is left out here; `faultline scan` reports such items in detail.
+ */
+async function everyValid<S extends z.ZodType, R>(client: OpenStackClient, request: PageRequest, schema: S, normalise: (raw: z.output<S>) => R): Promise<R[]> {
+  const out: R[] = [];
+  for await (const page of pages(client, request)) {
     for (const item of page.items) {
-      const parsed = rawServerSchema.safeParse(item);
-      // An item that does not fit is left out here; `faultline scan` reports such items in detail.
-      if (parsed.success) out.push(normaliseServer(parsed.data, region));
+      const parsed = schema.safeParse(item);
+      if (parsed.success) out.push(normalise(parsed.data));
     }
   }
   return out;
+}
+
+/** `servers/detail` with filters, every page; of every project unless `allProjects` is false. */
+export async function listServers(client: OpenStackClient, filter: ServerFilter, signal?: AbortSignal): Promise<Server[]> {
+  const region = await regionOf(client, signal);
+  return everyValid(
+    client,
+    {
+      serviceType: 'compute',
+      path: 'servers/detail',
+      query: { ...(filter.allProjects === false ? {} : { all_tenants: 1 }), limit: 1000, host: filter.host, name: filter.name, ip: filter.ip },
+      frame: serversPageSchema,
+      itemsKey: 'servers',
+      linksKey: 'servers_links',
+      signal,
+    },
+    rawServerSchema,
+    (raw) => normaliseServer(raw, region),
+  );
 }
 
 /** Every hypervisor of the region (os-hypervisors/detail). */
 export async function listHypervisors(client: OpenStackClient, signal?: AbortSignal): Promise<Hypervisor[]> {
   const region = await regionOf(client, signal);
   const paged = await client.supports('2.33', signal);
-  const out: Hypervisor[] = [];
-  for await (const page of pages(client, {
-    serviceType: 'compute',
-    path: 'os-hypervisors/detail',
-    query: paged ? { limit: 1000 } : {},
-    frame: hypervisorsPageSchema,
-    itemsKey: 'hypervisors',
-    linksKey: 'hypervisors_links',
-    signal,
-  })) {
-    for (const item of page.items) {
-      const parsed = rawHypervisorSchema.safeParse(item);
-      if (parsed.success) out.push(normaliseHypervisor(parsed.data, region));
-    }
-  }
-  return out;
+  return everyValid(
+    client,
+    {
+      serviceType: 'compute',
+      path: 'os-hypervisors/detail',
+      query: paged ? { limit: 1000 } : {},
+      frame: hypervisorsPageSchema,
+      itemsKey: 'hypervisors',
+      linksKey: 'hypervisors_links',
+      signal,
+    },
+    rawHypervisorSchema,
+    (raw) => normaliseHypervisor(raw, region),
+  );
 }
 
 /** A server's instance actions, newest first, with the events of the newest `withEvents`. */
