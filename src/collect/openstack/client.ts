@@ -219,7 +219,7 @@ export class OpenStackClient {
 
   /**
    * Like requestJson, but hands back the body undecoded, for a caller that
-   * parses large answers elsewhere (a worker thread). `notJson` is the message
+   * reads large answers its own way (server-pages.ts). `notJson` is the message
    * to give when the body turns out not to be JSON, as requestJson would.
    */
   async requestBody(serviceType: string, path: string, options: RequestOptions = {}): Promise<BodyAnswer> {

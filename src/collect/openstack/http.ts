@@ -41,7 +41,7 @@ export interface RawAnswer {
   readonly status: number;
   readonly statusText: string;
   readonly headers: HeaderReader;
-  /** Decompressed, not yet decoded: a large page can be decoded and parsed off the main thread. */
+  /** Decompressed, not yet decoded: a large page can be decoded and parsed by its reader. */
   readonly body: Buffer;
 }
 
