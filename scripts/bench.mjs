@@ -12,13 +12,14 @@
 // BENCH_ROUNDS rounds of the plain fetch and the faultline collections (default 3): each round
 //              times each of them once, in turn, and the figures are each one's median
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { parse, stringify } from 'yaml';
+import { NOT_OPENSTACK, OPENSTACK_BESIDES_SERVERS, collectorDurations as durations, off, faultlineSnapshot as snapshotOf, plainFetch, run as runIn, time, timeRounds as timeRoundsOf, writeMaxRssHook } from './bench-lib.mjs';
 
 const root = process.cwd();
 const out = resolve(root, process.env.BENCH_OUT ?? '.bench');
@@ -33,15 +34,7 @@ const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const sshConcurrency = Number(process.env.BENCH_SSH_CONCURRENCY ?? 32);
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 
-// Peak memory of a faultline run: the process writes its own high-water RSS
-// (worker threads included) when it exits.
-const maxRssHook = join(out, 'max-rss.mjs');
-writeFileSync(
-  maxRssHook,
-  "import { writeFileSync } from 'node:fs';\n" +
-    "process.on('exit', () => { if (process.env.BENCH_MAX_RSS_FILE) writeFileSync(process.env.BENCH_MAX_RSS_FILE, String(process.resourceUsage().maxRSS)); });\n",
-);
-const rssFile = join(out, 'max-rss.txt');
+const rss = writeMaxRssHook(out);
 
 function startLab() {
   return new Promise((res, rej) => {
@@ -57,96 +50,11 @@ function startLab() {
   });
 }
 
-/** Times `fn`; a job that reads its results after the part being measured returns that part's own `timedSeconds`. */
-async function time(label, fn) {
-  const t0 = performance.now();
-  const { timedSeconds, ...detail } = (await fn()) ?? {};
-  const seconds = timedSeconds ?? (performance.now() - t0) / 1000;
-  console.error(`  ${label}: ${seconds.toFixed(2)} s`);
-  return { label, seconds, ...detail };
-}
+const run = (cmd, args, env = {}) => runIn(cmd, args, { cwd: labDir, env: { OS_CLIENT_CONFIG_FILE: join(labDir, 'bench-clouds.yaml'), ...env } });
+const timeRounds = (jobs) => timeRoundsOf(jobs, rounds);
 
-/**
- * Times each of `jobs` once per round, in turn, so that a busy spell on the machine
- * falls on all of them alike; each result is its median run, with every run's seconds.
- */
-async function timeRounds(jobs) {
-  const runs = Object.fromEntries(Object.keys(jobs).map((k) => [k, []]));
-  for (let r = 1; r <= rounds; r++) {
-    console.error(`round ${r} of ${rounds}`);
-    for (const [key, [label, fn]] of Object.entries(jobs)) runs[key].push(await time(label, fn));
-  }
-  return Object.fromEntries(
-    Object.entries(runs).map(([key, list]) => {
-      const sorted = [...list].sort((a, b) => a.seconds - b.seconds);
-      const median = sorted[Math.floor((sorted.length - 1) / 2)];
-      return [key, { ...median, runs: list.map((m) => Number(m.seconds.toFixed(3))) }];
-    }),
-  );
-}
-
-function run(cmd, args, env = {}) {
-  const r = spawnSync(cmd, args, { cwd: labDir, env: { ...process.env, OS_CLIENT_CONFIG_FILE: join(labDir, 'bench-clouds.yaml'), ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr?.slice(0, 500)}`);
-  return r;
-}
-
-/**
- * `faultline snapshot` with a config, timed from process start to exit; then (not timed)
- * the snapshot it wrote, its collector timings and the run's peak RSS.
- */
-function faultlineSnapshot(config, file, cli = main) {
-  rmSync(rssFile, { force: true });
-  const t0 = performance.now();
-  const r = run(process.execPath, ['--import', pathToFileURL(maxRssHook).href, cli, 'snapshot', '--config', config, '--out', file], { BENCH_MAX_RSS_FILE: rssFile });
-  const timedSeconds = (performance.now() - t0) / 1000;
-  const snap = JSON.parse(gunzipSync(readFileSync(join(labDir, file))).toString());
-  const maxRssMiB = Number(readFileSync(rssFile, 'utf8')) / 1024;
-  return { snap, timedSeconds, maxRssMiB: Math.round(maxRssMiB), output: r.stderr.trim().split('\n').pop() };
-}
-
-/** A token, asked for again once if the lab had just closed the idle keep-alive connection fetch picked. */
-async function token(authUrl) {
-  try {
-    return await tokenOnce(authUrl);
-  } catch (err) {
-    if (!(err instanceof TypeError)) throw err;
-    return tokenOnce(authUrl);
-  }
-}
-
-async function tokenOnce(authUrl) {
-  const a = parse(readFileSync(join(labDir, 'clouds.yaml'), 'utf8')).clouds.lab.auth;
-  const body = {
-    auth: {
-      identity: { methods: ['password'], password: { user: { name: a.username, domain: { name: a.user_domain_name }, password: a.password } } },
-      scope: { project: { name: a.project_name, domain: { name: a.project_domain_name } } },
-    },
-  };
-  const r = await fetch(`${authUrl}/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { token: r.headers.get('x-subject-token'), body: await r.json() };
-}
-
-/** Every /servers/detail page of every region, one after another; only the tail of each page is parsed (for the next link). */
-async function plainFetch(authUrl, regions) {
-  const { token: t, body } = await token(authUrl);
-  let pages = 0;
-  let bytes = 0;
-  for (const region of regions) {
-    const ep = body.token.catalog.find((s) => s.type === 'compute').endpoints.find((e) => e.region_id === region && e.interface === 'public').url;
-    let url = `${ep}/servers/detail?all_tenants=1&limit=1000`;
-    while (url) {
-      const r = await fetch(url, { headers: { 'x-auth-token': t, 'openstack-api-version': 'compute 2.88' } });
-      const text = await r.text();
-      bytes += Buffer.byteLength(text);
-      pages += 1;
-      const at = text.lastIndexOf('"servers_links"');
-      const links = at === -1 ? [] : JSON.parse(`{${text.slice(at)}`).servers_links;
-      url = links.find((l) => l.rel === 'next')?.href ?? null;
-    }
-  }
-  return { pages, bytes };
-}
+/** `faultline snapshot` with a config, against the lab (see faultlineSnapshot in bench-lib.mjs). */
+const faultlineSnapshot = (config, file, cli = main) => snapshotOf({ cli, cwd: labDir, config, file, env: { OS_CLIENT_CONFIG_FILE: join(labDir, 'bench-clouds.yaml') }, rss });
 
 const lab = await startLab();
 const results = {
@@ -163,7 +71,7 @@ const byKey = {};
 try {
   const clouds = parse(readFileSync(join(labDir, 'clouds.yaml'), 'utf8'));
   const cfg = parse(readFileSync(join(labDir, 'faultline.yaml'), 'utf8'));
-  const authUrl = clouds.clouds.lab.auth.auth_url;
+  const auth = clouds.clouds.lab.auth;
   const regions = cfg.openstack.regions;
   console.error(`bench on the lab (${size}), regions: ${regions.join(', ')}; build ${dist}`);
   // openstackclient only accepts regions the cloud lists.
@@ -173,18 +81,12 @@ try {
 
   // The lab renders each server's JSON once and caches it: one untimed pass first, so that
   // every timed measurement below is served from the same warm cache.
-  await time('warm-up pass over every page (not counted)', () => plainFetch(authUrl, regions));
+  await time('warm-up pass over every page (not counted)', () => plainFetch(auth, regions));
 
-  const off = (ids) => ids.map((id) => `  ${id}:\n    enabled: false\n`).join('');
   const base = `openstack:\n  cloud: lab\n  regions: [${regions.join(', ')}]\ncollectors:\n`;
   // Only the OpenStack collectors: probes, console logs and the rest are off.
-  const notOpenstack = ['probes', 'console-logs', 'host-ssh', 'alarms', 'inventory', 'kubernetes'];
-  writeFileSync(join(labDir, 'bench.yaml'), base + off(notOpenstack));
-  writeFileSync(
-    join(labDir, 'bench-servers.yaml'),
-    base + off([...notOpenstack, 'openstack-instance-actions', 'openstack-hypervisors', 'openstack-compute-services', 'openstack-network-agents', 'openstack-regions']),
-  );
-  const durations = (snap) => Object.fromEntries(snap.collection.map((o) => [o.collector, o.durationMs]));
+  writeFileSync(join(labDir, 'bench.yaml'), base + off(NOT_OPENSTACK));
+  writeFileSync(join(labDir, 'bench-servers.yaml'), base + off([...NOT_OPENSTACK, ...OPENSTACK_BESIDES_SERVERS]));
   const serversOnly = (file, cli) => () => {
     const { snap, timedSeconds, maxRssMiB, output } = faultlineSnapshot('bench-servers.yaml', file, cli);
     return { timedSeconds, servers: snap.servers.length, maxRssMiB, collectors: durations(snap), output };
@@ -208,7 +110,7 @@ try {
     byKey,
     await timeRounds({
       // Reference 1: a plain sequential fetch of every page, no parsing beyond the next link.
-      plain: ['plain page fetch (all regions)', () => plainFetch(authUrl, regions)],
+      plain: ['plain page fetch (all regions)', () => plainFetch(auth, regions)],
       // The baseline build, on the same warm lab, for before/after figures from one run.
       ...(baselineMain
         ? {
@@ -228,7 +130,7 @@ try {
     writeFileSync(
       join(labDir, 'bench-hosts.yaml'),
       base +
-        off([...notOpenstack.filter((id) => id !== 'host-ssh'), 'openstack-servers', 'openstack-instance-actions', 'openstack-compute-services', 'openstack-network-agents', 'openstack-regions']) +
+        off([...NOT_OPENSTACK.filter((id) => id !== 'host-ssh'), 'openstack-servers', ...OPENSTACK_BESIDES_SERVERS.filter((id) => id !== 'openstack-hypervisors')]) +
         // The run's default deadline per collector (2 minutes) is too short for 2,000 hosts.
         `  host-ssh:\n    timeoutSeconds: 900\n` +
         `hosts:\n  username: ${hosts.username}\n  port: ${hosts.port}\n  privateKey: ${hosts.privateKey}\n  knownHosts: ${hosts.knownHosts}\n  agent: false\n  address: ${hosts.address}\n  concurrency: ${sshConcurrency}\n`,

@@ -10,6 +10,8 @@ usage:
   seed.py images-and-flavors IMAGE_FILE
   seed.py fleet OUT_JSON       ~50 servers over both projects, a few of them
                                stopped by their owners; writes a summary
+  seed.py bulk COUNT           tops the cloud up to COUNT more servers named
+                               bulk-* (for the benchmark, not the tests)
 
 Passwords come from the environment the start script sets:
 REAL_OS_ADMIN_PASSWORD, REAL_OS_USER_PASSWORD (service users use their name).
@@ -182,6 +184,36 @@ def fleet(out_json):
         len(servers), dict(sorted(per_host.items())), ", ".join(summary["stoppedByOwner"])))
 
 
+def bulk(count):
+    """Extra ACTIVE servers, so that listing them is real work for Nova: one
+    multi-create request per batch, spread over both tenant projects."""
+    admin = connect()
+    image = admin.image.find_image("cirros-fake")
+    started = time.time()
+    missing = count - sum(1 for s in all_servers(admin) if s.name.startswith("bulk-"))
+    batch_size = 100
+    batch = 0
+    while missing > 0:
+        project_name = list(TENANTS)[batch % len(TENANTS)]
+        conn = connect(TENANTS[project_name][0], USER_PASSWORD, project_name)
+        n = min(batch_size, missing)
+        body = {"server": {"name": "bulk-%d-%d" % (int(started), batch), "imageRef": image.id,
+                           "flavorRef": conn.compute.find_flavor("m1.tiny").id, "networks": "none",
+                           "min_count": n, "max_count": n, "metadata": {"tier": "bulk", "owner": project_name}}}
+        r = conn.compute.post("/servers", json=body, microversion=MICROVERSION)
+        if r.status_code != 202:
+            raise SystemExit("creating bulk x%d in %s: HTTP %d %s" % (n, project_name, r.status_code, r.text))
+        # Building one batch at a time keeps SQLite's writers from starving each other.
+        wait_settled(admin, 600, "building bulk servers")
+        missing -= n
+        batch += 1
+    servers = all_servers(admin)
+    broken = [s for s in servers if s.name.startswith("bulk-") and s.status != "ACTIVE"]
+    if broken:
+        raise SystemExit("bulk servers did not build: " + ", ".join("%s %s" % (s.name, s.status) for s in broken[:10]))
+    say("%d servers in all, %d batches built in %.1f s" % (len(servers), batch, time.time() - started))
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "identity":
         identity()
@@ -189,6 +221,8 @@ def main(argv):
         images_and_flavors(argv[2])
     elif len(argv) == 3 and argv[1] == "fleet":
         fleet(argv[2])
+    elif len(argv) == 3 and argv[1] == "bulk":
+        bulk(int(argv[2]))
     else:
         raise SystemExit(__doc__)
 
