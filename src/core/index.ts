@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './fingerprint.js';
 export * from './findings.js';
 export * from './log.js';
+export * from './string-pool.js';

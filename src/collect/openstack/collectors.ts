@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { DataKey } from '../../core/data-keys.js';
 import { CollectorError, errorMessage } from '../../core/errors.js';
 import { mapBounded } from '../../core/bounded.js';
+import { StringPool } from '../../core/string-pool.js';
 import type { InstanceAction, Region, Server } from '../../snapshot/schema.js';
 import type { CollectContext, Collector, CollectorResult } from '../types.js';
 import { catalogRegions } from './catalog.js';
@@ -223,10 +224,12 @@ async function fetchServers(
   const warnings = new Warnings();
   let seen = 0;
   let pageCount = 0;
+  // One copy of each project, user, host, flavor and image name for the whole walk.
+  const pool = new StringPool();
   // The walk asks for the next page as soon as a page is read (decoded, parsed, checked, normalised).
   const read = async (query: URLSearchParams): Promise<ReadPage<Server[]>> => {
     const answer = await client.requestBody('compute', 'servers/detail', { query, signal: ctx.signal });
-    const out = readServersPage({ body: answer.body, what: answer.what, offset: seen, region });
+    const out = readServersPage({ body: answer.body, what: answer.what, offset: seen, region, pool });
     if (!out.ok) throw out.notJson ? answer.notJson() : new CollectorError(client.redact(out.message));
     seen += out.count;
     for (const w of out.warnings) warnings.add(w);

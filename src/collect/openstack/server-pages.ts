@@ -1,5 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { errorMessage } from '../../core/errors.js';
+import type { StringPool } from '../../core/string-pool.js';
 import { formatIssues } from '../../snapshot/issues.js';
 import type { Server } from '../../snapshot/schema.js';
 import { normaliseServer } from './normalise.js';
@@ -26,6 +27,8 @@ export interface ServersPageInput {
   /** Servers on earlier pages, so warnings give each server's index in the whole list. */
   readonly offset: number;
   readonly region: string | undefined;
+  /** Shared by the pages of one walk: see StringPool. */
+  readonly pool?: StringPool;
 }
 
 export type ServersPageOutput =
@@ -54,7 +57,7 @@ export function readServersPage(input: ServersPageInput): ServersPageOutput {
     const servers: Server[] = [];
     const warnings: string[] = [];
     const items = frame.data.servers;
-    eachValid(items, rawServerSchema, input.what, 'servers', input.offset, { add: (m) => warnings.push(m) }, (s) => servers.push(normaliseServer(s, input.region)), isRawServer);
+    eachValid(items, rawServerSchema, input.what, 'servers', input.offset, { add: (m) => warnings.push(m) }, (s) => servers.push(normaliseServer(s, input.region, input.pool)), isRawServer);
     return { ok: true, servers, warnings, count: items.length, next: nextQuery(frame.data.servers_links)?.toString() };
   } catch (err) {
     return { ok: false, message: `${input.what}: reading the page failed: ${errorMessage(err)}` };
