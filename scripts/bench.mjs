@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { parse, stringify } from 'yaml';
-import { NOT_OPENSTACK, OPENSTACK_BESIDES_SERVERS, collectorDurations as durations, off, faultlineSnapshot as snapshotOf, plainFetch, run as runIn, time, timeRounds as timeRoundsOf, writeMaxRssHook } from './bench-lib.mjs';
+import { NOT_OPENSTACK, OPENSTACK_BESIDES_SERVERS, collectionPhaseSeconds, collectorDurations as durations, off, faultlineSnapshot as snapshotOf, plainFetch, run as runIn, time, timeRounds as timeRoundsOf, writeMaxRssHook } from './bench-lib.mjs';
 
 const root = process.cwd();
 const out = resolve(root, process.env.BENCH_OUT ?? '.bench');
@@ -89,13 +89,14 @@ try {
   writeFileSync(join(labDir, 'bench-servers.yaml'), base + off([...NOT_OPENSTACK, ...OPENSTACK_BESIDES_SERVERS]));
   const serversOnly = (file, cli) => () => {
     const { snap, timedSeconds, maxRssMiB, output } = faultlineSnapshot('bench-servers.yaml', file, cli);
-    return { timedSeconds, servers: snap.servers.length, maxRssMiB, collectors: durations(snap), output };
+    return { timedSeconds, collectionPhaseSeconds: collectionPhaseSeconds(snap), servers: snap.servers.length, maxRssMiB, collectors: durations(snap), output };
   };
   const fullCollection = (file, cli) => () => {
     const { snap, timedSeconds, maxRssMiB, output } = faultlineSnapshot('bench.yaml', file, cli);
     const actionServers = new Set(snap.instanceActions.map((a) => a.serverId)).size;
     return {
       timedSeconds,
+      collectionPhaseSeconds: collectionPhaseSeconds(snap),
       servers: snap.servers.length,
       hypervisors: snap.hypervisors.length,
       instanceActions: snap.instanceActions.length,
@@ -172,6 +173,9 @@ try {
   }
   results.ratios.serversVsPlainFetch = servers.seconds / plain.seconds;
   results.ratios.collectionVsPlainFetch = full.seconds / plain.seconds;
+  // The same, counting only the collection phase (no process start-up, no writing the snapshot).
+  results.ratios.serversPhaseVsPlainFetch = servers.collectionPhaseSeconds / plain.seconds;
+  results.ratios.collectionPhaseVsPlainFetch = full.collectionPhaseSeconds / plain.seconds;
   if (byKey.baselineServers) {
     // Same fleet, same lab: the sections must match, apart from the heartbeat times the lab's clock moves on.
     const read = (file) => JSON.parse(gunzipSync(readFileSync(join(labDir, file))).toString());
@@ -217,6 +221,9 @@ console.log(`\nmeasurement${' '.repeat(56)}seconds  peak RSS  (runs; median show
 for (const m of results.measurements) {
   const runs = m.runs && m.runs.length > 1 ? `  (${m.runs.map((x) => x.toFixed(2)).join(', ')})` : '';
   console.log(`${m.label.padEnd(66)} ${m.seconds.toFixed(2).padStart(8)}${m.maxRssMiB ? `${String(m.maxRssMiB).padStart(6)} MiB` : '          '}${runs}`);
+  if (m.collectionPhaseSeconds !== undefined) {
+    console.log(`${'  of which the collection phase'.padEnd(66)} ${m.collectionPhaseSeconds.toFixed(2).padStart(8)}            (${m.collectionPhaseRuns.map((x) => x.toFixed(2)).join(', ')})`);
+  }
 }
 if (byKey.ssh) {
   const s = byKey.ssh;
