@@ -97,9 +97,18 @@ export async function startGuestNetwork(faults: LabFaults, options: GuestNetwork
 
   let syncing: Promise<void> = Promise.resolve();
   let closed = false;
+  // The set the firewall holds now: the faults hand back the same object while nothing changed.
+  let applied: ReadonlySet<string> | undefined;
   const sync = (): Promise<void> => {
     if (closed || firewall.mode === 'none') return Promise.resolve();
-    syncing = syncing.then(() => firewall.sync(faults.unreachableAddresses())).catch(() => undefined);
+    syncing = syncing
+      .then(async () => {
+        const addresses = faults.unreachableAddresses();
+        if (addresses === applied) return;
+        await firewall.sync(addresses);
+        applied = addresses;
+      })
+      .catch(() => undefined);
     return syncing;
   };
   const unsubscribe = faults.onChange(() => void sync());

@@ -179,6 +179,7 @@ export class LabState {
   private readonly actions = new Map<string, LabInstanceAction[]>();
   private readonly tokens = new Map<string, LabToken>();
   private readonly pending = new Map<string, Transition>();
+  private reachabilityRevision = 0;
   /**
    * What the faults in force add to a server's console after its boot log (a guest
    * kernel panic); the lab's faults set it. Empty for a healthy guest.
@@ -481,6 +482,14 @@ export class LabState {
 
   // ------------------------------------------------------------------ server actions
 
+  /**
+   * Moves whenever a server's vm_state or power state may have changed, so that views
+   * derived from every server (the lab's unreachable addresses) are rebuilt only then.
+   */
+  get serverStateRevision(): number {
+    return this.reachabilityRevision;
+  }
+
   /** Applies finished transitions and advances task states; cheap when nothing is pending. */
   settle(): void {
     if (this.pending.size === 0) return;
@@ -497,6 +506,7 @@ export class LabState {
       if (!last || now >= last.endsAt) {
         const at = t.stalled ? now : (last?.endsAt ?? now);
         t.finish(t.server);
+        this.reachabilityRevision++;
         t.server.taskState = null;
         t.server.updatedAt = at;
         t.event.finishTime = at;
@@ -624,6 +634,7 @@ export class LabState {
     this.pending.delete(server.id);
     server.vmState = 'stopped';
     server.powerState = PowerState.SHUTDOWN;
+    this.reachabilityRevision++;
     server.taskState = null;
     server.updatedAt = now;
     const action: LabInstanceAction = {
@@ -648,6 +659,7 @@ export class LabState {
     const now = this.now();
     this.pending.delete(server.id);
     server.vmState = 'error';
+    this.reachabilityRevision++;
     server.taskState = null;
     server.updatedAt = now;
     server.fault = { code: 500, message, details: '', created: now };
@@ -712,6 +724,7 @@ export class LabState {
     if (taskState === 'powering-on') {
       server.vmState = 'stopped';
       server.powerState = PowerState.SHUTDOWN;
+      this.reachabilityRevision++;
     }
     server.taskState = taskState;
     server.updatedAt = since;

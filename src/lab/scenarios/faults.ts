@@ -114,6 +114,8 @@ export class LabFaults {
   /** Derived from the active faults; rebuilt on every change. */
   private hungHosts = new Set<string>();
   private serverReach = new Map<string, 'hang' | 'down'>();
+  /** The last unreachable set, good until a fault changes or a server's state does (see LabState.serverStateRevision). */
+  private unreachable: { revision: number; addresses: ReadonlySet<string> } | undefined;
 
   constructor(readonly state: LabState) {
     this.startedAt = state.now();
@@ -483,6 +485,7 @@ export class LabFaults {
     }
     this.hungHosts = hung;
     this.serverReach = reach;
+    this.unreachable = undefined;
   }
 
   /** How a probe of this address fares: banner, hang, nothing, or not a lab address. */
@@ -507,15 +510,23 @@ export class LabFaults {
     return 'ok';
   }
 
-  /** Every lab address that must not answer at all. */
-  unreachableAddresses(): Set<string> {
+  /**
+   * Every lab address that must not answer at all. The firewall asks every second;
+   * walking 100,000 servers each time kept an idle large lab at a tenth of a core,
+   * so the set is kept until a fault or a server's state changes, and the same
+   * object comes back while nothing has.
+   */
+  unreachableAddresses(): ReadonlySet<string> {
     this.tick();
+    const revision = this.state.serverStateRevision;
+    if (this.unreachable?.revision === revision) return this.unreachable.addresses;
     const out = new Set<string>();
     for (const s of this.state.allServers()) if (this.serverReachability(s) === 'down') out.add(s.ip);
     for (const host of this.hungHosts) {
       const hv = this.state.hypervisorByHost.get(host);
       if (hv) out.add(hv.hostIp);
     }
+    this.unreachable = { revision, addresses: out };
     return out;
   }
 
