@@ -8,6 +8,8 @@
 /** The guest kernel of the lab's images (see LabState.consoleLog). */
 export const GUEST_KERNEL = '5.15.0-91-generic';
 const HARDWARE = 'Hardware name: OpenStack Foundation OpenStack Nova, BIOS 1.15.0-1 04/01/2014';
+const ASYNC_PF = 'Host injected async #PF in kernel mode';
+const NO_ROOT = 'VFS: Unable to mount root fs on unknown-block(0,0)';
 
 /** printk's stamp: seconds since the guest booted, six decimals, at least five digits wide. */
 export function printkStamp(seconds: number): string {
@@ -23,6 +25,26 @@ function stamped(startSeconds: number, lines: readonly string[], seed: number): 
     t += (350 + ((seed * 31 + i * 197) % 900)) / 1e6;
     return out;
   });
+}
+
+/** How every panic report opens, down to panic() itself in the call trace. */
+function panicOpening(message: string, cpu: number, pid: number, comm: string, kernel: string): string[] {
+  return [
+    `Kernel panic - not syncing: ${message}`,
+    `CPU: ${cpu} PID: ${pid} Comm: ${comm} Not tainted ${kernel} ${kernelBuild(kernel)}`,
+    HARDWARE,
+    'Call Trace:',
+    ' <TASK>',
+    ' show_stack+0x52/0x5c',
+    ' dump_stack_lvl+0x4a/0x63',
+    ' dump_stack+0x10/0x16',
+    ' panic+0x15c/0x33b',
+  ];
+}
+
+/** How every panic report closes; the offset is KASLR's, different on each boot. */
+function panicClosing(message: string, kernelOffset: string): string[] {
+  return [' </TASK>', `Kernel Offset: ${kernelOffset} from 0xffffffff81000000 (relocation range: 0xffffffff80000000-0xffffffffbfffffff)`, `---[ end Kernel panic - not syncing: ${message} ]---`];
 }
 
 function kernelBuild(kernel: string): string {
@@ -49,15 +71,7 @@ export function asyncPfPanicLines(uptimeSeconds: number, pid: number, process: s
         ], pid)
       : []),
     ...stamped(uptimeSeconds, [
-      'Kernel panic - not syncing: Host injected async #PF in kernel mode',
-      `CPU: ${pid % 4} PID: ${pid} Comm: ${process} Not tainted ${kernel} ${build}`,
-      HARDWARE,
-      'Call Trace:',
-      ' <TASK>',
-      ' show_stack+0x52/0x5c',
-      ' dump_stack_lvl+0x4a/0x63',
-      ' dump_stack+0x10/0x16',
-      ' panic+0x15c/0x33b',
+      ...panicOpening(ASYNC_PF, pid % 4, pid, process, kernel),
       ' ? restore_regs_and_return_to_kernel+0x22/0x22',
       ' __kvm_handle_async_pf+0xa3/0xb0',
       ' exc_page_fault+0x7d/0x150',
@@ -74,9 +88,7 @@ export function asyncPfPanicLines(uptimeSeconds: number, pid: number, process: s
       ' do_syscall_64+0x69/0xc0',
       ' entry_SYSCALL_64_after_hwframe+0x62/0xcc',
       'RIP: 0033:0x7ff25ead9267',
-      ' </TASK>',
-      'Kernel Offset: 0x2a600000 from 0xffffffff81000000 (relocation range: 0xffffffff80000000-0xffffffffbfffffff)',
-      '---[ end Kernel panic - not syncing: Host injected async #PF in kernel mode ]---',
+      ...panicClosing(ASYNC_PF, '0x2a600000'),
     ], pid),
   ];
 }
@@ -113,15 +125,7 @@ export function rootMountPanicLines(uptimeSeconds: number, kernel: string, seed:
       'md: ... autorun DONE.',
       'VFS: Cannot open root device "LABEL=cloudimg-rootfs" or unknown-block(0,0): error -6',
       'Please append a correct "root=" boot option; here are the available partitions:',
-      'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)',
-      `CPU: 0 PID: 1 Comm: swapper/0 Not tainted ${kernel} ${build}`,
-      HARDWARE,
-      'Call Trace:',
-      ' <TASK>',
-      ' show_stack+0x52/0x5c',
-      ' dump_stack_lvl+0x4a/0x63',
-      ' dump_stack+0x10/0x16',
-      ' panic+0x15c/0x33b',
+      ...panicOpening(NO_ROOT, 0, 1, 'swapper/0', kernel),
       ' mount_block_root+0x144/0x1dd',
       ' mount_root+0x10c/0x11c',
       ' prepare_namespace+0x13f/0x19e',
@@ -130,9 +134,7 @@ export function rootMountPanicLines(uptimeSeconds: number, kernel: string, seed:
       ' kernel_init+0x1b/0x150',
       ' ? rest_init+0x100/0x100',
       ' ret_from_fork+0x22/0x30',
-      ' </TASK>',
-      'Kernel Offset: 0x1c600000 from 0xffffffff81000000 (relocation range: 0xffffffff80000000-0xffffffffbfffffff)',
-      '---[ end Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0) ]---',
+      ...panicClosing(NO_ROOT, '0x1c600000'),
     ], seed),
   ];
 }
