@@ -2,7 +2,7 @@
  * One copy of each repeated string. `JSON.parse` makes a new string for every
  * value it reads, so a listing of 100,000 servers carries 100,000 copies of a
  * few hundred project ids, user ids and host names. Keeping the first copy of
- * each makes the records that outlive the page about a sixth smaller, and the
+ * each makes the records that outlive the page about a fifth smaller, and the
  * other copies die young, where the garbage collector frees them for nothing
  * instead of copying them into the old generation.
  *
