@@ -5,7 +5,7 @@
 // here Nova builds every page from its database, as it does in production.
 // Writes .bench/real-openstack.json and prints a short table. Not part of the tests.
 //
-// BENCH_REAL_SERVERS  bulk servers to have besides the seeded fleet (default 1000; created
+// BENCH_REAL_SERVERS  bulk servers to have besides the seeded fleet (default 600; created
 //                     once, 100 per multi-create request, and kept while the cloud runs)
 // BENCH_ROUNDS        rounds of the plain fetch and the faultline run (default 5)
 // BENCH_DIST          the build to measure (default dist)
@@ -25,7 +25,7 @@ const out = resolve(root, process.env.BENCH_OUT ?? '.bench');
 const workDir = join(out, 'real-openstack');
 mkdirSync(workDir, { recursive: true });
 const lab = resolve(process.env.LAB ?? '/tmp/faultline-real-openstack');
-const bulk = Number(process.env.BENCH_REAL_SERVERS ?? 1000);
+const bulk = Number(process.env.BENCH_REAL_SERVERS ?? 600);
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const cli = join(resolve(root, process.env.BENCH_DIST ?? 'dist'), 'cli/main.js');
 const keep = process.env.BENCH_REAL_KEEP === '1';
