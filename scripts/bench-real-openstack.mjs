@@ -12,6 +12,9 @@
 // BENCH_OUT           where results go (default .bench)
 // LAB                 the real cloud's directory (default /tmp/faultline-real-openstack)
 // BENCH_REAL_KEEP=1   leave the cloud running at the end (it is reused when it answers)
+// REAL_OS_HTTP_ROUTER Keystone and Placement behind uwsgi's HTTP router when the bench starts
+//                     the cloud (default 1; 0 for the recipe's default, whose keep-alive
+//                     stalls of 2-4 s are described in docs/benchmarks.md)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -33,7 +36,7 @@ const script = join(root, 'scripts/real-openstack.sh');
 
 /** The control script and seeding, with their output passed through. */
 function step(args, what) {
-  const r = spawnSync(args[0], args.slice(1), { stdio: 'inherit', env: { ...process.env, LAB: lab } });
+  const r = spawnSync(args[0], args.slice(1), { stdio: 'inherit', env: { ...process.env, LAB: lab, REAL_OS_HTTP_ROUTER: process.env.REAL_OS_HTTP_ROUTER ?? '1' } });
   if (r.status !== 0) throw new Error(`${what} failed (${r.status})`);
 }
 
