@@ -50,11 +50,13 @@ function startLab() {
   });
 }
 
-const run = (cmd, args, env = {}) => runIn(cmd, args, { cwd: labDir, env: { OS_CLIENT_CONFIG_FILE: join(labDir, 'bench-clouds.yaml'), ...env } });
+// Every client the bench runs (openstackclient, faultline) reads the bench's copy of clouds.yaml.
+const labEnv = { OS_CLIENT_CONFIG_FILE: join(labDir, 'bench-clouds.yaml') };
+const run = (cmd, args, env = {}) => runIn(cmd, args, { cwd: labDir, env: { ...labEnv, ...env } });
 const timeRounds = (jobs) => timeRoundsOf(jobs, rounds);
 
 /** `faultline snapshot` with a config, against the lab (see faultlineSnapshot in bench-lib.mjs). */
-const faultlineSnapshot = (config, file, cli = main) => snapshotOf({ cli, cwd: labDir, config, file, env: { OS_CLIENT_CONFIG_FILE: join(labDir, 'bench-clouds.yaml') }, rss });
+const faultlineSnapshot = (config, file, cli = main) => snapshotOf({ cli, cwd: labDir, config, file, env: labEnv, rss });
 
 const lab = await startLab();
 const results = {

@@ -10,8 +10,8 @@ usage:
   seed.py images-and-flavors IMAGE_FILE
   seed.py fleet OUT_JSON       ~50 servers over both projects, a few of them
                                stopped by their owners; writes a summary
-  seed.py bulk COUNT           tops the cloud up to COUNT more servers named
-                               bulk-* (for the benchmark, not the tests)
+  seed.py bulk COUNT           builds servers named bulk-* until COUNT of them
+                               exist (for the benchmark, not the tests)
 
 Passwords come from the environment the start script sets:
 REAL_OS_ADMIN_PASSWORD, REAL_OS_USER_PASSWORD (service users use their name).

@@ -4,4 +4,3 @@ export * from './errors.js';
 export * from './fingerprint.js';
 export * from './findings.js';
 export * from './log.js';
-export * from './string-pool.js';

@@ -179,7 +179,7 @@ export class LabState {
   private readonly actions = new Map<string, LabInstanceAction[]>();
   private readonly tokens = new Map<string, LabToken>();
   private readonly pending = new Map<string, Transition>();
-  private reachabilityRevision = 0;
+  private serverStateChanges = 0;
   /**
    * What the faults in force add to a server's console after its boot log (a guest
    * kernel panic); the lab's faults set it. Empty for a healthy guest.
@@ -487,7 +487,7 @@ export class LabState {
    * derived from every server (the lab's unreachable addresses) are rebuilt only then.
    */
   get serverStateRevision(): number {
-    return this.reachabilityRevision;
+    return this.serverStateChanges;
   }
 
   /** Applies finished transitions and advances task states; cheap when nothing is pending. */
@@ -506,7 +506,7 @@ export class LabState {
       if (!last || now >= last.endsAt) {
         const at = t.stalled ? now : (last?.endsAt ?? now);
         t.finish(t.server);
-        this.reachabilityRevision++;
+        this.serverStateChanges++;
         t.server.taskState = null;
         t.server.updatedAt = at;
         t.event.finishTime = at;
@@ -634,7 +634,7 @@ export class LabState {
     this.pending.delete(server.id);
     server.vmState = 'stopped';
     server.powerState = PowerState.SHUTDOWN;
-    this.reachabilityRevision++;
+    this.serverStateChanges++;
     server.taskState = null;
     server.updatedAt = now;
     const action: LabInstanceAction = {
@@ -659,7 +659,7 @@ export class LabState {
     const now = this.now();
     this.pending.delete(server.id);
     server.vmState = 'error';
-    this.reachabilityRevision++;
+    this.serverStateChanges++;
     server.taskState = null;
     server.updatedAt = now;
     server.fault = { code: 500, message, details: '', created: now };
@@ -724,7 +724,7 @@ export class LabState {
     if (taskState === 'powering-on') {
       server.vmState = 'stopped';
       server.powerState = PowerState.SHUTDOWN;
-      this.reachabilityRevision++;
+      this.serverStateChanges++;
     }
     server.taskState = taskState;
     server.updatedAt = since;
