@@ -10,6 +10,7 @@ export { startLab, type StartLabOptions, type RunningLab } from './openstack/lab
 export { NOVA_MAX_MINOR, NOVA_MIN_MINOR } from './openstack/nova.js';
 export { serverStatus } from './openstack/nova-views.js';
 export { healFleet } from './fleet/heal.js';
+export { labInventory, type LabInventoryEntry } from './fleet/inventory.js';
 export { LabFaults, type LabFault, type LabTicket, type Reachability, type FaultStatus } from './scenarios/faults.js';
 export { loadScenario, parseScenario, parseScenarioText, parseFault, scenarioNames, scenarioDirectory } from './scenarios/load.js';
 export { faultSchema, scenarioSchema, ALARM_CODES, type Scenario, type FaultSpec, type FaultInput, type FaultKind } from './scenarios/schema.js';

@@ -53,6 +53,8 @@ export class FleetIndex {
   private readonly disksByHost = new Map<string, Disk[]>();
   private readonly alarmsByHost = new Map<string, Alarm[]>();
   private readonly regionByName = new Map<string, Region>();
+  private readonly inventoryById = new Map<string, InventoryEntry[]>();
+  private readonly inventoryByName = new Map<string, InventoryEntry[]>();
 
   constructor(snapshot: Snapshot) {
     this.snapshot = snapshot;
@@ -78,6 +80,10 @@ export class FleetIndex {
     for (const f of snapshot.hostFacts) this.factsByHost.set(shortHostName(f.host), f);
     for (const d of snapshot.disks) push(this.disksByHost, shortHostName(d.host), d);
     for (const a of snapshot.alarms) push(this.alarmsByHost, shortHostName(a.host), a);
+    for (const e of snapshot.inventory) {
+      if (e.match.serverId !== undefined) push(this.inventoryById, e.match.serverId, e);
+      if (e.match.serverName !== undefined) push(this.inventoryByName, e.match.serverName, e);
+    }
   }
 
   server(id: string): Server | undefined {
@@ -135,9 +141,14 @@ export class FleetIndex {
   }
   /** Inventory entries (roles, owners) that match a server by id, name or host. */
   inventoryOf(server: Server): readonly InventoryEntry[] {
-    return this.snapshot.inventory.filter(
-      (e) => e.match.serverId === server.id || (e.match.serverName !== undefined && e.match.serverName === server.name),
-    );
+    // Indexed: a CMDB export has an entry per server, and detectors ask once per server.
+    const byId = this.inventoryById.get(server.id) ?? EMPTY;
+    const byName = this.inventoryByName.get(server.name) ?? EMPTY;
+    if (byName.length === 0) return byId;
+    if (byId.length === 0) return byName;
+    // In the file's order, each entry once (one may match by both id and name).
+    const hits = new Set([...byId, ...byName]);
+    return this.snapshot.inventory.filter((e) => hits.has(e));
   }
   isDatabase(server: Server): boolean {
     return this.inventoryOf(server).some((e) => e.roles.includes('db'));

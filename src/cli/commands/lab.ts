@@ -2,7 +2,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { UsageError } from '../../core/errors.js';
-import { FLEET_SIZES, LAB_SSH_PASSWORD, LAB_SSH_USER, loadScenario, startLab, type FleetCounts, type FleetSizeName, type Scenario } from '../../lab/index.js';
+import { FLEET_SIZES, LAB_SSH_PASSWORD, LAB_SSH_USER, labInventory, loadScenario, startLab, type FleetCounts, type FleetSizeName, type Scenario } from '../../lab/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -88,6 +88,8 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
     const dir = resolve(ctx.cwd, flags.dir);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'clouds.yaml'), lab.cloudsYaml());
+    // JSON, not YAML: the large fleet's CMDB export has 100,000 entries.
+    await writeFile(join(dir, 'inventory.json'), JSON.stringify({ entries: labInventory(lab.fleet) }));
     const hosts = lab.hostsSsh;
     if (hosts) {
       // writeFile's mode applies only to a new file; chmod covers one left by an earlier lab.
@@ -101,6 +103,7 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
         stringify({
           openstack: { cloud: 'lab', regions: lab.fleet.regions.map((r) => r.id) },
           alarms: { source: lab.alarmsUrl, format: 'tickets' },
+          inventory: { file: 'inventory.json' },
           probes: { sshPort: lab.network?.sshPort ?? sshPort },
           ...(hosts
             ? {
@@ -129,6 +132,7 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
         ...lab.fleet.regions.map((r) => `  ${r.id.padEnd(9)} Nova ${lab.url}/${r.id}/compute/v2.1  Neutron ${lab.url}/${r.id}/network`),
         `  clouds.yaml   ${join(dir, 'clouds.yaml')}  (clouds: lab, lab-viewer, lab-appcred)`,
         `  faultline.yaml ${join(dir, 'faultline.yaml')}`,
+        `  inventory ${join(dir, 'inventory.json')}  (the CMDB export: DB role tags, owners, clusters)`,
         `  alarms    ${lab.alarmsUrl}  (Alertmanager form: ${lab.url}/alarms/alertmanager)`,
         `  SSH       port ${lab.network?.sshPort ?? sshPort} on every server and hypervisor address (127.x.y.z); unreachable addresses: ${lab.network?.firewall.mode === 'nftables' ? 'dropped by nftables' : 'SSH refused only'}`,
         ...(hosts
