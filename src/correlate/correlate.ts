@@ -145,7 +145,7 @@ export function correlate(snapshot: Snapshot, findings: readonly Finding[], opti
   for (const g of [...groups.values()].sort((a, b) => a.hypervisor.name.localeCompare(b.hypervisor.name))) {
     drafts.push(...hostDrafts(index, g, minAffected));
   }
-  for (const f of unplacedServerSymptoms) drafts.push(singleDraft(index, f));
+  for (const f of unplacedServerSymptoms) if (severityRank(f.severity) >= severityRank(ALONE_MIN_SEVERITY)) drafts.push(singleDraft(index, f));
 
   const byServer = new Map<string, Draft>();
   for (const d of drafts) for (const id of d.impacted.keys()) if (!byServer.has(id)) byServer.set(id, d);
@@ -226,7 +226,7 @@ function hostDrafts(index: FleetIndex, g: HostGroup, minAffected: number): Draft
 
   // Symptoms left: three or more on one host are one hypervisor incident (§1), otherwise each server its own.
   const left = [...g.symptoms.values()].filter((e) => !claimed.has(e.server.id) && e.findings.length > 0);
-  const spreadable = left.filter((e) => e.findings.some((x) => x.symptom !== 'image-damaged'));
+  const spreadable = left.filter((e) => e.findings.some((x) => COUNTS_AS_AFFECTED.has(x.symptom)));
   if (spreadable.length >= minAffected) {
     const findings = spreadable.flatMap((e) => e.findings.filter((x) => x.symptom !== 'image-damaged').map((x) => x.finding));
     const victims = new Map(spreadable.map((e) => [e.server.id, e.server]));
@@ -244,7 +244,8 @@ function hostDrafts(index: FleetIndex, g: HostGroup, minAffected: number): Draft
     for (const e of spreadable) e.findings.splice(0, e.findings.length, ...e.findings.filter((x) => x.symptom === 'image-damaged'));
   }
   for (const e of left) {
-    if (e.findings.length === 0) continue;
+    // A server whose worst is a warning (low, info) is not paged for: its findings stay on their own.
+    if (e.findings.length === 0 || !e.findings.some((x) => severityRank(x.finding.severity) >= severityRank(ALONE_MIN_SEVERITY))) continue;
     out.push(serverDraft(index, e.server, e.findings));
   }
   return out;
@@ -315,6 +316,13 @@ function singleDraft(index: FleetIndex, f: Finding): Draft {
   const victims = server ? new Map([[server.id, server]]) : new Map<string, Server>();
   return { case: caseId, root: f, wholeHost: false, chain: [{ resource: f.resource, detectorId: f.detectorId, summary: f.message }], findings: [f], impacted: victims, named: victims };
 }
+
+/**
+ * What makes a server "affected" for the three-on-one-hypervisor rule, as
+ * hypervisor-mass-impact counts it: it does not serve. A task that hangs or an
+ * image that is damaged is that server's own trouble.
+ */
+const COUNTS_AS_AFFECTED: ReadonlySet<ServerSymptom> = new Set(['unreachable', 'error', 'host-stopped', 'guest-panic']);
 
 /** Which symptom speaks for a server when it has several: the one closest to the cause. */
 const SYMPTOM_ORDER: readonly ServerSymptom[] = ['image-damaged', 'host-stopped', 'guest-panic', 'error', 'unreachable', 'stuck-task'];
@@ -411,7 +419,9 @@ function finish(index: FleetIndex, snapshot: Snapshot, d: Draft): Incident {
   const region = hv?.region ?? d.root.resource.region ?? [...d.named.values()][0]?.region;
   const zone = index.region(region)?.zone === 'dev' ? 'dev' : 'prod';
   const rootResource = d.case === 'pm-hang' && hv ? hypervisorResource(hv) : d.root.resource;
-  const tickets = ticketsFor(index, hv, [...d.named.values()]);
+  // A host's own tickets belong to incidents about the host; a VM's incident takes only tickets naming it (§4.5 kernel panics excepted: they are raised on the host).
+  const hostTickets = d.wholeHost || d.case === 'kernel-panic-pm-fine';
+  const tickets = ticketsFor(index, hostTickets ? hv : undefined, [...d.named.values()]);
   return {
     id: incidentId(d, rootResource),
     title: titleOf(d, hv, radius.counts.impactedServers, atStake.length),

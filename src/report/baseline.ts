@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { SEVERITIES } from '../core/severity.js';
 import { formatIssues } from '../snapshot/issues.js';
 import { ReportError } from '../core/errors.js';
-import type { ReportFinding, ScanReport } from './model.js';
+import type { Incident } from '../correlate/types.js';
+import type { ReportFinding, ReportIncident, ScanReport } from './model.js';
 import { allFindings } from './model.js';
 import { REPORT_VERSION } from './model.js';
 
@@ -30,11 +31,25 @@ export function applyBaseline(report: ScanReport, previous: ScanReport, source: 
   const resolved = [...before.values()]
     .filter((f) => !now.has(f.fingerprint) && evaluated.has(f.detectorId))
     .map(({ baseline: _b, ...f }) => f);
+  // Incidents by their stable id; one is resolved only when the detector of its root ran this time.
+  const previousIncidents = previous.incidents ?? [];
+  const incidentBefore = new Set(previousIncidents.map((i) => i.id));
+  const incidentNow = new Set(report.incidents.map((i) => i.id));
+  let newIncidents = 0;
+  const incidents = report.incidents.map((i): ReportIncident => {
+    const state = incidentBefore.has(i.id) ? 'unchanged' : 'new';
+    if (state === 'new') newIncidents += 1;
+    return { ...i, baseline: state };
+  });
+  const resolvedIncidents: Incident[] = previousIncidents
+    .filter((i) => !incidentNow.has(i.id) && evaluated.has(i.root.detectorId))
+    .map(({ baseline: _b, ...i }) => i);
   return {
     ...report,
     results,
-    summary: { ...report.summary, new: added, unchanged, resolved: resolved.length },
-    baseline: { source, generatedAt: previous.generatedAt, resolved },
+    incidents,
+    summary: { ...report.summary, new: added, unchanged, resolved: resolved.length, newIncidents, resolvedIncidents: resolvedIncidents.length },
+    baseline: { source, generatedAt: previous.generatedAt, resolved, resolvedIncidents },
   };
 }
 
@@ -46,6 +61,19 @@ export function applyBaseline(report: ScanReport, previous: ScanReport, source: 
  */
 const baselineDocSchema = z.looseObject({
   generatedAt: z.string(),
+  // Reports written before incidents existed have none; that is no damage.
+  incidents: z
+    .array(
+      z.looseObject({
+        id: z.string(),
+        title: z.string(),
+        case: z.string(),
+        severity: z.enum(SEVERITIES),
+        root: z.looseObject({ detectorId: z.string(), resource: z.looseObject({ kind: z.string(), id: z.string() }) }),
+        findings: z.array(z.string()),
+      }),
+    )
+    .optional(),
   results: z.array(
     z.looseObject({
       detectorId: z.string(),

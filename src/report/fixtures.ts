@@ -7,6 +7,7 @@ import { defineDetector, noOptions, type AnyDetector, type RawFinding } from '..
 import { runDetectors } from '../detect/engine.js';
 import { serverEvidence, serverRef } from '../detect/resources.js';
 import serverError from '../detect/rules/server-error.js';
+import { detectors as allDetectors } from '../detect/rules/index.js';
 import type { DataKey } from '../core/data-keys.js';
 import { fleet } from '../snapshot/builders.js';
 import type { Snapshot } from '../snapshot/schema.js';
@@ -263,4 +264,27 @@ export function hostileReport(): ScanReport {
     collectorError: `collector ${XSS.svg} ${XSS.img}`,
     detectorError: `detector ${XSS.script}`,
   });
+}
+
+/**
+ * A hung prod hypervisor (no ping, no ssh) with four servers on it, one a DB
+ * server by the inventory; `names` overrides the hypervisor and the DB server's
+ * name (hostile in some tests). Real detectors, real correlation: one PM incident.
+ */
+export function pmHangReport(names: { readonly hypervisor?: string; readonly db?: string } = {}): ScanReport {
+  const hv = names.hypervisor ?? 'krane-pg1-com009';
+  const db = names.db ?? 'orders-db-1';
+  const b = fleet().at(FIXTURE_TIME).region('pg1', 'prod').hypervisor(hv, { id: 'hv-0009', region: 'pg1', hostIp: '10.0.0.9' }).computeService(hv, { id: 'svc-0009' });
+  for (const [i, name] of ['web-1', 'web-2', 'api-1', db].entries()) {
+    b.server(name, { id: `srv-${i + 1}`, on: hv, region: 'pg1', projectName: i === 3 ? 'orders' : 'shop', ip: `10.1.0.${i + 1}` });
+    b.reach(name, false, 'timeout');
+  }
+  b.probe({ targetKind: 'hypervisor', targetId: hv, address: '10.0.0.9', probedAt: FIXTURE_TIME, ping: { ok: false }, ssh: { state: 'timeout' } });
+  b.inventory({ match: { serverName: db }, roles: ['db'], owners: ['dba.oncall'] });
+  b.alarm(hv, 'PING_FAIL', { ticketId: '721440', location: 'PG1-024-22-14-33', ips: ['10.0.0.9'], message: 'CRITICAL - Plugin timed out' });
+  const snapshot = b.build({ collected: ['networkAgents', 'instanceActions'] });
+  const now = new Date(FIXTURE_TIME);
+  const chosen = allDetectors.filter((d) => ['hypervisor-down', 'server-unreachable', 'hypervisor-mass-impact'].includes(d.id));
+  const results = runDetectors(snapshot, chosen, { now });
+  return buildReport({ snapshot, detectors: chosen, results, version: '0.1.0', generatedAt: now, evaluatedAt: now });
 }

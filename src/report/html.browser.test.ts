@@ -102,6 +102,8 @@ describe('HTML report in chromium', () => {
     const { page } = o;
     // Exercise the page the way a reader would, so payloads in any view get their chance.
     await page.click('#expand-all');
+    const incidentTitles = await visibleTitles(page);
+    assert.ok(incidentTitles.some((t) => t.includes(`srv-${XSS.script}`)), `the hostile name is shown as text in the incident view: ${incidentTitles.join(' | ')}`);
     await page.click('label[for="view-hypervisor"]');
     await page.click('#expand-all');
     await page.fill('#search', 'srv-');
@@ -145,15 +147,22 @@ describe('HTML report in chromium', () => {
     assert.equal(await o.page.locator('#shown').textContent(), '4 shown', 'the page script stopped working');
   });
 
-  it('switches between grouping by detector and by hypervisor', async () => {
+  it('opens on the incidents and switches between grouping by incident, by detector and by hypervisor', async () => {
     const { page } = await open(renderHtml(sampleReport({ baseline: true })));
     if (process.env.REPORT_SCREENSHOT) {
-      await page.locator('.by-detector details.finding summary').first().click();
+      await page.locator('.by-incident details.finding summary').first().click();
       await page.screenshot({ path: process.env.REPORT_SCREENSHOT, fullPage: true });
-      await page.locator('.by-detector details.finding summary').first().click();
+      await page.locator('.by-incident details.finding summary').first().click();
     }
+    const incidents = await visibleTitles(page);
+    assert.deepEqual(incidents.map((t) => t.split(' ')[0]), ['1.', '2.', '3.', 'Not']);
+    assert.equal(await visibleFindings(page, '.by-incident details.finding'), 4);
+    assert.equal(await visibleFindings(page, '.by-detector details.finding'), 0);
+    assert.ok(await page.locator('.by-incident .chain').first().isVisible());
+    await page.click('label[for="view-detector"]');
     assert.deepEqual(await visibleTitles(page), ['Server stuck in a task', 'Server in ERROR state']);
     assert.equal(await visibleFindings(page, '.by-hypervisor details.finding'), 0);
+    assert.equal(await visibleFindings(page, '.by-incident details.finding'), 0);
     await page.click('label[for="view-hypervisor"]');
     assert.deepEqual(await visibleTitles(page), ['com1.pg1', 'com2.hn1dev']);
     assert.equal(await visibleFindings(page, '.by-detector details.finding'), 0);
@@ -165,6 +174,8 @@ describe('HTML report in chromium', () => {
   it('narrows the findings by severity and by search text', async () => {
     const { page } = await open(renderHtml(sampleReport()));
     const toggle = (sev: string) => page.locator(`.sev-toggle.sev-${sev} input`);
+    assert.equal(await visibleFindings(page), 4, 'the incident view shows every finding once');
+    await page.click('label[for="view-detector"]');
     assert.equal(await visibleFindings(page), 4);
 
     await toggle('high').uncheck();

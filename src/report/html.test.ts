@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { XSS, cleanReport, hostileReport, sampleReport } from './fixtures.js';
+import { XSS, cleanReport, hostileReport, pmHangReport, sampleReport } from './fixtures.js';
 import type { Severity } from '../core/severity.js';
 import { embedJson, escapeHtml, renderHtml } from './html.js';
 
@@ -57,9 +57,9 @@ describe('renderHtml', () => {
     assert.deepEqual(JSON.parse(data.body), report);
   });
 
-  it('is readable without JavaScript: every finding is rendered in both views, filters are hidden', () => {
+  it('is readable without JavaScript: every finding is rendered in each of the three views, filters are hidden', () => {
     const views = html.split('<div class="view ');
-    assert.equal(views.length, 3);
+    assert.equal(views.length, 4);
     for (const view of views.slice(1)) assert.equal(view.split('</div>\n<div class="view')[0]?.match(/<details class="finding /g)?.length, 4);
     assert.match(html, /<div id="filters" class="filters" hidden>/);
   });
@@ -74,6 +74,33 @@ describe('renderHtml', () => {
     assert.match(html, /<div class="card sev-critical"><span class="n">1<\/span><span class="label">critical<\/span>/);
     assert.match(html, /<div class="card sev-info zero"><span class="n">0<\/span>/);
     assert.match(html, /<strong>1<\/strong> skipped/);
+  });
+
+  it('opens on the incident view: each incident with its root, chain and blast radius, then the findings no incident explains', () => {
+    const view = html.slice(html.indexOf('<div class="view by-incident">'), html.indexOf('<div class="view by-detector">'));
+    assert.match(html, /<input type="radio" name="view" id="view-incident" class="view-radio" checked>/);
+    const titles = [...view.matchAll(/<span class="title">([^<]+)<\/span>/g)].map((m) => m[1]);
+    assert.deepEqual(titles, [
+      '1. Server db-1 is stuck in task migrating on com1.pg1',
+      '2. Server web-1 is in ERROR state on com1.pg1: No valid host was found. There are not enough hosts available.',
+      '3. Server dev-1 is in ERROR state on com2.hn1dev: Build of instance aborted: Volume attach failed.',
+      'Not explained by an incident',
+    ]);
+    assert.match(view, /<dt>Root cause<\/dt><dd><code>server-stuck-task<\/code> on server <strong>db-1<\/strong><\/dd>/);
+    assert.match(view, /<h4>Causal chain<\/h4>\n<ol class="chain"><li><strong>db-1<\/strong>/);
+    assert.match(view, /<dt>Blast radius<\/dt><dd>1 server \(1 impacted\)<\/dd>/);
+    // The unexplained group holds exactly the one low finding.
+    const rest = view.slice(view.indexOf('Not explained by an incident'));
+    assert.equal(rest.match(/<details class="finding /g)?.length, 1);
+    assert.match(rest, /dev-2/);
+    assert.match(html, /<strong>3 incidents<\/strong><\/a> · 1 finding no incident explains/);
+  });
+
+  it('marks DB servers in an incident\'s blast radius and says what their state means, with hostile names escaped', () => {
+    const page = renderHtml(pmHangReport({ db: '<b>db</b>' }));
+    assert.match(page, /<tr class="db"><td><strong>&lt;b&gt;db&lt;\/b&gt;<\/strong> <span class="db-mark" title="DB server">⚠ DB<\/span><\/td><td data-label="Impacted"><span class="chip st-fail">impacted<\/span>/);
+    assert.match(page, /<p class="db-warning">⚠ DB servers: <strong>&lt;b&gt;db&lt;\/b&gt;<\/strong> \(already impacted: tell the DB on-call now\)<\/p>/);
+    assert.doesNotMatch(page, /<b>db<\/b>/);
   });
 
   it('groups by hypervisor, placing each finding on the hypervisor its resource is on', () => {
@@ -92,8 +119,8 @@ describe('renderHtml', () => {
     assert.match(finding, /<dt>Baseline<\/dt><dd>also in the baseline report/);
   });
 
-  it('badges new findings and lists resolved ones', () => {
-    assert.equal(html.match(/<span class="badge new" title/g)?.length, 2 * 2);
+  it('badges new findings (in each of the three views) and the new incident, and lists resolved ones', () => {
+    assert.equal(html.match(/<span class="badge new" title/g)?.length, 2 * 3 + 1);
     assert.match(html, /<section id="resolved"><h2>Resolved since the baseline <span class="count">1<\/span>/);
     assert.match(html, /<strong>old-1<\/strong> <span class="muted">on com1\.pg1<\/span>/);
   });

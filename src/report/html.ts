@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { CollectorOutcome, Finding, ResultStatus } from '../core/findings.js';
 import { SEVERITIES, isSeverity, severityRank, type Severity } from '../core/severity.js';
-import { allFindings, sortFindings, type ReportFinding, type ReportResult, type ScanReport } from './model.js';
-import { evidenceText, resourceName, showControls, singleLine } from './text.js';
+import { allFindings, sortFindings, type ReportFinding, type ReportIncident, type ReportResult, type ScanReport } from './model.js';
+import { blastRadiusText, caseLabel, evidenceText, resourceName, showControls, singleLine } from './text.js';
 
 /*
  * One self-contained HTML file: no network at all, readable without JavaScript
@@ -173,6 +173,73 @@ ${p.findings.map((f) => findingHtml(f, results.get(f.detectorId))).join('\n')}
     .join('\n');
 }
 
+// --- incidents -------------------------------------------------------------------
+
+function incidentHtml(inc: ReportIncident, n: number, findings: readonly ReportFinding[], results: ReadonlyMap<string, ReportResult>): string {
+  const sev = severityToken(inc.severity);
+  const isNew = inc.baseline === 'new' ? '<span class="badge new" title="not in the baseline report">NEW</span>' : '';
+  const chain = inc.chain
+    .map(
+      (l) =>
+        `<li><strong>${line(resourceName(l.resource))}</strong> <span class="muted">${line(l.resource.kind)}</span>${l.detectorId ? ` <code>${line(l.detectorId)}</code>` : ''}<br><span class="summary-text">${line(l.summary)}</span></li>`,
+    )
+    .join('');
+  const servers = inc.blastRadius.servers;
+  const serverRows = servers
+    .map(
+      (s) =>
+        `<tr class="${s.db ? 'db' : ''}"><td><strong>${line(s.name)}</strong>${s.db ? ' <span class="db-mark" title="DB server">⚠ DB</span>' : ''}</td><td data-label="Impacted">${s.impacted ? '<span class="chip st-fail">impacted</span>' : '<span class="chip">at stake</span>'}</td><td data-label="Project">${line(s.project ?? '')}</td><td data-label="IPs">${s.ips.map((ip) => `<code>${line(ip)}</code>`).join(' ')}</td><td data-label="Owners">${s.owners.map(line).join(', ')}</td></tr>`,
+    )
+    .join('');
+  const dbs = servers.filter((s) => s.db);
+  const dbWarning =
+    dbs.length > 0
+      ? `<p class="db-warning">⚠ DB servers: ${dbs
+          .map((s) => `<strong>${line(s.name)}</strong> (${s.impacted ? 'already impacted: tell the DB on-call now' : 'not impacted yet: wait for the DBA before any disruptive step'})`)
+          .join(', ')}</p>`
+      : '';
+  const lists = [
+    inc.blastRadius.clusters.length > 0 ? `<dt>Clusters</dt><dd>${inc.blastRadius.clusters.map(line).join(', ')}</dd>` : '',
+    inc.blastRadius.projects.length > 0 ? `<dt>Projects</dt><dd>${inc.blastRadius.projects.map(line).join(', ')}</dd>` : '',
+    inc.blastRadius.owners.length > 0 ? `<dt>Owners</dt><dd>${inc.blastRadius.owners.map(line).join(', ')}</dd>` : '',
+    inc.tickets.length > 0 ? `<dt>Tickets</dt><dd>${inc.tickets.map(line).join(', ')}</dd>` : '',
+  ].join('');
+  return `<section class="group incident sev-${sev}" data-group data-incident="${line(inc.id)}">
+<h3><span class="badge sev-${sev}">${sev}</span>${isNew}<span class="title">${n}. ${line(inc.title)}</span> <span class="chip case">${line(caseLabel(inc.case))}</span> <span class="chip">${inc.zone === 'dev' ? 'dev' : 'prod'} zone</span> <span class="id">${line(inc.id)}</span></h3>
+<dl class="facts">
+<dt>Root cause</dt><dd><code>${line(inc.root.detectorId)}</code> on ${line(inc.root.resource.kind)} <strong>${line(resourceName(inc.root.resource))}</strong></dd>
+<dt>Blast radius</dt><dd>${line(blastRadiusText(inc.blastRadius))}</dd>
+${lists}
+</dl>
+${dbWarning}
+<h4>Causal chain</h4>
+<ol class="chain">${chain}</ol>
+${servers.length > 0 ? `<h4>Servers</h4><div class="scroll"><table class="list stack servers"><thead><tr><th scope="col">Server</th><th scope="col">State</th><th scope="col">Project</th><th scope="col">IPs</th><th scope="col">Owners</th></tr></thead><tbody>${serverRows}</tbody></table></div>` : ''}
+<h4>Findings <span class="muted">${findings.length}</span></h4>
+${findings.map((f) => findingHtml(f, results.get(f.detectorId))).join('\n')}
+</section>`;
+}
+
+function byIncident(report: ScanReport): string {
+  const byFingerprint = new Map(allFindings(report).map((f) => [f.fingerprint, f]));
+  const results = new Map(report.results.map((r) => [r.detectorId, r]));
+  const explained = new Set<string>();
+  const sections = report.incidents.map((inc, i) => {
+    const findings = inc.findings.map((fp) => byFingerprint.get(fp)).filter((f): f is ReportFinding => f !== undefined);
+    for (const f of findings) explained.add(f.fingerprint);
+    return incidentHtml(inc, i + 1, findings, results);
+  });
+  const rest = allFindings(report).filter((f) => !explained.has(f.fingerprint));
+  if (rest.length > 0) {
+    sections.push(`<section class="group" data-group>
+<h3><span class="title">Not explained by an incident</span> <span class="pills">${severityCounts(rest)}</span></h3>
+<p class="muted desc">Hygiene and causes that have not hit anything yet; each stands on its own.</p>
+${rest.map((f) => findingHtml(f, results.get(f.detectorId))).join('\n')}
+</section>`);
+  }
+  return sections.join('\n');
+}
+
 // --- the other sections ------------------------------------------------------------
 
 const STATUS_LABEL: Readonly<Record<ResultStatus, string>> = { fail: 'failed', pass: 'passed', skipped: 'skipped', error: 'errored' };
@@ -193,7 +260,9 @@ function summaryHtml(report: ScanReport): string {
     report.baseline || s.new !== undefined
       ? `<p class="baseline-line">Compared with ${report.baseline ? `<strong>${line(report.baseline.source)}</strong> from ${time(report.baseline.generatedAt)}` : 'a baseline'}: <span class="badge new">${s.new ?? 0} new</span> ${s.unchanged ?? 0} unchanged · ${s.resolved ?? 0} resolved${report.baseline && report.baseline.resolved.length > 0 ? ' (<a href="#resolved">list</a>)' : ''}</p>`
       : '';
+  const incidentsLine = `<p class="incidents-line"><a href="#findings"><strong>${plural(s.incidents, 'incident')}</strong></a> · ${plural(s.unexplained, 'finding')} no incident explains${s.newIncidents !== undefined ? ` · vs baseline: <span class="badge new">${s.newIncidents} new</span> ${s.resolvedIncidents ?? 0} resolved` : ''}</p>`;
   return `<section class="summary" aria-label="Summary">
+${incidentsLine}
 <div class="total"><span class="n">${s.findings}</span><span class="label">${s.findings === 1 ? 'finding' : 'findings'}</span></div>
 <div class="cards">${cards}</div>
 <div class="statuses"><span class="muted">Detectors</span> ${statuses}${suppressed > 0 ? ` <span class="chip">${suppressed} suppressed by config</span>` : ''}</div>
@@ -277,7 +346,7 @@ export function renderHtml(report: ScanReport): string {
     .map(([k, n]) => `<span><strong>${n}</strong> ${line(k)}</span>`)
     .join('');
   const worstSeverity = DESCENDING.find((sev) => s.bySeverity[sev] > 0);
-  const title = `faultline: ${plural(s.findings, 'finding')}${worstSeverity ? ` (${s.bySeverity[worstSeverity]} ${worstSeverity})` : ''}`;
+  const title = `faultline: ${plural(s.incidents, 'incident')}, ${plural(s.findings, 'finding')}${worstSeverity ? ` (${s.bySeverity[worstSeverity]} ${worstSeverity})` : ''}`;
   const filters = DESCENDING.map(
     (sev) =>
       `<label class="sev-toggle sev-${sev}"><input type="checkbox" value="${sev}" data-severity-filter checked> ${sev} <span class="muted">${s.bySeverity[sev]}</span></label>`,
@@ -286,17 +355,21 @@ export function renderHtml(report: ScanReport): string {
     findings.length === 0
       ? `<section id="findings"><h2>Findings</h2><p class="all-clear">No findings.${s.byStatus.skipped + s.byStatus.error > 0 ? ' Some detectors did not check, see <a href="#not-checked">Not checked</a>.' : ''}</p></section>`
       : `<section id="findings">
-<h2>Findings <span class="count">${findings.length}</span></h2>
-<input type="radio" name="view" id="view-detector" class="view-radio" checked>
+<h2>Incidents <span class="count">${report.incidents.length}</span> and findings <span class="count">${findings.length}</span></h2>
+<input type="radio" name="view" id="view-incident" class="view-radio" checked>
+<input type="radio" name="view" id="view-detector" class="view-radio">
 <input type="radio" name="view" id="view-hypervisor" class="view-radio">
 <div class="toolbar">
-<div class="view-switch" role="group" aria-label="Group findings"><label for="view-detector">By detector</label><label for="view-hypervisor">By hypervisor</label></div>
+<div class="view-switch" role="group" aria-label="Group findings"><label for="view-incident">By incident</label><label for="view-detector">By detector</label><label for="view-hypervisor">By hypervisor</label></div>
 <div id="filters" class="filters" hidden>
 <div class="sev-filter" role="group" aria-label="Severities shown">${filters}</div>
 <input type="search" id="search" placeholder="Search findings (press /)" aria-label="Search findings">
 <span class="actions"><button type="button" id="expand-all">Expand all</button><button type="button" id="collapse-all">Collapse all</button></span>
 <span id="shown" class="muted" aria-live="polite"></span>
 </div>
+</div>
+<div class="view by-incident">
+${byIncident(report)}
 </div>
 <div class="view by-detector">
 ${byDetector(report)}
@@ -394,7 +467,8 @@ const CLIENT_SCRIPT = `
 
   function currentView() {
     var hv = document.getElementById('view-hypervisor');
-    return document.querySelector(hv && hv.checked ? '.by-hypervisor' : '.by-detector');
+    var det = document.getElementById('view-detector');
+    return document.querySelector(hv && hv.checked ? '.by-hypervisor' : det && det.checked ? '.by-detector' : '.by-incident');
   }
 
   function setOpen(open) {
@@ -476,9 +550,18 @@ h4 { font-size: 12px; text-transform: uppercase; letter-spacing: .06em; color: v
 .view-switch { display: inline-flex; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; background: var(--panel); }
 .view-switch label { padding: 6px 14px; cursor: pointer; font-size: 14px; user-select: none; }
 .view-switch label + label { border-left: 1px solid var(--line); }
-#view-detector:checked ~ .toolbar label[for="view-detector"], #view-hypervisor:checked ~ .toolbar label[for="view-hypervisor"] { background: var(--accent); color: #fff; }
-#view-detector:focus-visible ~ .toolbar label[for="view-detector"], #view-hypervisor:focus-visible ~ .toolbar label[for="view-hypervisor"] { outline: 2px solid var(--accent); outline-offset: 2px; }
-#view-detector:checked ~ .by-hypervisor, #view-hypervisor:checked ~ .by-detector { display: none; }
+#view-incident:checked ~ .toolbar label[for="view-incident"], #view-detector:checked ~ .toolbar label[for="view-detector"], #view-hypervisor:checked ~ .toolbar label[for="view-hypervisor"] { background: var(--accent); color: #fff; }
+#view-incident:focus-visible ~ .toolbar label[for="view-incident"], #view-detector:focus-visible ~ .toolbar label[for="view-detector"], #view-hypervisor:focus-visible ~ .toolbar label[for="view-hypervisor"] { outline: 2px solid var(--accent); outline-offset: 2px; }
+#view-incident:checked ~ .by-detector, #view-incident:checked ~ .by-hypervisor, #view-detector:checked ~ .by-incident, #view-detector:checked ~ .by-hypervisor, #view-hypervisor:checked ~ .by-incident, #view-hypervisor:checked ~ .by-detector { display: none; }
+.incident { border-left: 5px solid var(--sev); }
+.incident > .facts { margin: 6px 0 4px; }
+.chain { margin: 4px 0 0; padding-left: 22px; }
+.chain li { margin: 3px 0; overflow-wrap: anywhere; }
+.chain .summary-text { color: var(--muted); font-size: 14px; }
+.db-mark { color: var(--critical); font-weight: 700; white-space: nowrap; }
+.db-warning { margin: 8px 0 0; padding: 6px 10px; border-left: 4px solid var(--critical); background: var(--code); border-radius: 6px; }
+.incidents-line { grid-column: 1 / -1; margin: 0; font-size: 16px; }
+.servers { min-width: 640px; }
 .filters { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: center; flex-basis: 100%; }
 .filters .actions { display: inline-flex; gap: 6px; }
 .sev-filter { display: inline-flex; flex-wrap: wrap; gap: 6px; }
@@ -539,8 +622,8 @@ footer.wrap { padding-top: 8px; padding-bottom: 32px; font-size: 13px; }
 }
 @media print {
   .toolbar, .view-radio { display: none; }
-  .by-hypervisor { display: none !important; }
-  .by-detector { display: block !important; }
+  .by-hypervisor, .by-detector { display: none !important; }
+  .by-incident { display: block !important; }
   .top { background: none; color: inherit; }
 }
 `;

@@ -34,7 +34,7 @@ export * from './model.js';
 export { applyBaseline, parseBaselineReport } from './baseline.js';
 export { ReportError } from '../core/errors.js';
 export { renderJson, reportJsonSchema } from './json.js';
-export { scanReportSchema, reportResultSchema, reportFindingSchema, findingSchema, collectorOutcomeSchema } from './schema.js';
+export { scanReportSchema, reportResultSchema, reportFindingSchema, findingSchema, collectorOutcomeSchema, incidentSchema, reportIncidentSchema } from './schema.js';
 export { renderTable, shouldUseColor, type TableOptions } from './table.js';
 export { renderMarkdown, escapeMarkdown } from './markdown.js';
 export { renderHtml, escapeHtml, embedJson } from './html.js';

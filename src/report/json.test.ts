@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cleanReport, sampleReport } from './fixtures.js';
+import { cleanReport, pmHangReport, sampleReport } from './fixtures.js';
 import { renderJson, reportJsonSchema } from './json.js';
 import type { ScanReport } from './model.js';
 import { scanReportSchema } from './schema.js';
@@ -9,6 +9,7 @@ const reports: readonly (readonly [string, ScanReport])[] = [
   ['a report with every kind of result', sampleReport()],
   ['a report compared with a baseline', sampleReport({ baseline: true })],
   ['a report of a healthy fleet', cleanReport()],
+  ['a report with a PM incident and a DB server', pmHangReport()],
   ['a report with hostile names', sampleReport({ server: '</script><script>alert(1)</script>', hypervisors: ['@here', 'com2\u001b[2J'], fault: 'line1\nline2' })],
 ];
 
@@ -29,6 +30,23 @@ describe('renderJson', () => {
     assert.match(skipped?.reason ?? '', /disks collector failed/);
     assert.deepEqual(skipped?.missing, ['disks']);
     assert.equal(doc.baseline?.resolved.length, 1);
+  });
+
+  it('carries the incidents at the top level with id, title, case, severity, root, chain, blast radius and findings as fingerprints', () => {
+    const doc = JSON.parse(renderJson(pmHangReport())) as ScanReport;
+    assert.equal(doc.incidents.length, 1);
+    const inc = doc.incidents[0]!;
+    assert.match(inc.id, /^inc-[0-9a-f]{16}$/);
+    assert.equal(inc.case, 'pm-hang');
+    assert.equal(inc.severity, 'critical');
+    assert.equal(inc.root.detectorId, 'hypervisor-down');
+    assert.equal(inc.root.resource.name, 'krane-pg1-com009');
+    assert.ok(inc.chain.length >= 5);
+    assert.deepEqual(inc.blastRadius.dbServers, ['orders-db-1']);
+    const fingerprints = new Set(doc.results.flatMap((r) => r.findings.map((f) => f.fingerprint)));
+    assert.ok(inc.findings.every((fp) => fingerprints.has(fp)), 'every incident finding is a finding of the report');
+    assert.equal(inc.findings.length, fingerprints.size);
+    assert.deepEqual(inc.tickets, ['721440']);
   });
 
   it('is indented and ends with a newline', () => {
@@ -79,7 +97,7 @@ describe('reportJsonSchema', () => {
   it('describes the report: required top-level fields, closed objects, result statuses', () => {
     assert.deepEqual(
       [...schema.required].sort(),
-      ['collection', 'evaluatedAt', 'generatedAt', 'reportVersion', 'results', 'snapshot', 'summary', 'tool'],
+      ['collection', 'evaluatedAt', 'generatedAt', 'incidents', 'reportVersion', 'results', 'snapshot', 'summary', 'tool'],
     );
     assert.equal(schema.additionalProperties, false);
     assert.ok(schema.properties.results.items.required.includes('findings'));

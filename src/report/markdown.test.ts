@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cleanReport, sampleReport } from './fixtures.js';
+import { cleanReport, pmHangReport, sampleReport } from './fixtures.js';
 import { escapeMarkdown, renderMarkdown } from './markdown.js';
 
 const ZWSP = '\u200b';
@@ -108,5 +108,28 @@ describe('renderMarkdown', () => {
       const row = hostile.split('\n').find((l) => l.startsWith('| host-smart'));
       assert.equal(row?.match(/(?<!\\)\|/g)?.length, 5, row);
     });
+  });
+});
+
+describe('renderMarkdown incidents', () => {
+  it('puts the incidents first: root cause, chain, blast radius, the DB warning, owners and tickets', () => {
+    const text = renderMarkdown(pmHangReport());
+    const incidents = text.indexOf('## Incidents (1)');
+    assert.ok(incidents > 0 && incidents < text.indexOf('## Critical'), 'incidents before the findings');
+    assert.match(text, /### 1\. Hypervisor krane-pg1-com009 hung: 4 of 4 servers affected\n\n- \*\*critical\*\* · PM hang · prod zone · `inc-[0-9a-f]{16}`/);
+    assert.match(text, /- Root cause: `hypervisor-down` on \*\*krane-pg1-com009\*\*/);
+    assert.match(text, /- Blast radius: 4 servers \(4 impacted\), 1 DB ⚠ orders-db-1, 2 projects, 1 owner/);
+    assert.match(text, /- ⚠ DB servers: \*\*orders-db-1\*\* \(already impacted: tell the DB on-call now\)/);
+    assert.match(text, /- Tickets: 721440/);
+    assert.match(text, /does not answer ping at 10\.0\.0\.9; nova-compute is up, enabled\. \(incident 1\)/);
+  });
+
+  it('keeps hostile names in incident titles, chains and DB warnings inert', () => {
+    const text = renderMarkdown(pmHangReport({ hypervisor: 'krane-*pg1*-com009', db: '`db` <!channel> @here [x](http://e)' }));
+    const section = text.slice(text.indexOf('## Incidents'), text.indexOf('## Critical'));
+    assert.doesNotMatch(section, /(^|[^\\])\*pg1\*/);
+    assert.match(section, /krane-\\\*pg1\\\*-com009/);
+    assert.match(section, /\\`db\\` &lt;!channel&gt; @\u200bhere \\\[x\\\]\(http:\/\/e\)/);
+    assert.doesNotMatch(section, /<!channel>|(^|[^\u200b])@here/);
   });
 });

@@ -1,7 +1,7 @@
 import { SEVERITIES, type Severity } from '../core/severity.js';
 import type { Finding } from '../core/findings.js';
-import { allFindings, sortFindings, type ReportFinding, type ScanReport } from './model.js';
-import { evidenceText, resourceName, singleLine } from './text.js';
+import { allFindings, incidentOfFinding, sortFindings, type ReportFinding, type ReportIncident, type ScanReport } from './model.js';
+import { blastRadiusText, caseLabel, evidenceText, resourceName, singleLine } from './text.js';
 
 /** Evidence items shown per finding; the rest is in the JSON and HTML reports. */
 const KEY_EVIDENCE = 6;
@@ -72,14 +72,21 @@ export function renderMarkdown(report: ScanReport): string {
   }
   const suppressed = report.results.reduce((n, r) => n + r.suppressed, 0);
   if (suppressed > 0) out.push(`- ${suppressed} finding(s) suppressed by config`);
+  out.push(`- **${s.incidents} incident${s.incidents === 1 ? '' : 's'}**; ${s.unexplained} finding(s) no incident explains${s.newIncidents !== undefined ? `; vs baseline: **${s.newIncidents} new**, ${s.resolvedIncidents ?? 0} resolved incident(s)` : ''}`);
+
+  if (report.incidents.length > 0) {
+    out.push('', `## Incidents (${report.incidents.length})`);
+    report.incidents.forEach((inc, i) => out.push('', ...incidentLines(inc, i + 1)));
+  }
 
   const findings = allFindings(report);
+  const incidentOf = incidentOfFinding(report);
   if (findings.length === 0) out.push('', 'No findings.');
   for (const sev of [...SEVERITIES].reverse()) {
     const group = findings.filter((f) => f.severity === sev);
     if (group.length === 0) continue;
     out.push('', `## ${TITLES[sev]} (${group.length})`, '');
-    for (const f of group) out.push(...findingLines(f));
+    for (const f of group) out.push(...findingLines(f, incidentOf.get(f.fingerprint)?.index));
   }
 
   const failed = report.results.filter((r) => r.findings.length > 0);
@@ -114,6 +121,11 @@ export function renderMarkdown(report: ScanReport): string {
     }
   }
 
+  if (report.baseline && report.baseline.resolvedIncidents.length > 0) {
+    out.push('', `## Incidents resolved since the baseline (${report.baseline.resolvedIncidents.length})`, '');
+    for (const inc of report.baseline.resolvedIncidents) out.push(`- ${escapeMarkdown(inc.severity)}: ${escapeMarkdown(inc.title)} (${escapeMarkdown(caseLabel(inc.case))}, ${code(inc.id)})`);
+  }
+
   if (report.baseline && report.baseline.resolved.length > 0) {
     out.push('', `## Resolved since the baseline (${report.baseline.resolved.length})`, '');
     for (const f of sortFindings(report.baseline.resolved)) out.push(`- ${escapeMarkdown(f.severity)}: ${where(f)}: ${escapeMarkdown(f.message)}`);
@@ -121,13 +133,36 @@ export function renderMarkdown(report: ScanReport): string {
   return `${out.join('\n')}\n`;
 }
 
-function where(f: Finding): string {
+function where(f: Pick<Finding, 'resource'>): string {
   const parent = f.resource.parent ? ` on ${escapeMarkdown(resourceName(f.resource.parent))}` : '';
   return `**${escapeMarkdown(resourceName(f.resource))}**${parent}`;
 }
 
-function findingLines(f: ReportFinding): string[] {
-  const badge = f.baseline === 'new' ? ' **NEW**' : '';
+/** One incident: what, the root cause, the chain, who is hit (DB servers called out), tickets. */
+function incidentLines(inc: ReportIncident, n: number): string[] {
+  const badge = inc.baseline === 'new' ? ' · **NEW**' : '';
+  const chain = inc.chain.slice(0, 8).map((l) => `**${escapeMarkdown(resourceName(l.resource))}**`);
+  const more = inc.chain.length - chain.length;
+  const lines = [
+    `### ${n}. ${escapeMarkdown(inc.title)}`,
+    '',
+    `- **${escapeMarkdown(inc.severity)}** · ${escapeMarkdown(caseLabel(inc.case))} · ${inc.zone} zone · ${code(inc.id)}${badge}`,
+    `- Root cause: ${code(inc.root.detectorId)} on ${where({ resource: inc.root.resource })}`,
+    `- Chain: ${chain.join(' → ')}${more > 0 ? ` (+${more} more)` : ''}`,
+    `- Blast radius: ${escapeMarkdown(blastRadiusText(inc.blastRadius))}`,
+  ];
+  const dbs = inc.blastRadius.servers.filter((s) => s.db);
+  if (dbs.length > 0) {
+    lines.push(`- ⚠ DB servers: ${dbs.map((s) => `**${escapeMarkdown(s.name)}** (${s.impacted ? 'already impacted: tell the DB on-call now' : 'not impacted yet: wait for the DBA before any disruptive step'})`).join(', ')}`);
+  }
+  if (inc.blastRadius.owners.length > 0) lines.push(`- Owners: ${inc.blastRadius.owners.map(escapeMarkdown).join(', ')}`);
+  if (inc.tickets.length > 0) lines.push(`- Tickets: ${inc.tickets.map(escapeMarkdown).join(', ')}`);
+  lines.push(`- ${inc.findings.length} finding(s), marked "incident ${n}" below`);
+  return lines;
+}
+
+function findingLines(f: ReportFinding, incident?: number): string[] {
+  const badge = (f.baseline === 'new' ? ' **NEW**' : '') + (incident !== undefined ? ` (incident ${incident})` : '');
   const lines = [`- ${where(f)}: ${escapeMarkdown(f.message)}${badge}`];
   const shown = f.evidence.slice(0, KEY_EVIDENCE).map((e) => `${escapeMarkdown(e.label)}: ${escapeMarkdown(evidenceText(e.value))}`);
   if (shown.length > 0) {

@@ -1,5 +1,7 @@
 import type { CollectorOutcome, DetectorResult, Finding, ResultStatus } from '../core/findings.js';
 import { SEVERITIES, severityRank, type Severity } from '../core/severity.js';
+import { correlate } from '../correlate/correlate.js';
+import type { Incident } from '../correlate/types.js';
 import type { AnyDetector, Layer } from '../detect/define.js';
 import type { Snapshot } from '../snapshot/schema.js';
 
@@ -9,6 +11,11 @@ export type BaselineState = 'new' | 'unchanged';
 
 export interface ReportFinding extends Finding {
   /** Present when the scan was compared with a baseline report. */
+  readonly baseline?: BaselineState;
+}
+
+/** An incident as reported; `baseline` is present when the scan was compared with a baseline report. */
+export interface ReportIncident extends Incident {
   readonly baseline?: BaselineState;
 }
 
@@ -32,16 +39,29 @@ export interface ScanReport {
     readonly counts: Readonly<Record<string, number>>;
   };
   readonly collection: readonly CollectorOutcome[];
+  /** One per root cause, most urgent first; every format shows these before the findings. */
+  readonly incidents: readonly ReportIncident[];
   readonly summary: {
     readonly findings: number;
+    readonly incidents: number;
+    /** Findings that no incident explains (hygiene, or causes too small to page for). */
+    readonly unexplained: number;
     readonly bySeverity: Readonly<Record<Severity, number>>;
     readonly byStatus: Readonly<Record<ResultStatus, number>>;
     readonly new?: number;
     readonly unchanged?: number;
     readonly resolved?: number;
+    readonly newIncidents?: number;
+    readonly resolvedIncidents?: number;
   };
   readonly results: readonly ReportResult[];
-  readonly baseline?: { readonly source: string; readonly generatedAt: string; readonly resolved: readonly Finding[] };
+  readonly baseline?: {
+    readonly source: string;
+    readonly generatedAt: string;
+    readonly resolved: readonly Finding[];
+    /** Incidents of the baseline report that are gone now (their root's detector ran and did not find it). */
+    readonly resolvedIncidents: readonly Incident[];
+  };
 }
 
 export function sortFindings<T extends Finding>(findings: readonly T[]): T[] {
@@ -68,6 +88,17 @@ export interface BuildReportInput {
   readonly evaluatedAt: Date;
   /** Outcomes of this run's collection; defaults to what the snapshot recorded. */
   readonly collection?: readonly CollectorOutcome[];
+  /** Incidents already correlated (e.g. timed by the caller); correlated here when omitted. */
+  readonly incidents?: readonly Incident[];
+}
+
+/** Where each finding's incident is, by fingerprint, for formats that show findings beside incidents. */
+export function incidentOfFinding(report: ScanReport): ReadonlyMap<string, { readonly index: number; readonly incident: ReportIncident }> {
+  const out = new Map<string, { index: number; incident: ReportIncident }>();
+  report.incidents.forEach((incident, i) => {
+    for (const fp of incident.findings) if (!out.has(fp)) out.set(fp, { index: i + 1, incident });
+  });
+  return out;
 }
 
 export function buildReport(input: BuildReportInput): ScanReport {
@@ -93,6 +124,9 @@ export function buildReport(input: BuildReportInput): ScanReport {
     }
   }
   const s = input.snapshot;
+  const incidents = input.incidents ?? correlate(s, results.flatMap((r) => r.findings)).incidents;
+  const explained = new Set(incidents.flatMap((i) => i.findings));
+  const unexplained = results.reduce((n, r) => n + r.findings.filter((f) => !explained.has(f.fingerprint)).length, 0);
   return {
     reportVersion: REPORT_VERSION,
     tool: { name: 'faultline', version: input.version },
@@ -114,7 +148,8 @@ export function buildReport(input: BuildReportInput): ScanReport {
       },
     },
     collection: input.collection ?? s.collection,
-    summary: { findings, bySeverity, byStatus },
+    incidents,
+    summary: { findings, incidents: incidents.length, unexplained, bySeverity, byStatus },
     results,
   };
 }

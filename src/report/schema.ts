@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DATA_KEYS } from '../core/data-keys.js';
 import { SEVERITIES } from '../core/severity.js';
+import { INCIDENT_CASES } from '../correlate/types.js';
 import { REPORT_VERSION, type ScanReport } from './model.js';
 
 /*
@@ -85,6 +86,48 @@ export const collectorOutcomeSchema = z.strictObject({
 
 const count = z.number().int().nonnegative();
 
+const affectedServerSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  hypervisor: z.string().optional(),
+  region: z.string().optional(),
+  project: z.string().optional(),
+  ips: z.array(z.string()),
+  owners: z.array(z.string()),
+  db: z.boolean().describe('a DB server by the inventory\'s role tags (the runbook\'s warning sign)'),
+  impacted: z.boolean().describe('already hit by the fault, not only at stake'),
+});
+
+const incidentShape = {
+  id: z.string().describe('stable across scans while the same fault lasts'),
+  title: z.string(),
+  case: z.enum(INCIDENT_CASES).describe('the runbook case (catalog §4) that answers it'),
+  severity,
+  region: z.string().optional(),
+  zone: z.enum(['prod', 'dev']),
+  root: z.strictObject({ resource: resourceRefSchema, detectorId: z.string(), fingerprint: z.string() }).describe('the root cause: the resource and the finding about it'),
+  chain: z
+    .array(z.strictObject({ resource: resourceRefSchema, detectorId: z.string().optional(), summary: z.string() }))
+    .describe('from the root cause to the last symptom'),
+  blastRadius: z.strictObject({
+    servers: z.array(affectedServerSchema),
+    dbServers: z.array(z.string()),
+    clusters: z.array(z.string()),
+    projects: z.array(z.string()),
+    owners: z.array(z.string()),
+    counts: z.strictObject({ servers: count, impactedServers: count, dbServers: count, clusters: count, projects: count, owners: count }),
+  }),
+  findings: z.array(z.string()).describe('fingerprints of the findings it explains, the root first'),
+  tickets: z.array(z.string()).describe('alarm-feed tickets about it'),
+};
+
+export const incidentSchema = z.strictObject(incidentShape);
+
+export const reportIncidentSchema = z.strictObject({
+  ...incidentShape,
+  baseline: z.enum(['new', 'unchanged']).optional().describe('present when the scan was compared with a baseline report'),
+});
+
 export const scanReportSchema = z
   .strictObject({
     reportVersion: z.literal(REPORT_VERSION),
@@ -97,13 +140,18 @@ export const scanReportSchema = z
       counts: z.record(z.string(), count),
     }),
     collection: z.array(collectorOutcomeSchema),
+    incidents: z.array(reportIncidentSchema).describe('one per root cause, most urgent first'),
     summary: z.strictObject({
       findings: count,
+      incidents: count,
+      unexplained: count.describe('findings that no incident explains'),
       bySeverity: z.record(severity, count),
       byStatus: z.record(z.enum(RESULT_STATUSES), count),
       new: count.optional(),
       unchanged: count.optional(),
       resolved: count.optional(),
+      newIncidents: count.optional(),
+      resolvedIncidents: count.optional(),
     }),
     results: z.array(reportResultSchema),
     baseline: z
@@ -111,6 +159,7 @@ export const scanReportSchema = z
         source: z.string(),
         generatedAt: isoTime,
         resolved: z.array(findingSchema),
+        resolvedIncidents: z.array(incidentSchema),
       })
       .optional(),
   })

@@ -25,14 +25,24 @@ describe('renderTable', () => {
   it('lists findings most urgent first with the resource and the hypervisor it is on', () => {
     const rows = tableRows(plain()).slice(1);
     assert.deepEqual(
-      rows.map((r) => r.split(/\s{2,}/).slice(0, 3)),
+      rows.map((r) => r.trim().split(/\s{2,}/).slice(0, 4)),
       [
-        ['critical', 'server-stuck-task', 'db-1 on com1.pg1'],
-        ['high', 'server-error', 'web-1 on com1.pg1'],
-        ['medium', 'server-error', 'dev-1 on com2.hn1dev'],
-        ['low', 'server-stuck-task', 'dev-2 on com2.hn1dev'],
+        ['#1', 'critical', 'server-stuck-task', 'db-1 on com1.pg1'],
+        ['#2', 'high', 'server-error', 'web-1 on com1.pg1'],
+        ['#3', 'medium', 'server-error', 'dev-1 on com2.hn1dev'],
+        // No incident explains a low warning: its INC cell is empty.
+        ['low', 'server-stuck-task', 'dev-2 on com2.hn1dev', 'Server dev-2 is stuck in task deleting on com2.hn1dev'],
       ],
     );
+  });
+
+  it('lists the incidents before the findings: title, case, root, chain, blast radius, tickets', () => {
+    const text = plain();
+    const start = text.indexOf('Incidents (3)');
+    assert.ok(start > 0 && start < text.indexOf('INC  SEVERITY'), 'incidents come first');
+    assert.match(text, /3 incidents · 1 finding no incident explains/);
+    assert.match(text, /#1 critical {2}Server db-1 is stuck in task migrating on com1\.pg1 {2}\[other, prod\]\n {3}root: server-stuck-task on db-1 on com1\.pg1\n {3}chain: db-1\n {3}blast radius: 1 server \(1 impacted\)\n {3}1 finding\(s\) · id inc-[0-9a-f]{16}/);
+    assert.match(text, /#3 medium {2}Server dev-1 is in ERROR state/);
   });
 
   it('cuts rows to the terminal width and marks the cut', () => {
@@ -71,14 +81,16 @@ describe('renderTable', () => {
     const marked = tableRows(text)
       .slice(1)
       .filter((r) => r.startsWith('NEW'))
-      .map((r) => r.split(/\s{2,}/)[3]);
+      .map((r) => r.split(/\s{2,}/).find((cell) => / on /.test(cell)));
     assert.deepEqual(marked, ['dev-1 on com2.hn1dev', 'dev-2 on com2.hn1dev']);
-    assert.match(text, /Baseline \(vs reports\/2025-12-31\.json, 2025-12-31T00:05:00\.000Z\): 2 new, 2 unchanged, 1 resolved/);
+    assert.match(text, /Baseline \(vs reports\/2025-12-31\.json, 2025-12-31T00:05:00\.000Z\): 2 new, 2 unchanged, 1 resolved; incidents 1 new, 1 resolved/);
+    assert.match(text, /#3 NEW medium {2}Server dev-1/);
+    assert.match(text, /Incidents resolved since the baseline \(1\)\n {2}high {6}Server old-1 is in ERROR state/);
     assert.match(text, /Resolved since the baseline \(1\)\n +high +server-error +old-1 on com1\.pg1/);
   });
 
   it('has no mark column without a baseline', () => {
-    assert.match(tableRows(plain())[0] ?? '', /^SEVERITY/);
+    assert.match(tableRows(plain())[0] ?? '', /^INC {2}SEVERITY/);
   });
 
   it('says plainly when there is nothing to report', () => {

@@ -1,7 +1,7 @@
 import type { ResultStatus } from '../core/findings.js';
 import { SEVERITIES, type Severity } from '../core/severity.js';
-import { allFindings, sortFindings, type ScanReport } from './model.js';
-import { resourceLabel, singleLine, textWidth, truncate } from './text.js';
+import { allFindings, incidentOfFinding, sortFindings, type ScanReport } from './model.js';
+import { blastRadiusText, caseLabel, resourceLabel, singleLine, textWidth, truncate } from './text.js';
 
 export interface TableOptions {
   /** Emit ANSI colours; the CLI decides with {@link shouldUseColor}. */
@@ -57,13 +57,31 @@ export function renderTable(report: ScanReport, options: TableOptions): string {
   out.push(...header(report, paint));
   out.push('');
 
+  const fit = (text: string): string => (options.width !== undefined ? truncate(text, options.width) : text);
+  if (report.incidents.length > 0) {
+    out.push(heading(`Incidents (${report.incidents.length})`));
+    report.incidents.forEach((inc, i) => {
+      const mark = inc.baseline === 'new' ? `${paint('1;35', 'NEW')} ` : '';
+      out.push(fit(`#${i + 1} ${mark}${paint(SEVERITY_STYLE[inc.severity], inc.severity)}  ${singleLine(inc.title)}  [${caseLabel(inc.case)}, ${inc.zone}]`));
+      out.push(fit(`   root: ${singleLine(inc.root.detectorId)} on ${singleLine(resourceLabel(inc.root.resource))}`));
+      const chain = inc.chain.map((l) => singleLine(l.resource.name ?? l.resource.id));
+      out.push(fit(`   chain: ${chain.slice(0, 6).join(' → ')}${chain.length > 6 ? ` (+${chain.length - 6} more)` : ''}`));
+      out.push(fit(`   blast radius: ${singleLine(blastRadiusText(inc.blastRadius))}`));
+      if (inc.tickets.length > 0) out.push(fit(`   tickets: ${inc.tickets.map(singleLine).join(', ')}`));
+      out.push(`   ${inc.findings.length} finding(s) · id ${singleLine(inc.id)}`);
+    });
+    out.push('');
+  }
+
   const findings = allFindings(report);
+  const incidentOf = incidentOfFinding(report);
   if (findings.length === 0) {
     const notChecked = report.summary.byStatus.skipped + report.summary.byStatus.error;
     out.push(notChecked > 0 ? `No findings, but ${notChecked} detector(s) did not check (see "Not checked").` : 'No findings.');
   } else {
     const withBaseline = report.baseline !== undefined || findings.some((f) => f.baseline !== undefined);
     const rows = findings.map((f) => ({
+      incident: incidentOf.has(f.fingerprint) ? `#${incidentOf.get(f.fingerprint)?.index}` : '',
       mark: f.baseline === 'new' ? 'NEW' : '',
       severity: singleLine(f.severity),
       style: SEVERITY_STYLE[f.severity] as string | undefined,
@@ -72,6 +90,7 @@ export function renderTable(report: ScanReport, options: TableOptions): string {
       message: singleLine(f.message),
     }));
     const fixed = {
+      incident: Math.max('INC'.length, ...rows.map((r) => textWidth(r.incident))),
       mark: withBaseline ? 3 : 0,
       severity: Math.max('SEVERITY'.length, ...SEVERITIES.map((s) => s.length)),
       detector: Math.max('DETECTOR'.length, ...rows.map((r) => textWidth(r.detector))),
@@ -79,7 +98,7 @@ export function renderTable(report: ScanReport, options: TableOptions): string {
     };
     let message = Math.max(...rows.map((r) => textWidth(r.message)));
     if (options.width !== undefined) {
-      const used = (): number => (withBaseline ? fixed.mark + GAP.length : 0) + fixed.severity + fixed.detector + fixed.resource + 3 * GAP.length;
+      const used = (): number => (withBaseline ? fixed.mark + GAP.length : 0) + fixed.incident + fixed.severity + fixed.detector + fixed.resource + 4 * GAP.length;
       // Give the message room first by narrowing the resource, then the detector column.
       for (const column of ['resource', 'detector'] as const) {
         const short = options.width - used() - MIN_MESSAGE;
@@ -97,6 +116,7 @@ export function renderTable(report: ScanReport, options: TableOptions): string {
       heading(
         line([
           ...(withBaseline ? [cell('', fixed.mark)] : []),
+          cell('INC', fixed.incident),
           cell('SEVERITY', fixed.severity),
           cell('DETECTOR', fixed.detector),
           cell('RESOURCE', fixed.resource),
@@ -108,6 +128,7 @@ export function renderTable(report: ScanReport, options: TableOptions): string {
       out.push(
         line([
           ...(withBaseline ? [cell(r.mark, fixed.mark, '1;35')] : []),
+          cell(r.incident, fixed.incident),
           cell(r.severity, fixed.severity, r.style),
           cell(r.detector, fixed.detector),
           cell(r.resource, fixed.resource),
@@ -148,6 +169,11 @@ export function renderTable(report: ScanReport, options: TableOptions): string {
     }
   }
 
+  if (report.baseline && report.baseline.resolvedIncidents.length > 0) {
+    out.push('', heading(`Incidents resolved since the baseline (${report.baseline.resolvedIncidents.length})`));
+    for (const inc of report.baseline.resolvedIncidents) out.push(fit(`  ${singleLine(inc.severity).padEnd(8)}  ${singleLine(inc.title)}  [${caseLabel(inc.case)}] id ${singleLine(inc.id)}`));
+  }
+
   if (report.baseline && report.baseline.resolved.length > 0) {
     out.push('', heading(`Resolved since the baseline (${report.baseline.resolved.length})`));
     for (const f of sortFindings(report.baseline.resolved)) {
@@ -180,9 +206,10 @@ function header(report: ScanReport, paint: (style: string, text: string) => stri
     `${paint('1', `${s.findings} finding${s.findings === 1 ? '' : 's'}`)}: ${bySeverity} · detectors: ${byStatus}` +
       (suppressed > 0 ? ` · ${suppressed} suppressed by config` : ''),
   );
+  lines.push(`${paint('1', `${s.incidents} incident${s.incidents === 1 ? '' : 's'}`)} · ${s.unexplained} finding${s.unexplained === 1 ? '' : 's'} no incident explains`);
   if (report.baseline || s.new !== undefined) {
     const source = report.baseline ? ` (vs ${singleLine(report.baseline.source)}, ${singleLine(report.baseline.generatedAt)})` : '';
-    lines.push(`Baseline${source}: ${paint('1;35', `${s.new ?? 0} new`)}, ${s.unchanged ?? 0} unchanged, ${s.resolved ?? 0} resolved`);
+    lines.push(`Baseline${source}: ${paint('1;35', `${s.new ?? 0} new`)}, ${s.unchanged ?? 0} unchanged, ${s.resolved ?? 0} resolved; incidents ${s.newIncidents ?? 0} new, ${s.resolvedIncidents ?? 0} resolved`);
   }
   return lines;
 }

@@ -55,3 +55,37 @@ export function resourceLabel(resource: ResourceRef): string {
 export function evidenceText(value: Evidence['value']): string {
   return value === null ? '(none)' : String(value);
 }
+
+/** The runbook case in the operator's words, as every format names it. */
+export const CASE_LABEL: Readonly<Record<string, string>> = {
+  'vm-hang': 'VM hang',
+  'pm-hang': 'PM hang',
+  'kernel-panic-pm-fine': 'kernel panic, PM fine',
+  'part-non-urgent': 'non-urgent part',
+  'part-needs-judgement': 'part that needs judgement',
+  'part-urgent': 'urgent part',
+  'disk-data-loss': 'disk failure / data loss',
+  'compute-agents-down': 'compute agents down',
+  'host-stopped-server': 'server stopped by its host',
+  'node-not-ready': 'node not ready',
+  'node-never-joined': 'node never joined',
+  other: 'other',
+};
+
+export function caseLabel(id: string): string {
+  return CASE_LABEL[id] ?? id;
+}
+
+/** "7 servers (7 impacted), 1 DB ⚠ orders-db-1, 2 clusters, 3 owners": an incident's reach on one line. */
+export function blastRadiusText(radius: {
+  readonly dbServers: readonly string[];
+  readonly counts: { readonly servers: number; readonly impactedServers: number; readonly clusters: number; readonly projects: number; readonly owners: number };
+}): string {
+  const c = radius.counts;
+  const parts = [`${c.servers} server${c.servers === 1 ? '' : 's'} (${c.impactedServers} impacted)`];
+  if (radius.dbServers.length > 0) parts.push(`${radius.dbServers.length} DB ⚠ ${radius.dbServers.join(', ')}`);
+  if (c.clusters > 0) parts.push(`${c.clusters} cluster${c.clusters === 1 ? '' : 's'}`);
+  if (c.projects > 0) parts.push(`${c.projects} project${c.projects === 1 ? '' : 's'}`);
+  if (c.owners > 0) parts.push(`${c.owners} owner${c.owners === 1 ? '' : 's'}`);
+  return parts.join(', ');
+}
