@@ -7,7 +7,7 @@
 // BENCH_OUT    where results and the lab's files go (default .bench)
 // BENCH_BASELINE_DIST  another build (e.g. of the previous commit) whose `faultline snapshot`
 //              is timed too, against the same lab in the same run, for before/after figures
-// BENCH_SKIP   comma-separated parts to leave out: osc, ssh, sweep
+// BENCH_SKIP   comma-separated parts to leave out: osc, ssh, sweep, correlate
 // BENCH_SSH_CONCURRENCY  hosts collected at once over SSH (default 32, faultline's default)
 // BENCH_ROUNDS rounds of the plain fetch and the faultline collections (default 3): each round
 //              times each of them once, in turn, and the figures are each one's median
@@ -193,6 +193,52 @@ try {
   await new Promise((r) => lab.once('exit', r));
 }
 
+// Correlation (incidents from findings) on the full collection's snapshot, against the scan it is part of:
+// the collection (whole process, measured above) plus running every detector on that snapshot.
+if (!skip.has('correlate') && byKey.full) {
+  const { loadSnapshot } = await import(pathToFileURL(join(dist, 'snapshot/io.js')).href);
+  const { indexOf } = await import(pathToFileURL(join(dist, 'snapshot/fleet-index.js')).href);
+  const { runDetectors } = await import(pathToFileURL(join(dist, 'detect/engine.js')).href);
+  const { detectors } = await import(pathToFileURL(join(dist, 'detect/rules/index.js')).href);
+  const { correlate } = await import(pathToFileURL(join(dist, 'correlate/correlate.js')).href);
+  const snap = await loadSnapshot(join(labDir, 'bench-snapshot.json.gz'));
+  const now = new Date(snap.collectedAt);
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+  const detectRuns = [];
+  const correlateRuns = [];
+  let findings = [];
+  let correlation;
+  for (let r = 0; r < Math.max(3, rounds); r++) {
+    // Each round on a fresh index, as a scan builds it once.
+    const fresh = { ...snap };
+    const t0 = performance.now();
+    indexOf(fresh);
+    findings = runDetectors(fresh, detectors, { now }).flatMap((x) => x.findings);
+    detectRuns.push((performance.now() - t0) / 1000);
+    const t1 = performance.now();
+    correlation = correlate(fresh, findings);
+    correlateRuns.push((performance.now() - t1) / 1000);
+  }
+  const detectSeconds = median(detectRuns);
+  const correlateSeconds = median(correlateRuns);
+  const scanSeconds = byKey.full.seconds + detectSeconds;
+  const m = {
+    label: `correlation of ${findings.length} findings on ${snap.servers.length} servers`,
+    seconds: correlateSeconds,
+    runs: correlateRuns.map((x) => Number(x.toFixed(4))),
+    findings: findings.length,
+    incidents: correlation.incidents.length,
+    explained: correlation.explained.size,
+    detectSeconds,
+    detectRuns: detectRuns.map((x) => Number(x.toFixed(3))),
+    scanSeconds,
+  };
+  console.error(`  ${m.label}: ${correlateSeconds.toFixed(3)} s (detectors ${detectSeconds.toFixed(2)} s, ${m.incidents} incidents)`);
+  results.measurements.push(m);
+  // Target ≤ 0.10: correlating adds at most a tenth to a scan (collection + detection) of the large fleet.
+  results.ratios.correlationVsScan = correlateSeconds / scanSeconds;
+}
+
 // Reachability sweep of 10,000 loopback addresses.
 if (!skip.has('sweep')) {
   const addrs = Array.from({ length: 10_000 }, (_, i) => `127.${100 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${(i % 256) || 1}`);
@@ -232,7 +278,7 @@ if (byKey.ssh) {
   console.log(`\nSSH host facts: ${s.hosts} of ${s.hypervisors} hypervisors in ${s.sshCollectorSeconds.toFixed(2)} s (host-ssh collector), ${s.hostsPerSecond.toFixed(1)} hosts/s, ${s.failed} failed, peak RSS ${s.maxRssMiB} MiB`);
 }
 if (results.sameDataAsBaseline) console.log(`\nsame sections as the baseline build: ${JSON.stringify(results.sameDataAsBaseline)}`);
-console.log('\nratios (targets: collection ≥ 5× faster than openstackclient, ≤ 1.3× plain fetch; sweep ≤ 1.5× fping)');
+console.log('\nratios (targets: collection ≥ 5× faster than openstackclient, ≤ 1.3× plain fetch; sweep ≤ 1.5× fping; correlation ≤ 0.10 of the scan)');
 for (const [k, v] of Object.entries(results.ratios)) console.log(`  ${k.padEnd(32)} ${v.toFixed(2)}`);
 console.log(`\nload average (1, 5, 15 min): ${results.loadAverageAtStart.join(', ')} at start, ${results.loadAverageAtEnd.join(', ')} at end; ${results.cores} cores`);
 console.log(`written to ${join(out, 'results.json')}`);

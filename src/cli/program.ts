@@ -14,6 +14,7 @@ import { schemaCommand } from './commands/schema.command.js';
 import { showCommand } from './commands/show.command.js';
 import { snapshotCommand } from './commands/snapshot.command.js';
 import { restartCommand, startCommand, stopCommand } from './commands/stop-start.command.js';
+import { triageCommand } from './commands/triage.command.js';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { VERSION } from './version.js';
@@ -40,6 +41,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .addCommand(schemaCommand(ctx, setExit))
     .addCommand(demoCommand(ctx, setExit))
     .addCommand(labCommand(ctx, setExit))
+    .addCommand(triageCommand(ctx, setExit))
     .addCommand(checkHostCommand(ctx, setExit))
     .addCommand(showCommand(ctx, setExit))
     .addCommand(stopCommand(ctx, setExit))

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { runFaultline, startLabProcess, stopLabProcess } from './testing.js';
 import { parse } from 'yaml';
 import { detectors } from '../detect/rules/index.js';
+import { loadSnapshot } from '../snapshot/io.js';
 
 /**
  * Table-driven over every shipped lab scenario: a scan through the real APIs,
@@ -38,6 +39,55 @@ const EXACT: Record<string, Record<string, { fault: string; on: 'servers' | 'hyp
   },
 };
 
+/**
+ * The incidents each scenario's faults imply, and no others: the runbook case and
+ * where the root cause is (the fault's hypervisor, or its servers). `triage` is
+ * the case `faultline triage <ticket>` must pick for the scenario's tickets, by
+ * fault code. `mixed` keeps the generator's everyday noise and is checked apart.
+ */
+interface ExpectedIncident {
+  readonly case: string;
+  readonly fault: string;
+  readonly on: 'hypervisor' | 'servers';
+}
+const host = (c: string, fault: string): ExpectedIncident => ({ case: c, fault, on: 'hypervisor' });
+const servers = (c: string, fault: string): ExpectedIncident => ({ case: c, fault, on: 'servers' });
+const INCIDENTS: Record<string, { incidents: readonly ExpectedIncident[]; triage?: Readonly<Record<string, string>> }> = {
+  'agents-down-containerd': { incidents: [host('compute-agents-down', 'nova-down')] },
+  'agents-down-docker': { incidents: [host('compute-agents-down', 'neutron-down')] },
+  'cpu-overheat': { incidents: [host('other', 'hot')] },
+  'db-on-prod-pm': { incidents: [host('pm-hang', 'db-pm')], triage: { PING_FAIL: 'pm-hang' } },
+  'disk-data-loss': { incidents: [host('disk-data-loss', 'dead-disk')], triage: { DISK_FAILED: 'disk-data-loss' } },
+  'filesystem-full': { incidents: [] },
+  'guest-async-pf-panic': { incidents: [host('host-stopped-server', 'stalled-guest')] },
+  healthy: { incidents: [] },
+  'kernel-oops': { incidents: [servers('kernel-panic-pm-fine', 'oops-victim')], triage: { SYS_KERNEL_PANIC: 'kernel-panic-pm-fine' } },
+  'mass-impact': { incidents: [host('pm-hang', 'three-down')] },
+  'memory-sbe': {
+    incidents: [host('part-needs-judgement', 'sbe-many'), host('part-needs-judgement', 'sbe-few'), host('part-needs-judgement', 'mce')],
+    triage: { MEM_SBE: 'part-needs-judgement', 'HW-MC-ERROR': 'part-needs-judgement' },
+  },
+  'network-agents-down': { incidents: [host('compute-agents-down', 'neutron-agents')] },
+  'oom-kill': { incidents: [host('other', 'oom')] },
+  'part-non-urgent': {
+    incidents: [host('part-non-urgent', 'fan'), host('part-non-urgent', 'psu'), host('part-non-urgent', 'predicted')],
+    triage: { FAN: 'part-non-urgent', PSU_REDUNDANCY_LOST: 'part-non-urgent', DISK_FAILURE_PREDICTED: 'part-non-urgent' },
+  },
+  'part-urgent': { incidents: [host('part-urgent', 'cpu'), host('part-urgent', 'nic'), host('part-urgent', 'board')], triage: { CPU: 'part-urgent', NIC: 'part-urgent', MAINBOARD: 'part-urgent' } },
+  'pm-hang': { incidents: [host('pm-hang', 'hung-pm')], triage: { PING_FAIL: 'pm-hang' } },
+  'root-mount-panic': { incidents: [servers('other', 'unbootable')] },
+  'server-error': { incidents: [servers('other', 'broken')] },
+  'shutoff-flapping': { incidents: [host('host-stopped-server', 'flapper')] },
+  'smr-disk': { incidents: [] },
+  'stuck-task': { incidents: [servers('other', 'stuck-on'), servers('other', 'stuck-reboot')] },
+  'swap-on': { incidents: [host('other', 'swapping')] },
+  'unexpected-reboot': { incidents: [host('host-stopped-server', 'rebooted')] },
+  'unrequested-shutoff': { incidents: [host('host-stopped-server', 'stopped')] },
+  'virtualization-misconfigured': { incidents: [] },
+  'vm-down': { incidents: [servers('vm-hang', 'dead-web')] },
+  'vm-hang': { incidents: [servers('vm-hang', 'hung-worker')] },
+};
+
 interface Fault {
   id: string;
   status: string;
@@ -49,8 +99,21 @@ interface Finding {
   detectorId: string;
   resource: { kind: string; id: string; name?: string; parent?: { id: string; name?: string } };
 }
+interface Incident {
+  id: string;
+  case: string;
+  root: { detectorId: string; resource: { kind: string; id: string; name?: string; parent?: { id: string; name?: string } } };
+  blastRadius: { dbServers: string[]; servers: { name: string; db: boolean; impacted: boolean }[] };
+  tickets: string[];
+}
 interface Report {
   results: { detectorId: string; status: string; reason?: string; findings: Finding[] }[];
+  incidents: Incident[];
+}
+interface TriageOut {
+  case: string;
+  gates: { id: string; status: string }[];
+  steps: { command?: string }[];
 }
 
 const short = (h: string | null | undefined): string => (h ?? '').split('.')[0]!.toLowerCase();
@@ -65,7 +128,27 @@ async function startLab(dir: string, scenario: string): Promise<{ child: ChildPr
   return { child, admin: m[1]!, token: m[2]! };
 }
 
-const scan = (dir: string) => runFaultline(['scan', '--format', 'json', '--out', '-'], { cwd: dir, env: { OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml') } });
+const scan = (dir: string) =>
+  runFaultline(['scan', '--format', 'json', '--out', '-', '--save-snapshot', 'snapshot.json.gz'], { cwd: dir, env: { OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml') } });
+const triage = async (dir: string, target: string): Promise<TriageOut> => {
+  const r = await runFaultline(['triage', target, '--from', 'snapshot.json.gz', '--format', 'json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as TriageOut;
+};
+
+/** Where an incident's root cause is: a hypervisor's short name, or a server id. */
+function rootPlace(i: Incident): { host: string; server?: string } {
+  const r = i.root.resource;
+  if (r.kind === 'server') return { host: short(r.parent?.name ?? r.parent?.id), server: r.id };
+  if (r.kind === 'hypervisor' || r.kind === 'host') return { host: short(r.name ?? r.id) };
+  return { host: short(r.parent?.name ?? r.parent?.id) };
+}
+
+/** The tickets in the snapshot the scan saved (the feed the lab served). */
+async function listTickets(dir: string): Promise<{ ticketId: string; faultCode: string }[]> {
+  const snap = await loadSnapshot(join(dir, 'snapshot.json.gz'));
+  return snap.alarms.map((a) => ({ ticketId: a.ticketId, faultCode: a.faultCode }));
+}
 
 const files = (await readdir(SCENARIOS)).filter((f) => f.endsWith('.yaml')).sort();
 
@@ -110,7 +193,48 @@ describe('scanning every lab scenario', () => {
           assert.deepEqual([...new Set(found)].sort(), [...expected].sort(), `${name}: ${detectorId} reports exactly the ${where.on} of ${where.fault}`);
         }
 
-        if (name === 'mixed') return; // the demo keeps the generator's own broken servers too
+        // Incidents: one per root cause, where the faults put them; then triage of each ticket picks the runbook's section.
+        const expected = INCIDENTS[name];
+        if (name !== 'mixed') {
+          assert.ok(expected, `${name} has no incident expectations: add it to INCIDENTS`);
+          const want = expected.incidents.map((e) => {
+            const fault = faults.find((f) => f.id === e.fault);
+            assert.ok(fault, `${name}: fault ${e.fault} is active`);
+            const where = short(fault.hypervisor ?? fault.servers[0]?.host);
+            return e.on === 'hypervisor' ? `${e.case} on ${where}` : fault.servers.map((sv) => `${e.case} on ${sv.id}`);
+          });
+          const got = report.incidents.map((i) => {
+            const place = rootPlace(i);
+            return expected.incidents.some((e) => e.case === i.case && e.on === 'servers') && place.server ? `${i.case} on ${place.server}` : `${i.case} on ${place.host}`;
+          });
+          assert.deepEqual(got.sort(), want.flat().sort(), `${name}: the incidents its faults imply, and no others`);
+        }
+        const alarms = new Map((await listTickets(dir)).map((t) => [t.ticketId, t.faultCode]));
+        for (const [ticket, code] of alarms) {
+          const wanted = expected?.triage?.[code];
+          if (!wanted) continue;
+          const t = await triage(dir, ticket);
+          assert.equal(t.case, wanted, `${name}: triage ${ticket} (${code})`);
+          assert.ok(t.steps.length > 0, `${name}: triage ${ticket} has a plan`);
+        }
+
+        if (name === 'mixed') {
+          // The acceptance case: one PM incident for the hung prod hypervisor, its DB server in the blast radius, the DB gate in its triage.
+          const fault = faults.find((f) => f.id === 'db-pm')!;
+          const pm = report.incidents.filter((i) => i.case === 'pm-hang' && rootPlace(i).host === short(fault.hypervisor));
+          assert.equal(pm.length, 1, 'one PM incident for the hung hypervisor');
+          const inc = pm[0]!;
+          assert.ok(inc.blastRadius.dbServers.length > 0, 'its DB server is in the blast radius');
+          assert.ok(inc.blastRadius.servers.filter((sv) => sv.db).every((sv) => sv.impacted));
+          const pingFail = [...alarms].find(([, code]) => code === 'PING_FAIL')?.[0];
+          assert.ok(pingFail && inc.tickets.includes(pingFail), 'the PING_FAIL ticket belongs to it');
+          const t = await triage(dir, pingFail);
+          assert.equal(t.case, 'pm-hang');
+          assert.deepEqual(t.gates.filter((g) => g.id === 'db-servers').map((g) => g.status), ['notify']);
+          assert.deepEqual(t.gates.filter((g) => g.id === 'fault-notice').map((g) => g.status), ['blocking']);
+          // Every finding on that hypervisor is explained by the one incident: no ten unrelated findings.
+          return; // the demo keeps the generator's own broken servers too
+        }
         const hosts = new Set(faults.flatMap((f) => [short(f.hypervisor), ...f.servers.map((s) => short(s.host))]).filter(Boolean));
         const serverIds = new Set(faults.flatMap((f) => f.servers.map((s) => s.id)));
         const stray = report.results.flatMap((x) => x.findings).filter((f) => {

@@ -167,6 +167,15 @@ function hostDrafts(index: FleetIndex, g: HostGroup, minAffected: number): Draft
   const absorbed = new Set<HostFamily>();
   const affectedCount = g.symptoms.size;
 
+  // A failing disk that has hit no server yet and has a part alarm of its own (disk failure predicted,
+  // smartctl errors) is that alarm's evidence, not a second incident about the same drive.
+  const diskAlarm = (['part-non-urgent', 'part-needs-judgement'] as const).find((f) => g.causes.get(f)?.some(isDiskAlarm));
+  const storage = g.causes.get('storage');
+  if (diskAlarm && storage && !hasVictims(index, g, 'storage', storage)) {
+    g.causes.get(diskAlarm)?.push(...storage);
+    g.causes.delete('storage');
+  }
+
   for (const family of FAMILY_ORDER) {
     if (absorbed.has(family)) continue;
     const causes = g.causes.get(family);
@@ -249,6 +258,17 @@ function hostDrafts(index: FleetIndex, g: HostGroup, minAffected: number): Draft
     out.push(serverDraft(index, e.server, e.findings));
   }
   return out;
+}
+
+function isDiskAlarm(f: Finding): boolean {
+  return /disk|smart/i.test(f.messageId) || f.evidence.some((e) => e.label === 'fault_code' && typeof e.value === 'string' && /DISK/i.test(e.value));
+}
+
+/** Whether a family's causes name a server or explain a symptom on the host. */
+function hasVictims(index: FleetIndex, g: HostGroup, family: HostFamily, causes: readonly Finding[]): boolean {
+  if (causes.some((c) => c.resource.kind === 'server' && index.server(c.resource.id) !== undefined)) return true;
+  const explains = EXPLAINS[family];
+  return [...g.symptoms.values()].some((e) => e.findings.some((x) => explains.has(x.symptom)));
 }
 
 /** A lone host cause without victims is worth an incident only when it is a real fault, not a warning. */

@@ -6,6 +6,9 @@ import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { openstackSession, positiveNumber, renderColumns } from '../openstack.js';
 import { showControls } from '../../report/text.js';
+import { readInventoryFile } from '../../collect/inventory/file.js';
+import { errorMessage } from '../../core/errors.js';
+import type { InventoryEntry } from '../../snapshot/schema.js';
 
 export interface ShowFlags {
   config?: string;
@@ -36,10 +39,39 @@ export interface ServerRow {
   readonly sshBanner?: string;
   readonly volumes: readonly string[];
   readonly createdAt: string | null;
+  /** A DB server by the inventory's role tags: the runbook's ⚠, since DB servers change what may be done. */
+  readonly db: boolean;
+  readonly owners: readonly string[];
 }
 
-function rowOf(s: Server, r: Reachability | undefined, projects: Map<string, string>, images: Map<string, string>): ServerRow {
+/** Role tags and owners by server id and name, from the configured inventory. */
+interface Inventory {
+  readonly of: (s: Server) => { db: boolean; owners: string[] };
+}
+
+function inventoryIndex(entries: readonly InventoryEntry[]): Inventory {
+  const byId = new Map<string, InventoryEntry[]>();
+  const byName = new Map<string, InventoryEntry[]>();
+  const add = (m: Map<string, InventoryEntry[]>, k: string, e: InventoryEntry): void => {
+    const list = m.get(k);
+    if (list) list.push(e);
+    else m.set(k, [e]);
+  };
+  for (const e of entries) {
+    if (e.match.serverId !== undefined) add(byId, e.match.serverId, e);
+    if (e.match.serverName !== undefined) add(byName, e.match.serverName, e);
+  }
+  return {
+    of: (s) => {
+      const hits = [...(byId.get(s.id) ?? []), ...(byName.get(s.name) ?? [])];
+      return { db: hits.some((e) => e.roles.includes('db')), owners: [...new Set(hits.flatMap((e) => e.owners))].sort() };
+    },
+  };
+}
+
+function rowOf(s: Server, r: Reachability | undefined, projects: Map<string, string>, images: Map<string, string>, inventory: Inventory): ServerRow {
   const imageId = s.image?.id ?? null;
+  const tags = inventory.of(s);
   return {
     id: s.id,
     name: s.name,
@@ -61,6 +93,8 @@ function rowOf(s: Server, r: Reachability | undefined, projects: Map<string, str
     ...(r?.sshBanner ? { sshBanner: r.sshBanner } : {}),
     volumes: s.volumes,
     createdAt: s.createdAt ?? null,
+    db: tags.db,
+    owners: tags.owners,
   };
 }
 
@@ -81,7 +115,16 @@ export async function show(ctx: CliContext, text: string, flags: ShowFlags): Pro
     imageNames(client, servers.flatMap((s) => (s.image?.id ? [s.image.id] : []))),
   ]);
   const probedAt = new Date().toISOString();
-  const rows = servers.map((s) => rowOf(s, reach.get(s.id), projects, images));
+  // Without the inventory nothing can be marked; say so rather than show a list that looks DB-free.
+  let inventory: Inventory = inventoryIndex([]);
+  const inventoryFile = session.loaded.config.inventory?.file;
+  if (inventoryFile) {
+    inventory = await readInventoryFile(inventoryFile).then(inventoryIndex, (err: unknown) => {
+      ctx.term.err(`warning: DB servers not marked: ${errorMessage(err)}`);
+      return inventoryIndex([]);
+    });
+  } else ctx.term.err('note: no inventory configured (inventory.file), so DB servers cannot be marked ⚠');
+  const rows = servers.map((s) => rowOf(s, reach.get(s.id), projects, images, inventory));
   ctx.term.clearProgress();
 
   if (target.kind === 'hypervisor') {
@@ -98,7 +141,7 @@ export async function show(ctx: CliContext, text: string, flags: ShowFlags): Pro
           ['PROJECT', 'NAME', 'IP', 'FLAVOR', 'IMAGE', 'VM_STATE', 'TASK_STATE', 'PING', 'SSH', 'VOLUMES', 'CREATED_AT'],
           rows.map((r, i) => [
             dash(r.project),
-            r.name,
+            r.db ? `⚠ ${r.name}` : r.name,
             dash(r.ip),
             dash(r.flavor),
             r.image ?? '(volume)',
@@ -116,6 +159,10 @@ export async function show(ctx: CliContext, text: string, flags: ShowFlags): Pro
     for (const r of rows) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
     const silent = rows.filter((r) => r.ping === false).length;
     const noSsh = rows.filter((r) => r.ssh !== null && r.ssh !== 'ok' && r.ssh !== 'not-expected').length;
+    const dbs = rows.filter((r) => r.db);
+    if (dbs.length > 0) {
+      ctx.term.out(`\n⚠ ${dbs.length} DB server(s): ${dbs.map((r) => r.name).join(', ')}. Impacted already: move fast and tell the DB on-call; still serving: wait for the DBA before any disruptive step.\n`);
+    }
     ctx.term.err(
       `${[...byStatus].map(([s, n]) => `${n} ${s}`).join(', ') || 'no servers'}${probe ? `; ${silent} without ping, ${noSsh} without ssh` : ''}`,
     );
@@ -137,7 +184,8 @@ export async function show(ctx: CliContext, text: string, flags: ShowFlags): Pro
   const r = reach.get(server.id);
   const details: [string, string][] = [
     ['id', server.id],
-    ['name', server.name],
+    ['name', row.db ? `⚠ ${server.name} (DB server)` : server.name],
+    ...(row.owners.length > 0 ? ([['owners', row.owners.join(', ')]] as [string, string][]) : []),
     ['project', row.project && row.projectId && row.project !== row.projectId ? `${row.project} (${row.projectId})` : dash(row.projectId)],
     ['status', `${server.status} (vm_state ${dash(server.vmState)}, task_state ${dash(server.taskState)}, power_state ${dash(server.powerState)})`],
     ['host', `${dash(server.host)}${server.hostStatus ? ` (host_status ${server.hostStatus})` : ''}`],

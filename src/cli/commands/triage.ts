@@ -1,0 +1,74 @@
+import { UsageError } from '../../core/errors.js';
+import { correlate } from '../../correlate/correlate.js';
+import { runDetectors, selectDetectors } from '../../detect/engine.js';
+import { detectors } from '../../detect/rules/index.js';
+import { caseLabel, singleLine } from '../../report/text.js';
+import { TriageTargetError, triage, type Triage } from '../../runbook/triage.js';
+import { loadCliConfig } from '../config.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { obtainSnapshot } from './snapshot.js';
+
+export interface TriageFlags {
+  config?: string;
+  from?: string;
+  format?: 'table' | 'json';
+  now?: string;
+  timeout?: string;
+  verbose?: boolean;
+}
+
+/** `faultline triage <target>`: scan (or replay), correlate, then pick the runbook case for the target. */
+export async function triageCli(ctx: CliContext, target: string, flags: TriageFlags): Promise<number> {
+  const loaded = await loadCliConfig(ctx, flags.config);
+  const { config, file } = loaded;
+  const { snapshot } = await obtainSnapshot(ctx, loaded, flags);
+  const now = flags.now ? new Date(flags.now) : new Date(snapshot.collectedAt);
+  if (Number.isNaN(now.getTime())) throw new UsageError(`--now: "${flags.now}" is not an ISO 8601 time`);
+  const selected = selectDetectors(detectors, { settings: config.detectors ?? {} });
+  const results = runDetectors(snapshot, selected, { now, settings: config.detectors ?? {}, suppressions: config.suppressions ?? [], ...(file ? { configFile: file } : {}) });
+  const findings = results.flatMap((r) => r.findings);
+  let t: Triage;
+  try {
+    t = triage({ snapshot, findings, correlation: correlate(snapshot, findings), target, now });
+  } catch (err) {
+    if (err instanceof TriageTargetError) throw new UsageError(err.message);
+    throw err;
+  }
+  const skipped = results.filter((r) => r.status === 'skipped' || r.status === 'error');
+  if (flags.format === 'json') {
+    ctx.term.out(`${JSON.stringify({ ...t, notChecked: skipped.map((r) => ({ detectorId: r.detectorId, status: r.status, reason: r.reason ?? '' })) }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  ctx.term.out(renderTriage(t));
+  if (skipped.length > 0) ctx.term.err(`note: ${skipped.length} detector(s) did not check (${skipped.map((r) => r.detectorId).join(', ')}); the case is judged on what was collected`);
+  return EXIT.ok;
+}
+
+const GATE_MARK = { blocking: 'WAIT', notify: 'TELL', info: 'NOTE', met: 'OK' } as const;
+
+export function renderTriage(t: Triage): string {
+  const out: string[] = [];
+  out.push(`${singleLine(t.target.name)}: ${t.case === 'nothing-found' ? 'nothing found' : caseLabel(t.case)}`);
+  if (t.incident) out.push(`incident ${t.incident.id} (${t.incident.severity}): ${singleLine(t.incident.title)}`);
+  out.push('', 'Why:');
+  for (const r of t.reasons) out.push(`  - ${singleLine(r)}`);
+  if (t.evidence.length > 0) {
+    out.push('', 'Evidence:');
+    for (const e of t.evidence) out.push(`  ${singleLine(e.label)}: ${singleLine(e.value === null ? '(none)' : String(e.value))}`);
+  }
+  if (t.gates.length > 0) {
+    out.push('', 'Gates:');
+    for (const g of t.gates) out.push(`  [${GATE_MARK[g.status]}] ${g.id}: ${singleLine(g.says)}`);
+  }
+  out.push('', 'Plan (dry run: nothing was changed):');
+  for (const s of t.steps) {
+    out.push(`  ${String(s.n).padStart(2)}. [${s.kind}]${s.disruptive ? ' (disruptive)' : ''} ${singleLine(s.text)}`);
+    if (s.command) out.push(`      $ ${singleLine(s.command)}`);
+  }
+  if (t.otherIncidents.length > 0) {
+    out.push('', 'Also on this target:');
+    for (const o of t.otherIncidents) out.push(`  ${o.id} ${caseLabel(o.case)}: ${singleLine(o.title)}`);
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { correlate } from '../correlate/correlate.js';
+import { runDetectors } from '../detect/engine.js';
+import { detectors } from '../detect/rules/index.js';
+import { fleet, resetIds, type FleetBuilder } from '../snapshot/builders.js';
+import { TriageTargetError, triage, type Triage } from './triage.js';
+
+const NOW = new Date('2026-01-01T03:00:00Z');
+const PM = 'krane-pg1-com009';
+const DEV_PM = 'krane-hn1dev-com006';
+
+function run(b: FleetBuilder, target: string): Triage {
+  const snapshot = b.build({ collected: ['computeServices', 'networkAgents', 'instanceActions', 'alarms', 'hostFacts', 'disks', 'consoleLogs', 'inventory'] });
+  const findings = runDetectors(snapshot, detectors, { now: NOW }).flatMap((r) => r.findings);
+  return triage({ snapshot, findings, correlation: correlate(snapshot, findings), target, now: NOW });
+}
+
+/** A prod hypervisor with four servers (one a DB server) and a dev hypervisor with two, all answering. */
+function fleetWithDb(): FleetBuilder {
+  resetIds();
+  const b = fleet()
+    .at(NOW.toISOString())
+    .region('pg1', 'prod')
+    .region('hn1dev', 'dev')
+    .hypervisor(PM, { region: 'pg1', hostIp: '10.0.0.9' })
+    .hypervisor(DEV_PM, { region: 'hn1dev', hostIp: '10.0.1.6' })
+    .computeService(PM)
+    .computeService(DEV_PM);
+  for (const n of ['web-1', 'web-2', 'api-1', 'orders-db-1']) b.server(n, { on: PM, region: 'pg1' });
+  for (const n of ['dev-1', 'dev-2']) b.server(n, { on: DEV_PM, region: 'hn1dev' });
+  b.inventory({ match: { serverName: 'orders-db-1' }, roles: ['db'], owners: ['dba.oncall'] });
+  return b;
+}
+
+const answer = (b: FleetBuilder, names: readonly string[], ok = true): FleetBuilder => {
+  for (const n of names) b.reach(n, ok, ok ? 'ok' : 'timeout');
+  return b;
+};
+const hvProbe = (b: FleetBuilder, host: string, ok: boolean): FleetBuilder =>
+  b.probe({ targetKind: 'hypervisor', targetId: host, address: host === PM ? '10.0.0.9' : '10.0.1.6', probedAt: NOW.toISOString(), ping: { ok }, ssh: { state: ok ? 'ok' : 'timeout' } });
+const gate = (t: Triage, id: string): string[] => t.gates.filter((g) => g.id === id).map((g) => g.status);
+const commands = (t: Triage): string[] => t.steps.flatMap((s) => (s.command ? [s.command] : []));
+
+describe('triage', () => {
+  it('a hung prod hypervisor with its DB server down: PM hang, tell the DB on-call now, notice before the reboot', () => {
+    const b = answer(fleetWithDb(), ['web-1', 'web-2', 'api-1', 'orders-db-1'], false);
+    hvProbe(b, PM, false);
+    b.alarm(PM, 'PING_FAIL', { ticketId: '721440' });
+    const t = run(b, '721440');
+    assert.equal(t.case, 'pm-hang');
+    assert.equal(t.target.kind, 'ticket');
+    assert.deepEqual(gate(t, 'db-servers'), ['notify']);
+    assert.deepEqual(gate(t, 'fault-notice'), ['blocking']);
+    assert.ok(t.reasons.some((r) => /already down/.test(r)));
+    const cmds = commands(t);
+    const notice = cmds.findIndex((c) => c.startsWith('faultline notice') && c.endsWith('--kind fault'));
+    const start = cmds.indexOf(`faultline start ${PM} --yes`);
+    assert.ok(notice >= 0 && start > notice, `the notice comes before the first start: ${cmds.join(' | ')}`);
+    const power = t.steps.findIndex((s) => /Power-cycle/.test(s.text));
+    assert.ok(power > t.steps.findIndex((s) => s.kind === 'notice'), 'the power cycle comes after the notice');
+    assert.equal(t.dryRun, true);
+    assert.deepEqual(t.steps.map((s) => s.n), t.steps.map((_, i) => i + 1));
+  });
+
+  it('triages the same incident from the hypervisor or from one of its servers', () => {
+    const b = answer(fleetWithDb(), ['web-1', 'web-2', 'api-1', 'orders-db-1'], false);
+    hvProbe(b, PM, false);
+    assert.equal(run(b, PM).case, 'pm-hang');
+    const b2 = answer(fleetWithDb(), ['web-1', 'web-2', 'api-1', 'orders-db-1'], false);
+    hvProbe(b2, PM, false);
+    const t = run(b2, 'web-2');
+    assert.equal(t.case, 'pm-hang');
+    assert.equal(t.target.kind, 'server');
+  });
+
+  it('one hanging server: VM hang, stop then start it, restart as the slow path, then escalate (prod: page)', () => {
+    const b = answer(fleetWithDb(), ['web-1', 'api-1', 'orders-db-1']).reach('web-2', true, 'hang');
+    const t = run(b, 'web-2');
+    assert.equal(t.case, 'vm-hang');
+    const cmds = commands(t);
+    assert.ok(cmds.indexOf('faultline stop web-2 --yes') < cmds.indexOf('faultline start web-2 --yes'));
+    assert.ok(cmds.includes('faultline restart web-2 --yes'));
+    assert.match(t.steps.at(-1)?.text ?? '', /page the platform on-call/);
+    assert.deepEqual(gate(t, 'fault-notice'), [], 'a single VM needs no fault notice');
+    assert.deepEqual(gate(t, 'db-servers'), ['met']);
+  });
+
+  it('in a dev zone, escalation is a daytime mention, not a page', () => {
+    const b = answer(fleetWithDb(), ['dev-1']).reach('dev-2', true, 'hang');
+    const t = run(b, 'dev-2');
+    assert.equal(t.case, 'vm-hang');
+    assert.match(t.gates.find((g) => g.id === 'zone')?.says ?? '', /Dev zone/);
+    assert.match(t.steps.at(-1)?.text ?? '', /mention .* during the day; no page/);
+  });
+
+  it('memory single-bit errors under ten tickets: monitor 24 hours and close; the DB still serving blocks any work', () => {
+    const b = answer(fleetWithDb(), ['web-1', 'web-2', 'api-1', 'orders-db-1']);
+    b.alarm(PM, 'MEM_SBE', { ticketId: '721500', count: 4, raisedAt: '2026-01-01T01:00:00Z', message: 'Correctable memory error on DIMM_B3' });
+    const t = run(b, '721500');
+    assert.equal(t.case, 'part-needs-judgement');
+    assert.match(t.gates.find((g) => g.id === 'ticket-count')?.says ?? '', /4 < 10: monitor for 24 hours \(until 2026-01-02T01:00:00\.000Z\)/);
+    assert.deepEqual(gate(t, 'db-servers'), ['blocking']);
+    assert.ok(!t.steps.some((s) => s.disruptive), 'nothing disruptive while monitoring');
+    assert.match(t.gates.find((g) => g.id === 'repeat-in-month')?.says ?? '', /3 times within a month, replace the whole box/);
+  });
+
+  it('ten or more tickets: announce, then stop, work, start and check', () => {
+    const b = answer(fleetWithDb(), ['dev-1', 'dev-2']);
+    b.alarm(DEV_PM, 'HW-MC-ERROR', { ticketId: '721501', count: 12 });
+    const t = run(b, DEV_PM);
+    assert.equal(t.case, 'part-needs-judgement');
+    assert.match(t.gates.find((g) => g.id === 'ticket-count')?.says ?? '', /12 ≥ 10/);
+    const cmds = commands(t);
+    assert.ok(cmds.indexOf(`faultline stop ${DEV_PM} --yes`) < cmds.indexOf(`faultline start ${DEV_PM} --yes`));
+    assert.ok(cmds.findIndex((c) => c.includes('--kind fault')) < cmds.indexOf(`faultline stop ${DEV_PM} --yes`));
+  });
+
+  it('disk smartctl errors: a planned swap announced in business hours and started no earlier than 4 hours later', () => {
+    const b = answer(fleetWithDb(), ['dev-1', 'dev-2']);
+    b.alarm(DEV_PM, 'DISK_SMART_ERROR', { ticketId: '721502', count: 12, message: 'smartctl: reallocated sectors' });
+    const t = run(b, '721502');
+    assert.equal(t.case, 'part-needs-judgement');
+    assert.match(t.gates.find((g) => g.id === 'advance-notice')?.says ?? '', /no earlier than 4 h later \(announced now: not before 2026-01-01T07:00:00\.000Z\)/);
+  });
+
+  it('an urgent part: notice, stop the host\'s servers, swap from the spare pool, check the host, start', () => {
+    const b = answer(fleetWithDb(), ['web-1', 'web-2', 'api-1', 'orders-db-1']);
+    b.alarm(PM, 'MAINBOARD', { ticketId: '721503' });
+    const t = run(b, '721503');
+    assert.equal(t.case, 'part-urgent');
+    const cmds = commands(t);
+    assert.deepEqual(
+      cmds.filter((c) => !c.startsWith('faultline show')),
+      [`faultline notice ${t.incident?.id} --kind fault`, `faultline stop ${PM} --yes`, `faultline spare ${PM}`, `faultline check-host ${PM}`, `faultline start ${PM} --yes`, `faultline notice ${t.incident?.id} --kind recovery`],
+    );
+    // The DB server still serves and the part cannot wait: tell the DB on-call, do not wait.
+    assert.deepEqual(gate(t, 'db-servers'), ['notify']);
+  });
+
+  it('a lost disk: the data-loss notice and no recovery notice', () => {
+    const b = answer(fleetWithDb(), ['dev-1', 'dev-2']);
+    b.alarm(DEV_PM, 'DISK_FAILED', { ticketId: '721504' });
+    const t = run(b, '721504');
+    assert.equal(t.case, 'disk-data-loss');
+    assert.ok(commands(t).includes(`faultline notice ${t.incident?.id} --kind data-loss`));
+    assert.ok(!commands(t).some((c) => c.endsWith('--kind recovery')));
+  });
+
+  it('compute agents down on a containerd host: the manual\'s containerd commands, three tries, then escalate', () => {
+    const b = answer(fleetWithDb(), ['web-1', 'web-2', 'api-1', 'orders-db-1']);
+    b.hostFacts(PM, {
+      containers: [
+        { runtime: 'containerd', name: 'nova-compute', state: 'exited' },
+        { runtime: 'containerd', name: 'neutron-dhcp-agent', state: 'running' },
+        { runtime: 'containerd', name: 'neutron-metadata-agent', state: 'running' },
+        { runtime: 'containerd', name: 'neutron-linuxbridge-agent', state: 'running' },
+        { runtime: 'containerd', name: 'hostroute-bird', state: 'running' },
+        { runtime: 'containerd', name: 'hostroute-agent', state: 'running' },
+      ],
+    });
+    const t = run(b, PM);
+    assert.equal(t.case, 'compute-agents-down');
+    const cmds = commands(t).join('\n');
+    assert.match(cmds, /systemctl restart containerd\.service kubelet\.service/);
+    assert.match(cmds, /crictl stop \$\(crictl ps -q\)/);
+    assert.match(cmds, /swapoff -a && systemctl restart kubelet\.service/);
+    assert.doesNotMatch(cmds, /docker-compose/);
+    assert.match(t.steps.at(-1)?.text ?? '', /After 3 tries one minute apart/);
+  });
+
+  it('a server its host keeps stopping: start it, but point at the host evidence instead of looping', () => {
+    const b = answer(fleetWithDb(), ['web-1', 'web-2', 'orders-db-1']);
+    b.server('k8s-worker-9', { on: PM, region: 'pg1', status: 'SHUTOFF', vmState: 'stopped', powerState: 4 });
+    for (const day of [10, 20, 30]) {
+      b.action('k8s-worker-9', { action: 'stop', userId: null, projectId: null, startTime: `2025-12-${day}T03:00:00Z` });
+      b.action('k8s-worker-9', { action: 'start', startTime: `2025-12-${day}T04:00:00Z` });
+    }
+    b.action('k8s-worker-9', { action: 'stop', userId: null, projectId: null, startTime: '2025-12-31T20:00:00Z' });
+    b.disk(PM, { device: '/dev/nvme0n1', smartPassed: true, nvmeErrorLogEntries: 2787 });
+    const t = run(b, 'k8s-worker-9');
+    assert.equal(t.case, 'host-stopped-server');
+    assert.ok(commands(t).includes('faultline start k8s-worker-9 --yes'));
+    assert.ok(t.reasons.some((r) => /keeps being stopped/.test(r)), t.reasons.join('\n'));
+    assert.ok(t.reasons.some((r) => /nvme-error-log/.test(r)));
+    assert.ok(t.steps.some((s) => s.kind === 'escalate'));
+  });
+
+  it('a kernel oops naming one VM: recover that VM only, and treat the host as hung if that fails', () => {
+    const b = answer(fleetWithDb(), ['web-1', 'api-1', 'orders-db-1']).reach('web-2', true, 'hang');
+    hvProbe(b, PM, true);
+    b.hostFacts(PM, { kernelEvents: [{ kind: 'oops', time: 'Thu Jan  1 02:10:19 2026', line: 'CPU: 0 PID: 18119 Comm: qemu-system-x86 Tainted: G D', process: 'qemu-system-x86', pid: 18119 }] });
+    b.alarm(PM, 'SYS_KERNEL_PANIC', { ticketId: '721505' });
+    const t = run(b, '721505');
+    assert.equal(t.case, 'kernel-panic-pm-fine');
+    assert.ok(commands(t).includes('faultline stop web-2 --yes'));
+    assert.ok(!commands(t).some((c) => c.includes(`stop ${PM}`)), 'the hypervisor is not stopped');
+    assert.match(t.steps.at(-1)?.text ?? '', /treat krane-pg1-com009 as hung/);
+  });
+
+  it('says plainly when nothing is wrong with the target, and refuses a target it does not know', () => {
+    const b = answer(fleetWithDb(), ['web-1', 'web-2', 'api-1', 'orders-db-1']);
+    const t = run(b, 'web-1');
+    assert.equal(t.case, 'nothing-found');
+    assert.ok(t.steps.some((s) => s.command === 'faultline show web-1'));
+    assert.throws(() => run(answer(fleetWithDb(), []), 'no-such-thing'), TriageTargetError);
+  });
+});
