@@ -157,7 +157,7 @@ describe('scanning every lab scenario', () => {
 
   for (const file of files) {
     const name = file.replace(/\.yaml$/, '');
-    it(`${name}: reports the scenario's faults and nothing on its healthy part`, async () => {
+    it(`${name}: reports the scenario's faults and incidents, triages its tickets, and nothing on its healthy part`, async () => {
       const spec = parse(await readFile(join(SCENARIOS, file), 'utf8')) as { covers?: string[] };
       const dir = await mkdtemp(join(tmpdir(), `fl-scn-${name}-`));
       const lab = await startLab(dir, name);
