@@ -191,13 +191,13 @@ describe('correlate', () => {
       messageId: 'notReady',
       message: `Node ${node} is not ready.`,
       severity: 'high',
-      resource: { kind: 'node', id: node, name: node, parent: { kind: 'cluster', id: 'k8s-shop-pg1-01', name: 'k8s-shop-pg1-01' } },
+      resource: { kind: 'node', id: `k8s-shop-pg1-01/${node}`, name: node, parent: { kind: 'cluster', id: 'k8s-shop-pg1-01', name: 'k8s-shop-pg1-01' } },
       evidence: [],
       explanation: '',
       remediation: { steps: [] },
       fingerprint: `fp-node-${node}`,
     });
-    const podFinding: Finding = { ...nodeFinding('x'), detectorId: 'system-pod-unhealthy', message: 'calico not ready', resource: { kind: 'pod', id: 'kube-system/calico-node-abcde', name: 'kube-system/calico-node-abcde', parent: { kind: 'cluster', id: 'k8s-shop-pg1-01' } }, fingerprint: 'fp-pod' };
+    const podFinding: Finding = { ...nodeFinding('x'), detectorId: 'system-pod-unhealthy', message: 'calico not ready', resource: { kind: 'pod', id: 'k8s-shop-pg1-01/kube-system/calico-node-abcde', name: 'kube-system/calico-node-abcde', parent: { kind: 'node', id: 'k8s-shop-pg1-01/web-1', name: 'web-1' } }, fingerprint: 'fp-pod' };
     const result = correlate(snapshot, [...findings, nodeFinding('web-1'), nodeFinding('lost-node'), podFinding]);
     const vm = result.incidents.find((i) => i.case === 'vm-hang')!;
     assert.ok(vm.findings.includes('fp-node-web-1'), 'the node is explained by its server');

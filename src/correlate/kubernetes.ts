@@ -49,23 +49,33 @@ export function clusterOfServer(index: FleetIndex, snapshot: Snapshot, serverId:
 }
 
 /**
- * Where a node or pod finding sits: a node names itself (its cluster is the
- * parent); a pod is placed on the node it runs on, looked up in the snapshot.
+ * Where a node or pod finding sits. A node's id is `<cluster>/<node>` with its
+ * cluster as parent; a scheduled pod names its node as parent (id
+ * `<cluster>/<node>`); an unscheduled pod has its cluster as parent and no node.
  */
 export function nodeOfFinding(index: FleetIndex, finding: Finding): NodePlacement | undefined {
   const r = finding.resource;
-  const clusterName = r.parent?.kind === 'cluster' ? r.parent.id : undefined;
   const { byName } = clustersOf(index, index.snapshot);
-  const cluster = clusterName ? byName.get(clusterName) : undefined;
-  if (!cluster) return undefined;
+  let clusterName: string | undefined;
   let nodeName: string | undefined;
-  if (r.kind === 'node') nodeName = r.name ?? r.id;
-  else if (r.kind === 'pod') {
-    const [ns, name] = (r.name ?? r.id).split('/');
-    nodeName = cluster.pods.find((p) => p.namespace === ns && p.name === name)?.nodeName;
-  }
-  if (!nodeName) return undefined;
+  if (r.kind === 'node') {
+    clusterName = r.parent?.kind === 'cluster' ? r.parent.id : splitNodeId(r.id)?.cluster;
+    nodeName = r.name ?? splitNodeId(r.id)?.node;
+  } else if (r.kind === 'pod' && r.parent?.kind === 'node') {
+    const parts = splitNodeId(r.parent.id);
+    clusterName = parts?.cluster;
+    nodeName = r.parent.name ?? parts?.node;
+  } else return undefined;
+  const cluster = clusterName ? byName.get(clusterName) : undefined;
+  if (!cluster || !nodeName) return undefined;
   const node = cluster.nodes.find((n) => n.name === nodeName);
-  const server = node ? index.serverOfNode(node) : undefined;
+  // A node that never joined has no Node object; its server is found by name, as the kubelet would have registered it.
+  const server = node ? index.serverOfNode(node) : index.serverOfNode({ name: nodeName });
   return { cluster: cluster.name, node: nodeName, ...(server ? { server } : {}) };
+}
+
+/** `<cluster>/<node>`: cluster names carry no slash, so the first one splits them. */
+function splitNodeId(id: string): { cluster: string; node: string } | undefined {
+  const i = id.indexOf('/');
+  return i > 0 ? { cluster: id.slice(0, i), node: id.slice(i + 1) } : undefined;
 }
