@@ -3,6 +3,8 @@ export * from './fleet/types.js';
 export { createRandom, type Random } from './fleet/random.js';
 export { generateFleet, resolveFleetCounts, loopbackAddress, FLEET_SIZES, LAB_CREDENTIALS, DEFAULT_FLEET_EPOCH } from './fleet/generate.js';
 export type { FleetSizeName, FleetCounts, GenerateFleetOptions } from './fleet/generate.js';
+export { spareName } from './fleet/generate.js';
+export { labInventory, type LabInventoryEntry } from './fleet/inventory.js';
 export { LabClock } from './openstack/clock.js';
 export { LabState, LabError } from './openstack/state.js';
 export type { LabToken, LabCaller, LabInstanceAction, LabActionEvent, LabStateOptions, ServerQuery } from './openstack/state.js';

@@ -2,7 +2,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { UsageError } from '../../core/errors.js';
-import { FLEET_SIZES, LAB_SSH_PASSWORD, LAB_SSH_USER, loadScenario, startLab, type FleetCounts, type FleetSizeName, type Scenario } from '../../lab/index.js';
+import { FLEET_SIZES, LAB_SSH_PASSWORD, LAB_SSH_USER, labInventory, loadScenario, startLab, type FleetCounts, type FleetSizeName, type Scenario } from '../../lab/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -95,12 +95,15 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
       await chmod(join(dir, 'lab_ssh_key'), 0o600);
       await writeFile(join(dir, 'known_hosts'), hosts.knownHosts());
     }
+    // Hardware, warranty and owners of every hypervisor and spare, as a CMDB export would give them (faultline spare reads it).
+    await writeFile(join(dir, 'inventory.yaml'), `# Written by \`faultline lab\`: the lab's hypervisors and spares as a CMDB would list them.\n${stringify(labInventory(lab.fleet))}`);
     await writeFile(
       join(dir, 'faultline.yaml'),
       `# Written by \`faultline lab\` for the lab at ${lab.url}.\n` +
         stringify({
           openstack: { cloud: 'lab', regions: lab.fleet.regions.map((r) => r.id) },
           alarms: { source: lab.alarmsUrl, format: 'tickets' },
+          inventory: { file: 'inventory.yaml' },
           probes: { sshPort: lab.network?.sshPort ?? sshPort },
           ...(hosts
             ? {
@@ -129,6 +132,7 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
         ...lab.fleet.regions.map((r) => `  ${r.id.padEnd(9)} Nova ${lab.url}/${r.id}/compute/v2.1  Neutron ${lab.url}/${r.id}/network`),
         `  clouds.yaml   ${join(dir, 'clouds.yaml')}  (clouds: lab, lab-viewer, lab-appcred)`,
         `  faultline.yaml ${join(dir, 'faultline.yaml')}`,
+        `  inventory ${join(dir, 'inventory.yaml')}  (hardware, warranty and owners of every hypervisor; ${lab.fleet.hypervisors.filter((h) => h.spare).length} forfault spares)`,
         `  alarms    ${lab.alarmsUrl}  (Alertmanager form: ${lab.url}/alarms/alertmanager)`,
         `  SSH       port ${lab.network?.sshPort ?? sshPort} on every server and hypervisor address (127.x.y.z); unreachable addresses: ${lab.network?.firewall.mode === 'nftables' ? 'dropped by nftables' : 'SSH refused only'}`,
         ...(hosts
