@@ -96,6 +96,14 @@ describe('chooseSpare', () => {
     });
   }
 
+  it('without a spare, an in-warranty box goes to the vendor and the plan escalates', () => {
+    const choice = chooseSpare(snapshot({ spares: [OTHER_MODEL], warrantyUntil: '2027-06-30' }), 'krane-pg1-com009', NOW);
+    assert.deepEqual(choice.plan, [
+      'no matching spare: escalate to the hardware owner for a part or box (danny.ho)',
+      'under warranty until 2027-06-30: have the vendor repair or replace it (RMA)',
+    ]);
+  });
+
   it('refuses an unknown hypervisor and a spare as the failed box', () => {
     assert.throws(() => chooseSpare(snapshot(), 'krane-pg1-com999', NOW), (e: unknown) => e instanceof UsageError && /no hypervisor named krane-pg1-com999/.test(e.message));
     assert.throws(() => chooseSpare(snapshot({ spares: [P1] }), P1, NOW), /itself a spare/);

@@ -239,7 +239,13 @@ export function chooseSpare(snapshot: Snapshot, target: string, now: Date): Spar
   const plan: string[] = [];
   if (chosen) plan.push(`swap ${box.name} with spare ${chosen.spare.name} (priority ${chosen.priority}: ${chosen.why})`);
   else plan.push(`no matching spare: escalate to the hardware owner for a part or box (${owners})`);
-  if (warranty === 'under-warranty') plan.push(`under warranty until ${box.warrantyUntil}: send the failed part or box back to the vendor (RMA); it refills the pool`);
+  if (warranty === 'under-warranty') {
+    plan.push(
+      chosen
+        ? `under warranty until ${box.warrantyUntil}: send the failed part or box back to the vendor (RMA); what comes back refills the pool`
+        : `under warranty until ${box.warrantyUntil}: have the vendor repair or replace it (RMA)`,
+    );
+  }
   else if (warranty === 'expired') plan.push(`out of warranty since ${box.warrantyUntil}: tell ${owners} that the warranty has expired and the box must be re-procured`);
   else plan.push(`warranty unknown: add warrantyUntil to the inventory entry of ${box.name}, and check it before choosing RMA or re-procurement`);
   if (chosen) plan.push('after a box or mainboard swap, check the firmware settings again: faultline check-host');
