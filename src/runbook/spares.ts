@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import type { Hypervisor, InventoryEntry, Snapshot } from '../snapshot/schema.js';
+import type { Hypervisor, Snapshot } from '../snapshot/schema.js';
 
 /**
  * The spare pool (runbook §7): "forfault" boxes kept in every center so a
@@ -131,7 +131,7 @@ export function failedBox(snapshot: Snapshot, target: string): FailedBox {
   const hardware: { -readonly [K in keyof BoxSpec]?: BoxSpec[K] } = {};
   let warrantyUntil: string | undefined;
   const owners = new Set<string>();
-  for (const e of entries as InventoryEntry[]) {
+  for (const e of entries) {
     const h = e.hardware;
     if (h?.model !== undefined) hardware.model = normalizeModel(h.model);
     if (h?.memoryGiB !== undefined) hardware.memoryGiB = h.memoryGiB;
@@ -190,13 +190,9 @@ export interface SpareChoice {
   readonly plan: readonly string[];
 }
 
-function spec(s: Partial<BoxSpec>): string {
-  const parts = [s.model ?? '?', `m${s.memoryGiB ?? '?'}g${s.memoryMHz ?? '?'}`, `${s.disk ?? '?'}${s.diskGB ?? '?'}`];
-  return parts.join('-');
-}
-
+/** A box in the spare names' own spelling (`r630-m16g2133-nvme1920`), `?` for what is not known. */
 export function describeSpec(s: Partial<BoxSpec>): string {
-  return spec(s);
+  return [s.model ?? '?', `m${s.memoryGiB ?? '?'}g${s.memoryMHz ?? '?'}`, `${s.disk ?? '?'}${s.diskGB ?? '?'}`].join('-');
 }
 
 function rank(box: FailedBox, spare: SpareCandidate): RankedSpare {
