@@ -33,7 +33,7 @@ describe('faultline scan against the lab', () => {
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as Report;
     assert.equal(report.snapshot.counts['servers'], 60, 'the small lab fleet has 60 servers across both regions');
-    assert.equal(report.snapshot.counts['hypervisors'], 8);
+    assert.equal(report.snapshot.counts['hypervisors'], 8 + 6, 'eight compute hypervisors and three forfault spares in each of the two centers');
     for (const o of report.collection.filter((c) => c.collector.startsWith('openstack-'))) assert.equal(o.status, 'ok', `${o.collector}: ${o.error ?? ''}`);
     for (const id of ['server-error', 'server-stuck-task', 'hypervisor-down', 'network-agents-down', 'server-unrequested-shutoff']) {
       const res = report.results.find((x) => x.detectorId === id);

@@ -13,6 +13,7 @@ import { scanCommand } from './commands/scan.command.js';
 import { schemaCommand } from './commands/schema.command.js';
 import { showCommand } from './commands/show.command.js';
 import { snapshotCommand } from './commands/snapshot.command.js';
+import { spareCommand } from './commands/spare.command.js';
 import { restartCommand, startCommand, stopCommand } from './commands/stop-start.command.js';
 import { triageCommand } from './commands/triage.command.js';
 import type { CliContext } from './context.js';
@@ -49,6 +50,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .addCommand(restartCommand(ctx, setExit))
     .addCommand(logCommand(ctx, setExit))
     .addCommand(consoleCommand(ctx, setExit))
+    .addCommand(spareCommand(ctx, setExit))
     .addHelpText('after', '\nRun `faultline <command> --help` for a command\'s options. Docs: docs/ in the package.');
   return configure(program, ctx);
 }

@@ -128,6 +128,13 @@ describe('config errors', () => {
     assert.equal(err.fix, 'use one of: info, low, medium, high, critical');
   });
 
+  it('names a notices webhook that is not a URL and a mention template without {owner}', () => {
+    const err = rejects('notices:\n  webhook: hooks.slack.com/x\n  mention: "@owner"\n');
+    assert.equal(err.key, 'notices.webhook');
+    assert.match(err.message, /is not an http\(s\) URL/);
+    assert.ok(err.issues.some((i) => i.key === 'notices.mention' && /\{owner\}/.test(i.fix ?? '')));
+  });
+
   it('says a suppression without a reason needs one, by index', () => {
     const err = rejects(['suppressions:', '  - detector: server-error', '    reason: ok', '  - resource: x', '    reason: fine', '  - detector: server-error'].join('\n'));
     assert.equal(err.key, 'suppressions[2].reason');
@@ -228,6 +235,15 @@ describe('secrets in faultline.yaml', () => {
     ].join('\n');
     const { redactor } = parseConfig(text, FILE, DETECTORS);
     assert.equal(redactor.redact('tok-123456 key-abcdef url-pass-99'), '*** *** ***');
+  });
+
+  it('treats the notices webhook URL, and its path on its own, as a secret', () => {
+    const url = 'https://hooks.slack.com/services/T000/B000/abcdefSECRET';
+    const { redactor, config } = parseConfig(`notices:\n  webhook: ${url}\n  owners: { alice: "<@U111>" }\n`, FILE, DETECTORS);
+    assert.equal(config.notices?.webhook, url);
+    assert.equal(config.notices?.lang, 'ko');
+    assert.equal(config.notices?.timeoutSeconds, 10);
+    assert.equal(redactor.redact(`posting to ${url} failed; path /services/T000/B000/abcdefSECRET`), 'posting to *** failed; path ***');
   });
 });
 

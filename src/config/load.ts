@@ -125,6 +125,7 @@ function checkConfig(source: ConfigSource, knownDetectors: readonly string[], ho
   const raw = source.data ?? {};
   redactor.addSecretsFrom(raw);
   registerUrlPassword(raw, redactor);
+  registerWebhook(raw, redactor);
 
   const issues: ConfigIssue[] = [];
   const parsed = configSchema.safeParse(raw);
@@ -170,6 +171,19 @@ function registerUrlPassword(raw: unknown, redactor: Redactor): void {
     }
   } catch {
     // Not a URL after all; the schema does not insist on one.
+  }
+}
+
+/** An incoming-webhook URL is its own credential: whoever has it can post to the channel. */
+function registerWebhook(raw: unknown, redactor: Redactor): void {
+  const webhook = valueAt(raw, ['notices', 'webhook']);
+  if (typeof webhook !== 'string') return;
+  redactor.add(webhook);
+  try {
+    const url = new URL(webhook);
+    if (url.pathname.length > 1) redactor.add(`${url.pathname}${url.search}`);
+  } catch {
+    // Not a URL: the schema says so; the whole value is still redacted.
   }
 }
 

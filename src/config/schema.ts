@@ -169,6 +169,25 @@ export const consoleLogsSchema = z
   })
   .describe('Guest console logs, read for servers that fail a probe and servers in ERROR, to find kernel panics.');
 
+export const noticesSchema = z
+  .strictObject({
+    webhook: z
+      .string()
+      .refine(isHttpUrl, { message: 'is not an http(s) URL', params: { fix: 'write the incoming-webhook URL, e.g. "https://hooks.slack.com/services/…"' } })
+      .optional()
+      .describe('Slack-compatible incoming-webhook URL the notices are posted to. A secret: redacted from all output.'),
+    timeoutSeconds: seconds(10, 'Timeout of one webhook post'),
+    lang: z.enum(['ko', 'en']).default('ko').describe('Language of the notices.'),
+    mention: z
+      .string()
+      .refine((t) => t.includes('{owner}'), { message: 'does not contain {owner}', params: { fix: 'write a template such as "@{owner}"; {owner} stands for the owner\'s name' } })
+      .optional()
+      .describe('How an owner not listed under owners is mentioned; {owner} is the name as the inventory gives it, e.g. "@{owner}". Unset: only listed owners are mentioned.'),
+    owners: z.record(z.string(), z.string().min(1)).default({}).describe('Owner (as the inventory names them) → the exact mention, e.g. "<@U0123ABCD>" for Slack.'),
+    dbOncall: z.string().min(1).optional().describe('How the DB on-call is mentioned in the DB warning, e.g. "@db-oncall".'),
+  })
+  .describe('Fault, recovery and data-loss notices (chat Markdown).');
+
 export const reportSchema = z
   .strictObject({
     format: z.enum(['html', 'json', 'table', 'markdown']).optional().describe('Report format.'),
@@ -191,6 +210,7 @@ export const configSchema = z
     probes: probesSchema.prefault({}),
     consoleLogs: consoleLogsSchema.prefault({}),
     report: reportSchema.prefault({}),
+    notices: noticesSchema.optional(),
     zones: z.record(z.string(), z.enum(['prod', 'dev'])).default({}).describe('Whether each region is prod or dev.'),
   })
   .meta({ title: 'faultline.yaml', description: 'Configuration of faultline. Relative paths are taken from the directory of this file.' });
@@ -202,6 +222,7 @@ export type FaultlineConfigInput = z.input<typeof configSchema>;
 export type DetectorConfig = z.output<typeof detectorSettingsSchema>;
 export type SuppressionConfig = z.output<typeof suppressionSchema>;
 export type CollectorConfig = z.output<typeof collectorSettingsSchema>;
+export type NoticesConfig = z.output<typeof noticesSchema>;
 
 /** The configuration used when there is no file. */
 export function defaultConfig(): FaultlineConfig {

@@ -225,6 +225,21 @@ export const inventoryEntrySchema = z.object({
   roles: z.array(z.string()).default([]).describe('e.g. db'),
   owners: z.array(z.string()).default([]),
   tags: z.record(z.string(), z.string()).default({}),
+  hardware: z
+    .object({
+      model: z.string().min(1).optional().describe('vendor model, e.g. R630 (compared without case, spaces or punctuation)'),
+      memoryGiB: z.number().positive().optional().describe('memory module size in GiB, as the spare names write it (m16g2133: 16)'),
+      memoryMHz: z.number().positive().optional().describe('memory clock in MHz (m16g2133: 2133)'),
+      disk: z.enum(['nvme', 'ssd']).optional(),
+      diskGB: z.number().positive().optional().describe('disk size in GB (nvme1920: 1920)'),
+    })
+    .optional()
+    .describe('for a hypervisor: the box, which a spare must match (runbook §7)'),
+  warrantyUntil: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}/, 'is not an ISO date')
+    .optional()
+    .describe('for a hypervisor: last day of the vendor warranty (RMA); after it a swapped box is re-procured by its owner'),
 });
 
 const k8sConditionSchema = z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional(), lastHeartbeatTime: z.string().optional(), lastTransitionTime: z.string().optional() });

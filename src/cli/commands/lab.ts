@@ -88,8 +88,6 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
     const dir = resolve(ctx.cwd, flags.dir);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'clouds.yaml'), lab.cloudsYaml());
-    // JSON, not YAML: the large fleet's CMDB export has 100,000 entries.
-    await writeFile(join(dir, 'inventory.json'), JSON.stringify({ entries: labInventory(lab.fleet) }));
     const hosts = lab.hostsSsh;
     if (hosts) {
       // writeFile's mode applies only to a new file; chmod covers one left by an earlier lab.
@@ -97,6 +95,9 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
       await chmod(join(dir, 'lab_ssh_key'), 0o600);
       await writeFile(join(dir, 'known_hosts'), hosts.knownHosts());
     }
+    // The CMDB export: hypervisors' boxes and warranties (faultline spare), servers' DB tags, owners and clusters.
+    // JSON, not YAML: the large fleet's export has over 100,000 entries.
+    await writeFile(join(dir, 'inventory.json'), JSON.stringify(labInventory(lab.fleet)));
     await writeFile(
       join(dir, 'faultline.yaml'),
       `# Written by \`faultline lab\` for the lab at ${lab.url}.\n` +
@@ -132,7 +133,7 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
         ...lab.fleet.regions.map((r) => `  ${r.id.padEnd(9)} Nova ${lab.url}/${r.id}/compute/v2.1  Neutron ${lab.url}/${r.id}/network`),
         `  clouds.yaml   ${join(dir, 'clouds.yaml')}  (clouds: lab, lab-viewer, lab-appcred)`,
         `  faultline.yaml ${join(dir, 'faultline.yaml')}`,
-        `  inventory ${join(dir, 'inventory.json')}  (the CMDB export: DB role tags, owners, clusters)`,
+        `  inventory ${join(dir, 'inventory.json')}  (the CMDB export: DB role tags, owners and clusters of servers; box and warranty of every hypervisor; ${lab.fleet.hypervisors.filter((h) => h.spare).length} forfault spares)`,
         `  alarms    ${lab.alarmsUrl}  (Alertmanager form: ${lab.url}/alarms/alertmanager)`,
         `  SSH       port ${lab.network?.sshPort ?? sshPort} on every server and hypervisor address (127.x.y.z); unreachable addresses: ${lab.network?.firewall.mode === 'nftables' ? 'dropped by nftables' : 'SSH refused only'}`,
         ...(hosts

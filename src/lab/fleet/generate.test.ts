@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FLEET_SIZES, generateFleet, loopbackAddress, resolveFleetCounts } from './generate.js';
@@ -47,7 +48,9 @@ describe('generateFleet', () => {
   it('builds a small fleet with the operator-visible shapes', () => {
     const fleet = generateFleet({ seed: 'shape', size: 'small' });
     assert.equal(fleet.regions.length, FLEET_SIZES.small.regions);
-    assert.equal(fleet.hypervisors.length, FLEET_SIZES.small.hypervisors);
+    // The compute hypervisors asked for, plus three forfault spares in each of the two centers.
+    assert.equal(fleet.hypervisors.filter((h) => !h.spare).length, FLEET_SIZES.small.hypervisors);
+    assert.equal(fleet.hypervisors.length, FLEET_SIZES.small.hypervisors + 6);
     assert.equal(fleet.servers.length, FLEET_SIZES.small.servers);
     assert.deepEqual(
       fleet.regions.map((r) => [r.id, r.zone]),
@@ -56,7 +59,7 @@ describe('generateFleet', () => {
         ['hn1dev', 'dev'],
       ],
     );
-    for (const hv of fleet.hypervisors) assert.match(hv.hostname, new RegExp(`^krane-${hv.regionId}-com\\d{3,}$`));
+    for (const hv of fleet.hypervisors.filter((h) => !h.spare)) assert.match(hv.hostname, new RegExp(`^krane-${hv.regionId}-com\\d{3,}$`));
     const hosts = new Set(fleet.hypervisors.map((h) => h.hostname));
     assert.equal(hosts.size, fleet.hypervisors.length, 'hypervisor names are unique');
     for (const s of fleet.servers) {
@@ -84,7 +87,9 @@ describe('generateFleet', () => {
   it('accepts explicit counts and rejects nonsense', () => {
     const fleet = generateFleet({ seed: 1, size: { regions: 3, hypervisors: 5, servers: 40 } });
     assert.equal(fleet.regions.length, 3);
-    assert.equal(fleet.hypervisors.length, 5);
+    // pg1, hn1dev and ay1prod: three centers, three spares each.
+    assert.equal(fleet.hypervisors.filter((h) => !h.spare).length, 5);
+    assert.equal(fleet.hypervisors.length, 5 + 9);
     assert.equal(fleet.servers.length, 40);
     assert.throws(() => resolveFleetCounts({ regions: 0, hypervisors: 1, servers: 1 }), /at least one region/);
     assert.throws(() => resolveFleetCounts({ regions: 1, hypervisors: 0, servers: 1 }), /hypervisor/);
@@ -97,12 +102,63 @@ describe('generateFleet', () => {
     const used = process.cpuUsage(before);
     const cpuMs = (used.user + used.system) / 1000;
     assert.equal(fleet.regions.length, 11);
-    assert.equal(fleet.hypervisors.length, 2000);
+    assert.equal(fleet.hypervisors.filter((h) => !h.spare).length, 2000);
+    assert.equal(fleet.hypervisors.length, 2000 + 4 * 3, 'four centers (pg, hn, ay, gs), three spares each');
     assert.equal(fleet.servers.length, 100_000);
     assert.equal(new Set(fleet.servers.map((s) => s.id)).size, 100_000);
     assert.equal(new Set(fleet.servers.map((s) => s.ip)).size, 100_000);
-    assert.equal(new Set(fleet.hypervisors.map((h) => h.hostname)).size, 2000);
+    assert.equal(new Set(fleet.hypervisors.map((h) => h.hostname)).size, 2012);
     assert.ok(cpuMs < 8000, `took ${cpuMs.toFixed(0)} ms of CPU`);
+  });
+});
+
+describe('the spare pool', () => {
+  it('keeps three named forfault spares per center, empty, registered like any hypervisor', () => {
+    const fleet = generateFleet({ seed: 'spares', size: 'small' });
+    const spares = fleet.hypervisors.filter((h) => h.spare);
+    assert.deepEqual(
+      spares.map((h) => h.hostname),
+      [
+        'krane-pg-forfault-r630-m16g2133-nvme1920-001',
+        'krane-pg-forfault-r630-m16g2133-ssd960-002',
+        'krane-pg-forfault-r640-m32g2666-nvme3840-003',
+        'krane-hn-forfault-r630-m16g2133-nvme1920-001',
+        'krane-hn-forfault-r630-m16g2133-ssd960-002',
+        'krane-hn-forfault-r640-m32g2666-nvme3840-003',
+      ],
+    );
+    const spareHosts = new Set(spares.map((h) => h.hostname));
+    assert.equal(fleet.servers.filter((s) => spareHosts.has(s.host)).length, 0, 'no server runs on a spare');
+    for (const hv of spares) {
+      assert.equal(fleet.services.filter((s) => s.host === hv.hostname && s.binary === 'nova-compute' && !s.disabled).length, 1);
+      assert.equal(fleet.agents.filter((a) => a.host === hv.hostname).length, 3);
+      assert.ok(hv.warrantyUntil > fleet.generatedAt);
+    }
+  });
+
+  it('gives every compute hypervisor a box and a warranty, some of them expired', () => {
+    const fleet = generateFleet({ seed: 'spares', size: 'medium' });
+    const compute = fleet.hypervisors.filter((h) => !h.spare);
+    assert.deepEqual([...new Set(compute.map((h) => h.hardware.model))].sort(), ['R630', 'R640', 'R740']);
+    assert.ok(compute.some((h) => h.warrantyUntil < fleet.generatedAt));
+    assert.ok(compute.some((h) => h.warrantyUntil > fleet.generatedAt));
+  });
+
+  it('leaves servers and compute hypervisors exactly as they were before the pool existed', () => {
+    // Digests taken from the generator before spares were added: the scenarios' targets did not move.
+    const digest = (value: unknown): string => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+    const want = { small: ['4424b538dae0a04c', 'e73d5ff35c5e62a5'], medium: ['fada726ccfd0d838', '20dd6918a4820a65'] } as const;
+    for (const size of ['small', 'medium'] as const) {
+      const f = generateFleet({ seed: 'faultline', size });
+      assert.deepEqual(
+        [
+          digest(f.servers.map((s) => [s.id, s.name, s.host, s.ip, s.vmState])),
+          digest(f.hypervisors.filter((h) => !h.spare).map((h) => [h.id, h.hostname, h.hostIp, h.memoryMb])),
+        ],
+        [...want[size]],
+        size,
+      );
+    }
   });
 });
 

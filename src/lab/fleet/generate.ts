@@ -5,6 +5,7 @@ import {
   type LabComputeService,
   type LabFlavor,
   type LabFleet,
+  type LabHardware,
   type LabHistoryEntry,
   type LabHypervisor,
   type LabImage,
@@ -61,6 +62,28 @@ const TEAMS = [
 ];
 
 const CPU_MODELS = ['Skylake-Server-IBRS', 'Cascadelake-Server', 'Icelake-Server', 'Broadwell-IBRS'];
+
+/** The boxes hypervisors run on. The last has no spare in any pool, so the lab has a box that finds none. */
+const HARDWARE: readonly LabHardware[] = [
+  { model: 'R630', memoryGiB: 16, memoryMHz: 2133, disk: 'nvme', diskGB: 1920 },
+  { model: 'R640', memoryGiB: 32, memoryMHz: 2666, disk: 'nvme', diskGB: 3840 },
+  { model: 'R740', memoryGiB: 32, memoryMHz: 2933, disk: 'ssd', diskGB: 1920 },
+];
+
+/**
+ * Each center's spare pool: a full match for the R630 boxes, a model-and-memory
+ * match (other disk) for them, and a full match for the R640 boxes.
+ */
+const SPARE_POOL: readonly LabHardware[] = [
+  { model: 'R630', memoryGiB: 16, memoryMHz: 2133, disk: 'nvme', diskGB: 1920 },
+  { model: 'R630', memoryGiB: 16, memoryMHz: 2133, disk: 'ssd', diskGB: 960 },
+  { model: 'R640', memoryGiB: 32, memoryMHz: 2666, disk: 'nvme', diskGB: 3840 },
+];
+
+/** The runbook's spare name: `krane-<center>-forfault-<model>-m<GiB>g<MHz>-<disk><GB>-<seq>`. */
+export function spareName(center: string, hw: LabHardware, seq: number): string {
+  return `krane-${center}-forfault-${hw.model.toLowerCase().replace(/[^a-z0-9]/g, '')}-m${hw.memoryGiB}g${hw.memoryMHz}-${hw.disk}${hw.diskGB}-${pad(seq, 3)}`;
+}
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -286,6 +309,44 @@ export function generateFleet(options: GenerateFleetOptions): LabFleet {
       cpuModel: hvRandom.pick(CPU_MODELS),
       hypervisorType: 'QEMU',
       hypervisorVersion: hvRandom.pick([4002000, 6002000, 8000000]),
+      // Filled in below from their own random stream, so the fields above stay as they were.
+      hardware: HARDWARE[0] as LabHardware,
+      warrantyUntil: 0,
+      spare: false,
+    });
+  }
+  const hwRandom = root.fork('hardware');
+  const midnight = (t: number): number => t - (t % DAY);
+  for (const hv of hypervisors) {
+    hv.hardware = { ...hwRandom.pick(HARDWARE) };
+    // About a third are out of warranty: the lab shows both answers (RMA or re-procure).
+    hv.warrantyUntil = midnight(now + hwRandom.int(-400, 900) * DAY);
+  }
+  // Compute hypervisors only: servers are placed on these, spares stay empty.
+  const compute = [...hypervisors];
+  const spareRandom = root.fork('spares');
+  const centers = [...new Set(regions.map((r) => r.center))];
+  for (const center of centers) {
+    const region = regions.find((r) => r.center === center) as LabRegion;
+    SPARE_POOL.forEach((hw, k) => {
+      const index = hypervisors.length;
+      hypervisors.push({
+        id: spareRandom.uuid(),
+        legacyId: index + 1,
+        hostname: spareName(center, hw, k + 1),
+        regionId: region.id,
+        availabilityZone: region.availabilityZone,
+        hostIp: loopbackAddress(index, HYPERVISOR_ADDRESS_BASE),
+        vcpus: 48,
+        memoryMb: 256 * 1024,
+        localGb: hw.diskGB,
+        cpuModel: spareRandom.pick(CPU_MODELS),
+        hypervisorType: 'QEMU',
+        hypervisorVersion: 8000000,
+        hardware: { ...hw },
+        warrantyUntil: midnight(now + 700 * DAY),
+        spare: true,
+      });
     });
   }
 
@@ -366,7 +427,7 @@ export function generateFleet(options: GenerateFleetOptions): LabFleet {
   const clusterOf = new Map<string, { name: string; size: number; masters: number }>();
   let instanceNumber = srvRandom.int(100, 5000);
   const hvByRegion = new Map<string, LabHypervisor[]>();
-  for (const hv of hypervisors) {
+  for (const hv of compute) {
     const list = hvByRegion.get(hv.regionId) ?? [];
     list.push(hv);
     hvByRegion.set(hv.regionId, list);
@@ -382,7 +443,7 @@ export function generateFleet(options: GenerateFleetOptions): LabFleet {
     ['generic', 13],
   ];
   for (let i = 0; i < counts.servers; i++) {
-    const hv = hypervisors[srvRandom.int(0, hypervisors.length - 1)] as LabHypervisor;
+    const hv = compute[srvRandom.int(0, compute.length - 1)] as LabHypervisor;
     // Guarantee the special roles in tiny fleets: the first servers take one of each.
     const role: ServerRole =
       i === 0 ? 'amphora' : i === 1 || i === 2 ? 'db' : srvRandom.weighted(roleWeights);

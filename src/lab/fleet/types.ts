@@ -138,6 +138,16 @@ export interface LabServer {
   securityGroups: string[];
 }
 
+/** The box under a hypervisor, as the CMDB records it and the spare names spell it (runbook §7). */
+export interface LabHardware {
+  /** Vendor model as the CMDB writes it, e.g. `R630`. */
+  model: string;
+  memoryGiB: number;
+  memoryMHz: number;
+  disk: 'nvme' | 'ssd';
+  diskGB: number;
+}
+
 export interface LabHypervisor {
   /** Compute node UUID (the 2.53+ hypervisor id). */
   id: string;
@@ -153,6 +163,14 @@ export interface LabHypervisor {
   cpuModel: string;
   hypervisorType: string;
   hypervisorVersion: number;
+  hardware: LabHardware;
+  /** Last day of the vendor warranty (ms since epoch, UTC midnight). */
+  warrantyUntil: number;
+  /**
+   * A forfault box of its center's spare pool: registered in Nova (as the runbook's
+   * hypervisor list shows them) but running no servers, and never a fault's target.
+   */
+  spare: boolean;
 }
 
 export type ServiceBinary = 'nova-compute' | 'nova-conductor' | 'nova-scheduler';

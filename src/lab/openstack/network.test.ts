@@ -60,7 +60,11 @@ describe('neutron agents and glance images', () => {
   it('keeps agents per region', async () => {
     const pg1 = ((await request(`${lab.url}/pg1/network/v2.0/agents`, { token: admin })).body as Json).agents;
     assert.ok(pg1.length > 0);
-    assert.ok(pg1.every((a: Json) => a.host.startsWith('krane-pg1-')));
+    // pg1's compute hypervisors, and the pg center's spare pool, which is registered in pg1.
+    assert.deepEqual(pg1.filter((a: Json) => !/^krane-pg1-|^krane-pg-forfault-/.test(a.host)), []);
+    const regionOf = new Map(lab.fleet.hypervisors.map((h) => [h.hostname, h.regionId]));
+    assert.ok(pg1.every((a: Json) => regionOf.get(a.host) === 'pg1'));
+    assert.ok(pg1.some((a: Json) => a.host.startsWith('krane-pg-forfault-')), "the spares' agents report like any hypervisor's");
   });
 
   it('lists images through Glance v2', async () => {

@@ -234,6 +234,8 @@ export class LabFaults {
     const pattern = sel.pattern ? new RegExp(sel.pattern) : null;
     const matches = this.state.hypervisors.filter((hv) => {
       if (claimed.has(hv.hostname)) return false;
+      // A spare is a fault's target only when named: scenarios break compute nodes, not the pool.
+      if (hv.spare && !sel.hostname) return false;
       if (sel.hostname && hv.hostname !== sel.hostname) return false;
       if (pattern && !pattern.test(hv.hostname)) return false;
       if (sel.region && hv.regionId !== sel.region) return false;
