@@ -4,7 +4,6 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse } from 'yaml';
 import { runFaultline, startLabProcess, stopLabProcess } from '../testing.js';
 
 /**
