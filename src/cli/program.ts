@@ -16,6 +16,7 @@ import { snapshotCommand } from './commands/snapshot.command.js';
 import { spareCommand } from './commands/spare.command.js';
 import { restartCommand, startCommand, stopCommand } from './commands/stop-start.command.js';
 import { triageCommand } from './commands/triage.command.js';
+import { noticeCommand } from './commands/notice.command.js';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { VERSION } from './version.js';
@@ -43,6 +44,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .addCommand(demoCommand(ctx, setExit))
     .addCommand(labCommand(ctx, setExit))
     .addCommand(triageCommand(ctx, setExit))
+    .addCommand(noticeCommand(ctx, setExit))
     .addCommand(checkHostCommand(ctx, setExit))
     .addCommand(showCommand(ctx, setExit))
     .addCommand(stopCommand(ctx, setExit))
