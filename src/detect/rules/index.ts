@@ -28,6 +28,7 @@ import computeAgentsDown from './compute-agents-down.js';
 import partNeedsJudgement from './part-needs-judgement.js';
 import partNonUrgent from './part-non-urgent.js';
 import partUrgent from './part-urgent.js';
+import nodeNotReady from './node-not-ready.js';
 
 /**
  * Every detector faultline ships, in documentation order. A parity test checks
@@ -66,6 +67,8 @@ export const detectors = [
   partNeedsJudgement,
   partUrgent,
   diskDataLoss,
+  // Kubernetes layer: nodes and the servers under them, then pods, workloads, Services, and hygiene.
+  nodeNotReady,
 ] as const satisfies readonly AnyDetector[];
 
 export type DetectorId = (typeof detectors)[number]['id'];

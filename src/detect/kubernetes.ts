@@ -1,0 +1,193 @@
+import { z } from 'zod';
+import type { Evidence, ResourceRef } from '../core/findings.js';
+import type { Severity } from '../core/severity.js';
+import type { FleetIndex } from '../snapshot/fleet-index.js';
+import type { KubernetesCluster, KubernetesNode, KubernetesPod, KubernetesService, KubernetesWorkload } from '../snapshot/schema.js';
+import { raiseSeverity, serverEvidence } from './resources.js';
+
+/** Namespaces whose pods keep a cluster alive; a problem there is one step more urgent. */
+export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'calico-system', 'tigera-operator', 'kube-flannel'];
+
+export const systemNamespacesOption = z
+  .array(z.string().min(1))
+  .default(DEFAULT_SYSTEM_NAMESPACES)
+  .describe('namespaces treated as the cluster\'s own system (findings there are one step more urgent)');
+
+export function clusterRef(cluster: KubernetesCluster): ResourceRef {
+  return { kind: 'cluster', id: cluster.name, name: cluster.name };
+}
+
+const parentCluster = (cluster: KubernetesCluster): NonNullable<ResourceRef['parent']> => ({ kind: 'cluster', id: cluster.name, name: cluster.name });
+
+export function nodeRef(cluster: KubernetesCluster, node: Pick<KubernetesNode, 'name'>): ResourceRef {
+  return { kind: 'node', id: `${cluster.name}/${node.name}`, name: node.name, parent: parentCluster(cluster) };
+}
+
+/** A pod, placed on its node when scheduled (so incidents group a node's pods). */
+export function podRef(cluster: KubernetesCluster, pod: Pick<KubernetesPod, 'namespace' | 'name' | 'nodeName'>): ResourceRef {
+  return {
+    kind: 'pod',
+    id: `${cluster.name}/${pod.namespace}/${pod.name}`,
+    name: `${pod.namespace}/${pod.name}`,
+    parent: pod.nodeName ? { kind: 'node', id: `${cluster.name}/${pod.nodeName}`, name: pod.nodeName } : parentCluster(cluster),
+  };
+}
+
+export function workloadRef(cluster: KubernetesCluster, w: Pick<KubernetesWorkload, 'kind' | 'namespace' | 'name'>): ResourceRef {
+  return { kind: 'workload', id: `${cluster.name}/${w.namespace}/${w.kind}/${w.name}`, name: `${w.kind} ${w.namespace}/${w.name}`, parent: parentCluster(cluster) };
+}
+
+export function serviceRef(cluster: KubernetesCluster, s: Pick<KubernetesService, 'namespace' | 'name'>): ResourceRef {
+  return { kind: 'kubernetes-service', id: `${cluster.name}/${s.namespace}/${s.name}`, name: `${s.namespace}/${s.name}`, parent: parentCluster(cluster) };
+}
+
+/** Any other namespaced object (PVC, Ingress, webhook), by its resource kind. */
+export function objectRef(cluster: KubernetesCluster, kind: ResourceRef['kind'], namespace: string | undefined, name: string): ResourceRef {
+  const path = namespace === undefined ? name : `${namespace}/${name}`;
+  return { kind, id: `${cluster.name}/${kind}/${path}`, name: path, parent: parentCluster(cluster) };
+}
+
+/** The status of a node's Ready condition: True, False, Unknown, or missing when the node never reported. */
+export function readyStatus(node: KubernetesNode): string {
+  return node.conditions.find((c) => c.type === 'Ready')?.status ?? 'missing';
+}
+
+/** Whether every label in a selector is on the object; an empty selector selects nothing here, as for Services. */
+export function selects(selector: Readonly<Record<string, string>> | null | undefined, labels: Readonly<Record<string, string>>): boolean {
+  if (!selector) return false;
+  const keys = Object.keys(selector);
+  return keys.length > 0 && keys.every((k) => labels[k] === selector[k]);
+}
+
+/** The pods a Service sends to, by its selector. */
+export function podsOfService(cluster: KubernetesCluster, service: KubernetesService): KubernetesPod[] {
+  if (!service.selector) return [];
+  return cluster.pods.filter((p) => p.namespace === service.namespace && selects(service.selector, p.labels));
+}
+
+/**
+ * Whether the cluster runs in a prod zone: the zone of the servers behind its nodes.
+ * A cluster faultline cannot place is treated as prod, like an unknown server.
+ */
+export function clusterIsProd(index: FleetIndex, cluster: KubernetesCluster): boolean | undefined {
+  let sawDev = false;
+  for (const node of cluster.nodes) {
+    const server = index.serverOfNode(node);
+    if (!server) continue;
+    if (index.isProd(server)) return true;
+    sawDev = true;
+  }
+  for (const server of index.serversOfCluster(cluster.name)) {
+    if (index.isProd(server)) return true;
+    sawDev = true;
+  }
+  return sawDev ? false : undefined;
+}
+
+/**
+ * Severity of a Kubernetes finding: `prod` or `dev` by the cluster's zone, one
+ * step higher in a system namespace, since those pods carry every other workload.
+ */
+export function clusterUrgency(
+  index: FleetIndex,
+  cluster: KubernetesCluster,
+  prod: Severity,
+  dev: Severity,
+  system = false,
+): { severity: Severity; evidence: Evidence[] } {
+  const prodZone = clusterIsProd(index, cluster);
+  const evidence: Evidence[] = [
+    { label: 'cluster', value: cluster.name, source: 'kubernetes' },
+    { label: 'zone', value: prodZone === undefined ? 'prod (zone unknown, treated as prod)' : prodZone ? 'prod' : 'dev', source: 'regions' },
+  ];
+  const base = prodZone === false ? dev : prod;
+  if (system) evidence.push({ label: 'urgency', value: 'system namespace: the cluster\'s own components', source: 'kubernetes' });
+  return { severity: system ? raiseSeverity(base) : base, evidence };
+}
+
+/** Where a node runs, in OpenStack terms: its server, Nova state and hypervisor, and how the link was made. */
+export function backingServerEvidence(index: FleetIndex, node: KubernetesNode): Evidence[] {
+  const hit = index.nodeServerOf(node);
+  if (!hit) return [{ label: 'server', value: null, source: 'mapping: no server matches the providerID, name or address' }];
+  const { server, by } = hit;
+  const hv = index.hypervisorOf(server);
+  return [
+    { label: 'server', value: server.name, source: `nova (matched by ${by})` },
+    { label: 'server_id', value: server.id, source: 'nova' },
+    ...serverEvidence(index, server).filter((e) => e.label !== 'host'),
+    { label: 'hypervisor', value: hv?.name ?? server.host ?? null, source: 'nova' },
+  ];
+}
+
+/** CPU the way kubectl prints it: `250m`, `2` cores, `1.5` cores. */
+export function formatCpu(millicores: number): string {
+  if (millicores % 1000 === 0) return `${millicores / 1000}`;
+  return millicores < 1000 ? `${Math.round(millicores)}m` : `${(millicores / 1000).toFixed(1)}`;
+}
+
+/** Milliseconds since the epoch, or undefined for a missing or unreadable time. */
+export function parseTime(iso: string | null | undefined): number | undefined {
+  if (!iso) return undefined;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** `3h 12m`, `5d 2h`: how long ago, for messages. */
+export function formatAge(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h ${minutes % 60}m`;
+  return `${Math.floor(hours / 24)}d ${hours % 24}h`;
+}
+
+/**
+ * The workload that owns a pod as an operator names it: a ReplicaSet's
+ * Deployment, a Job's CronJob; a pod without an owner stands for itself.
+ */
+export function podOwner(cluster: KubernetesCluster, pod: KubernetesPod): { kind: string; name: string } | undefined {
+  let owner = pod.owner;
+  for (let hops = 0; owner && hops < 3; hops++) {
+    const current: { kind: string; name: string } = owner;
+    const w = cluster.workloads.find((x) => x.kind === current.kind && x.name === current.name && x.namespace === pod.namespace);
+    if (!w?.owner) return current;
+    owner = w.owner;
+  }
+  return owner;
+}
+
+/** Pods grouped by their owning workload (or themselves), so hygiene findings name one thing to fix. */
+export function podsByOwner(cluster: KubernetesCluster, pods: readonly KubernetesPod[]): Map<string, { owner?: { kind: string; name: string }; namespace: string; pods: KubernetesPod[] }> {
+  const out = new Map<string, { owner?: { kind: string; name: string }; namespace: string; pods: KubernetesPod[] }>();
+  for (const pod of pods) {
+    const owner = podOwner(cluster, pod);
+    const key = owner ? `${pod.namespace}/${owner.kind}/${owner.name}` : `${pod.namespace}/Pod/${pod.name}`;
+    const group = out.get(key);
+    if (group) group.pods.push(pod);
+    else out.set(key, { ...(owner ? { owner } : {}), namespace: pod.namespace, pods: [pod] });
+  }
+  return out;
+}
+
+/** The host facts read on a node, by node name or by its server's name. */
+export function nodeFacts(index: FleetIndex, node: KubernetesNode): FleetIndex['snapshot']['hostFacts'][number] | undefined {
+  const server = index.serverOfNode(node);
+  return index.hostFacts(node.name) ?? (server ? index.hostFacts(server.name) : undefined);
+}
+
+/** Control-plane nodes by role label, role list or taint. */
+export function isControlPlane(node: KubernetesNode): boolean {
+  return (
+    node.roles.some((r) => r === 'control-plane' || r === 'master') ||
+    'node-role.kubernetes.io/control-plane' in node.labels ||
+    'node-role.kubernetes.io/master' in node.labels ||
+    node.taints.some((t) => CONTROL_PLANE_TAINTS.includes(t.key))
+  );
+}
+
+export const CONTROL_PLANE_TAINTS = ['node-role.kubernetes.io/control-plane', 'node-role.kubernetes.io/master'];
+
+/** `kubectl` for one cluster: every command in evidence names its context. */
+export function kubectl(cluster: KubernetesCluster, args: string): string {
+  return `kubectl --context ${cluster.name} ${args}`;
+}
