@@ -29,6 +29,11 @@ import partNeedsJudgement from './part-needs-judgement.js';
 import partNonUrgent from './part-non-urgent.js';
 import partUrgent from './part-urgent.js';
 import nodeNotReady from './node-not-ready.js';
+import kubeletDown from './kubelet-down.js';
+import containerRuntimeDown from './container-runtime-down.js';
+import nodeNeverJoined from './node-never-joined.js';
+import nodeVersionSkew from './node-version-skew.js';
+import nodeNetwork from './node-network.js';
 
 /**
  * Every detector faultline ships, in documentation order. A parity test checks
@@ -69,6 +74,11 @@ export const detectors = [
   diskDataLoss,
   // Kubernetes layer: nodes and the servers under them, then pods, workloads, Services, and hygiene.
   nodeNotReady,
+  kubeletDown,
+  containerRuntimeDown,
+  nodeNeverJoined,
+  nodeVersionSkew,
+  nodeNetwork,
 ] as const satisfies readonly AnyDetector[];
 
 export type DetectorId = (typeof detectors)[number]['id'];
