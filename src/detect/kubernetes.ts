@@ -191,3 +191,54 @@ export const CONTROL_PLANE_TAINTS = ['node-role.kubernetes.io/control-plane', 'n
 export function kubectl(cluster: KubernetesCluster, args: string): string {
   return `kubectl --context ${cluster.name} ${args}`;
 }
+
+/** What is wrong with a pod, in kubectl's words, and the container to read logs from. */
+export interface PodTrouble {
+  readonly summary: string;
+  readonly container?: string;
+  readonly crashLooping: boolean;
+  readonly restarts: number;
+}
+
+/**
+ * Judges one pod: Failed, Unknown, Pending past `pendingMinutes`, a container
+ * crash-looping or waiting, Running but not ready, or restarted at least
+ * `restartThreshold` times. A Succeeded pod (a finished Job) is healthy.
+ */
+export function podTrouble(pod: KubernetesPod, now: Date, limits: { pendingMinutes: number; restartThreshold: number }): PodTrouble | undefined {
+  const restarts = Math.max(pod.restarts, pod.containerStatuses.reduce((n, c) => n + c.restartCount, 0));
+  if (pod.phase === 'Succeeded') return undefined;
+  const waiting = pod.containerStatuses.find((c) => c.state === 'waiting' && c.reason !== undefined && c.reason !== 'ContainerCreating' && c.reason !== 'PodInitializing');
+  const crashLooping = pod.containerStatuses.some((c) => c.reason === 'CrashLoopBackOff') || pod.waitingReason === 'CrashLoopBackOff';
+  const base = { restarts, crashLooping };
+  if (waiting) {
+    const last = waiting.lastTerminationReason ? `, last run ended ${waiting.lastTerminationReason}${waiting.lastExitCode !== undefined ? ` with exit code ${waiting.lastExitCode}` : ''}` : '';
+    return { ...base, container: waiting.name, summary: `container ${waiting.name} is ${waiting.reason} (restarted ${waiting.restartCount} times${last})` };
+  }
+  if (pod.waitingReason && pod.waitingReason !== 'ContainerCreating') return { ...base, summary: `a container is ${pod.waitingReason}` };
+  if (pod.phase === 'Failed') return { ...base, summary: `it Failed${pod.reason ? ` (${pod.reason}${pod.message ? `: ${pod.message}` : ''})` : ''}` };
+  if (pod.phase === 'Unknown') return { ...base, summary: 'its state is Unknown: the node stopped reporting' };
+  if (pod.phase === 'Pending') {
+    const since = parseTime(pod.createdAt ?? pod.startTime);
+    if (since !== undefined && now.getTime() - since < limits.pendingMinutes * 60_000) return undefined;
+    return { ...base, summary: `it is Pending${since !== undefined ? ` for ${formatAge(now.getTime() - since)}` : ''}${pod.nodeName ? '' : ', not scheduled on any node'}` };
+  }
+  const notReady = pod.containerStatuses.find((c) => !c.ready);
+  if (pod.ready === false || notReady) {
+    return { ...base, ...(notReady ? { container: notReady.name } : {}), summary: `it is Running but not ready${notReady ? ` (container ${notReady.name} not ready)` : ''}` };
+  }
+  if (restarts >= limits.restartThreshold) {
+    const top = [...pod.containerStatuses].sort((a, b) => b.restartCount - a.restartCount)[0];
+    return { ...base, ...(top ? { container: top.name } : {}), summary: `it restarted ${restarts} times${top?.lastTerminationReason ? ` (last: ${top.lastTerminationReason})` : ''}` };
+  }
+  return undefined;
+}
+
+/** The checklist's next reads for a pod: its log (of the failing container when there are several) and its namespace's events. */
+export function podCommands(cluster: KubernetesCluster, pod: KubernetesPod, container: string | undefined): { label: string; value: string; source: string }[] {
+  const c = container !== undefined && pod.containers.length > 1 ? ` -c ${container}` : '';
+  return [
+    { label: 'logs', value: kubectl(cluster, `-n ${pod.namespace} logs ${pod.name}${c} --previous`), source: 'command' },
+    { label: 'events', value: kubectl(cluster, `-n ${pod.namespace} get events --sort-by=.lastTimestamp`), source: 'command' },
+  ];
+}

@@ -34,6 +34,12 @@ import containerRuntimeDown from './container-runtime-down.js';
 import nodeNeverJoined from './node-never-joined.js';
 import nodeVersionSkew from './node-version-skew.js';
 import nodeNetwork from './node-network.js';
+import systemPodUnhealthy from './system-pod-unhealthy.js';
+import staticPodUnhealthy from './static-pod-unhealthy.js';
+import podFailed from './pod-failed.js';
+import podCrashloop from './pod-crashloop.js';
+import warningEvents from './warning-events.js';
+import controlPlaneWorkloads from './control-plane-workloads.js';
 
 /**
  * Every detector faultline ships, in documentation order. A parity test checks
@@ -79,6 +85,12 @@ export const detectors = [
   nodeNeverJoined,
   nodeVersionSkew,
   nodeNetwork,
+  systemPodUnhealthy,
+  staticPodUnhealthy,
+  podFailed,
+  podCrashloop,
+  warningEvents,
+  controlPlaneWorkloads,
 ] as const satisfies readonly AnyDetector[];
 
 export type DetectorId = (typeof detectors)[number]['id'];
