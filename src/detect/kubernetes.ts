@@ -242,3 +242,41 @@ export function podCommands(cluster: KubernetesCluster, pod: KubernetesPod, cont
     { label: 'events', value: kubectl(cluster, `-n ${pod.namespace} get events --sort-by=.lastTimestamp`), source: 'command' },
   ];
 }
+
+/** One workload (or bare pod) whose containers lack something, for the hygiene detectors. */
+export interface HygieneGap {
+  readonly ref: ResourceRef;
+  readonly label: string;
+  readonly pods: number;
+  readonly members: readonly KubernetesPod[];
+  /** `container: what is missing`, one per container that lacks something. */
+  readonly gaps: readonly string[];
+}
+
+/**
+ * Runs a container check over the pods of one cluster, grouped by owning workload so a
+ * Deployment with 40 replicas is one finding. Static pods and pods that finished are
+ * left out: the first are the control plane's own, the second no longer run.
+ */
+export function hygieneGaps(
+  cluster: KubernetesCluster,
+  pods: readonly KubernetesPod[],
+  check: (c: KubernetesPod['containers'][number]) => readonly string[],
+): HygieneGap[] {
+  const running = pods.filter((p) => !p.staticPod && p.phase !== 'Succeeded' && p.phase !== 'Failed');
+  const out: HygieneGap[] = [];
+  for (const group of podsByOwner(cluster, running).values()) {
+    const first = group.pods[0] as KubernetesPod;
+    const gaps = first.containers.flatMap((c) => {
+      const missing = check(c);
+      return missing.length ? [`${c.name}: ${missing.join(', ')}`] : [];
+    });
+    if (gaps.length === 0) continue;
+    const owner = group.owner;
+    const ref = owner
+      ? workloadRef(cluster, { kind: owner.kind as KubernetesWorkload['kind'], namespace: group.namespace, name: owner.name })
+      : podRef(cluster, first);
+    out.push({ ref, label: owner ? `${owner.kind} ${group.namespace}/${owner.name}` : `Pod ${group.namespace}/${first.name}`, pods: group.pods.length, members: group.pods, gaps });
+  }
+  return out;
+}

@@ -40,6 +40,11 @@ import podFailed from './pod-failed.js';
 import podCrashloop from './pod-crashloop.js';
 import warningEvents from './warning-events.js';
 import controlPlaneWorkloads from './control-plane-workloads.js';
+import serviceNoEndpoints from './service-no-endpoints.js';
+import servicePartiallyAvailable from './service-partially-available.js';
+import podWithoutRequests from './pod-without-requests.js';
+import podWithoutLimits from './pod-without-limits.js';
+import podWithoutProbes from './pod-without-probes.js';
 
 /**
  * Every detector faultline ships, in documentation order. A parity test checks
@@ -91,6 +96,11 @@ export const detectors = [
   podCrashloop,
   warningEvents,
   controlPlaneWorkloads,
+  serviceNoEndpoints,
+  servicePartiallyAvailable,
+  podWithoutRequests,
+  podWithoutLimits,
+  podWithoutProbes,
 ] as const satisfies readonly AnyDetector[];
 
 export type DetectorId = (typeof detectors)[number]['id'];
