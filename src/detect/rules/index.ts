@@ -45,6 +45,12 @@ import servicePartiallyAvailable from './service-partially-available.js';
 import podWithoutRequests from './pod-without-requests.js';
 import podWithoutLimits from './pod-without-limits.js';
 import podWithoutProbes from './pod-without-probes.js';
+import workloadShortOfReplicas from './workload-short-of-replicas.js';
+import jobFailed from './job-failed.js';
+import cronjobInvalidSchedule from './cronjob-invalid-schedule.js';
+import pvcNotBound from './pvc-not-bound.js';
+import ingressMissingService from './ingress-missing-service.js';
+import webhookNoEndpoints from './webhook-no-endpoints.js';
 
 /**
  * Every detector faultline ships, in documentation order. A parity test checks
@@ -101,6 +107,12 @@ export const detectors = [
   podWithoutRequests,
   podWithoutLimits,
   podWithoutProbes,
+  workloadShortOfReplicas,
+  jobFailed,
+  cronjobInvalidSchedule,
+  pvcNotBound,
+  ingressMissingService,
+  webhookNoEndpoints,
 ] as const satisfies readonly AnyDetector[];
 
 export type DetectorId = (typeof detectors)[number]['id'];
