@@ -51,6 +51,8 @@ import cronjobInvalidSchedule from './cronjob-invalid-schedule.js';
 import pvcNotBound from './pvc-not-bound.js';
 import ingressMissingService from './ingress-missing-service.js';
 import webhookNoEndpoints from './webhook-no-endpoints.js';
+import deprecatedApi from './deprecated-api.js';
+import unusedService from './unused-service.js';
 
 /**
  * Every detector faultline ships, in documentation order. A parity test checks
@@ -113,6 +115,8 @@ export const detectors = [
   pvcNotBound,
   ingressMissingService,
   webhookNoEndpoints,
+  deprecatedApi,
+  unusedService,
 ] as const satisfies readonly AnyDetector[];
 
 export type DetectorId = (typeof detectors)[number]['id'];
