@@ -15,6 +15,10 @@ testDetector(detector, {
       name: 'a cluster whose Leases were not listed is judged by host facts only',
       snapshot: b().k8s('k8s-a', (c) => c.node('k8s-a-worker-1', { lastHeartbeat: '2026-01-01T00:00:00Z' }), { collection: { status: 'partial', unlisted: ['leases'], warnings: [] } }).build(),
     },
+    {
+      name: 'a stale Lease of a node whose VM is SHUTOFF is node-not-ready\'s finding, not a kubelet one',
+      snapshot: fleet().at(NOW).server('w-off', { status: 'SHUTOFF' }).k8s('k8s-a', (c) => c.node('w-off', { server: 'w-off', lastHeartbeat: '2026-02-01T08:00:00Z' })).build(),
+    },
   ],
   invalid: [
     {

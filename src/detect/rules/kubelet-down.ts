@@ -59,6 +59,9 @@ export default defineDetector({
           continue;
         }
         if (!leasesRead || node.lastHeartbeat === undefined) continue;
+        // A VM that is not running renews nothing; node-not-ready names the VM as the cause, so saying "kubelet is down" would mislead.
+        const server = index.serverOfNode(node);
+        if (server && server.status !== 'ACTIVE') continue;
         if (node.lastHeartbeat === null) {
           out.push({ ...base, messageId: 'leaseMissing', data: { node: node.name, cluster: cluster.name }, evidence });
           continue;

@@ -51,7 +51,7 @@ export default defineDetector({
         const days = created === undefined ? undefined : (now.getTime() - created) / 86_400_000;
         out.push({
           messageId: 'neverJoined',
-          data: { server: server.name, cluster: cluster.name, age: days === undefined ? 'some time' : days >= 2 ? `${Math.floor(days)} days` : `${Math.round(days * 24)} hours`, why },
+          data: { server: server.name, cluster: cluster.name, age: days === undefined ? 'some time' : days >= 2 ? `${Math.round(days)} days` : `${Math.round(days * 24)} hours`, why },
           resource: serverRef(index, server),
           severity: urgency.severity,
           evidence: [

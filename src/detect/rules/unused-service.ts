@@ -241,5 +241,6 @@ function workerServersToGiveBack(index: FleetIndex, cluster: KubernetesCluster, 
   const byMem = total.memoryBytes / 1024 ** 2 / (top.flavor.ramMiB as number);
   const count = Math.min(Math.floor(Math.min(byCpu, byMem)), top.n);
   const desc = `${top.flavor.name} (${top.flavor.vcpus} vCPU, ${formatBytes((top.flavor.ramMiB as number) * 1024 ** 2)})`;
-  return { count, flavor: desc, text: `about ${count} of its ${top.n} ${desc} worker servers could be given back` };
+  const text = count === 0 ? `less than one of its ${top.n} ${desc} worker servers, so no server can be given back yet` : `about ${count} of its ${top.n} ${desc} worker servers could be given back`;
+  return { count, flavor: desc, text };
 }
