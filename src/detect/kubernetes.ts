@@ -59,10 +59,58 @@ export function selects(selector: Readonly<Record<string, string>> | null | unde
   return keys.length > 0 && keys.every((k) => labels[k] === selector[k]);
 }
 
+/**
+ * Lookups over one cluster, built once per cluster object and shared by every
+ * detector of a run, so a cluster of 10,000 pods is not rescanned per Service or
+ * per pod.
+ */
+interface ClusterLookup {
+  readonly workloads: Map<string, KubernetesWorkload>;
+  /** `namespace\0key=value` → pods carrying that label. */
+  readonly podsByLabel: Map<string, KubernetesPod[]>;
+  /** `namespace\0Kind/name` of the top owner → its pods. */
+  readonly podsByOwner: Map<string, KubernetesPod[]>;
+}
+
+const lookups = new WeakMap<KubernetesCluster, ClusterLookup>();
+
+function lookupOf(cluster: KubernetesCluster): ClusterLookup {
+  let l = lookups.get(cluster);
+  if (l) return l;
+  l = { workloads: new Map(), podsByLabel: new Map(), podsByOwner: new Map() };
+  for (const w of cluster.workloads) l.workloads.set(`${w.namespace}\0${w.kind}/${w.name}`, w);
+  lookups.set(cluster, l);
+  for (const p of cluster.pods) {
+    for (const [k, v] of Object.entries(p.labels)) append(l.podsByLabel, `${p.namespace}\0${k}=${v}`, p);
+    const o = podOwner(cluster, p);
+    if (o) append(l.podsByOwner, `${p.namespace}\0${o.kind}/${o.name}`, p);
+  }
+  return l;
+}
+
+function append<V>(map: Map<string, V[]>, key: string, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** A workload by namespace, kind and name. */
+export function findWorkload(cluster: KubernetesCluster, namespace: string, kind: string, name: string): KubernetesWorkload | undefined {
+  return lookupOf(cluster).workloads.get(`${namespace}\0${kind}/${name}`);
+}
+
+/** The pods whose top owner (a Deployment for its ReplicaSets' pods) is this workload. */
+export function podsOwnedBy(cluster: KubernetesCluster, namespace: string, kind: string, name: string): readonly KubernetesPod[] {
+  return lookupOf(cluster).podsByOwner.get(`${namespace}\0${kind}/${name}`) ?? [];
+}
+
 /** The pods a Service sends to, by its selector. */
 export function podsOfService(cluster: KubernetesCluster, service: KubernetesService): KubernetesPod[] {
-  if (!service.selector) return [];
-  return cluster.pods.filter((p) => p.namespace === service.namespace && selects(service.selector, p.labels));
+  const entries = Object.entries(service.selector ?? {});
+  if (entries.length === 0) return [];
+  const [k, v] = entries[0] as [string, string];
+  const candidates = lookupOf(cluster).podsByLabel.get(`${service.namespace}\0${k}=${v}`) ?? [];
+  return candidates.filter((p) => selects(service.selector, p.labels));
 }
 
 /**
@@ -148,9 +196,8 @@ export function formatAge(ms: number): string {
 export function podOwner(cluster: KubernetesCluster, pod: KubernetesPod): { kind: string; name: string } | undefined {
   let owner = pod.owner;
   for (let hops = 0; owner && hops < 3; hops++) {
-    const current: { kind: string; name: string } = owner;
-    const w = cluster.workloads.find((x) => x.kind === current.kind && x.name === current.name && x.namespace === pod.namespace);
-    if (!w?.owner) return current;
+    const w = findWorkload(cluster, pod.namespace, owner.kind, owner.name);
+    if (!w?.owner) return owner;
     owner = w.owner;
   }
   return owner;

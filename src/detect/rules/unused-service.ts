@@ -4,7 +4,7 @@ import type { KubernetesCluster, KubernetesPod, KubernetesWorkload, PrometheusSi
 import type { FleetIndex } from '../../snapshot/fleet-index.js';
 import { defineDetector, type RawFinding } from '../define.js';
 import { judgedClusters } from '../inputs.js';
-import { clusterRef, formatCpu, isControlPlane, parseTime, podOwner, podsOfService, serviceRef, systemNamespacesOption, workloadRef } from '../kubernetes.js';
+import { clusterRef, findWorkload, formatCpu, isControlPlane, parseTime, podOwner, podsOfService, podsOwnedBy, serviceRef, systemNamespacesOption, workloadRef } from '../kubernetes.js';
 import { formatBytes, listNames } from '../resources.js';
 
 type Messages = 'idleService' | 'idleConsumer' | 'suspendedCronJob' | 'clusterReclaimable';
@@ -112,7 +112,6 @@ export default defineDetector({
       const http = signalOf(cluster.name, 'httpRequests');
       const kafka = signalOf(cluster.name, 'kafkaConsumption');
       const cron = signalOf(cluster.name, 'cronjobSuspended');
-      const findWorkload = (kind: string, ns: string, name: string): KubernetesWorkload | undefined => cluster.workloads.find((w) => w.kind === kind && w.namespace === ns && w.name === name);
       const signalEvidence = (name: PrometheusSignal, said: string): Evidence => ({ label: `${name}_${window}d`, value: said, source: `prometheus: ${(UNUSED_SERVICE_QUERIES[name]).replace('[7d]', `[${window}d]`)}` });
       const unused: { owners: string[]; usage: Usage }[] = [];
       const behindService = new Set<string>();
@@ -123,7 +122,7 @@ export default defineDetector({
         const owners = new Map<string, KubernetesWorkload>();
         for (const p of pods) {
           const o = podOwner(cluster, p);
-          const w = o ? findWorkload(o.kind, p.namespace, o.name) : undefined;
+          const w = o ? findWorkload(cluster, p.namespace, o.kind, o.name) : undefined;
           if (w) owners.set(`${w.kind}/${w.name}`, w);
         }
         for (const k of owners.keys()) behindService.add(`${svc.namespace}/${k}`);
@@ -166,10 +165,7 @@ export default defineDetector({
         if (group === undefined || behindService.has(`${w.namespace}/${w.kind}/${w.name}`) || young(w.createdAt) || scheduled(w)) continue;
         const k = judge(kafka, (r) => r.namespace === w.namespace && r.consumerGroup === group, (v) => v <= 0);
         if (!k?.idle) continue;
-        const pods = cluster.pods.filter((p) => {
-          const o = p.namespace === w.namespace ? podOwner(cluster, p) : undefined;
-          return o?.kind === w.kind && o.name === w.name;
-        });
+        const pods = podsOwnedBy(cluster, w.namespace, w.kind, w.name);
         const usage = pods.length ? podRequests(pods) : { cpuMillicores: (w.podRequests.cpuMillicores ?? 0) * (w.desired ?? 0), memoryBytes: (w.podRequests.memoryBytes ?? 0) * (w.desired ?? 0) };
         const owners = ownersOf(w);
         unused.push({ owners, usage });
