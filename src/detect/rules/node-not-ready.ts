@@ -32,7 +32,6 @@ export default defineDetector({
     devSeverity: z.enum(SEVERITIES).default('medium').describe('severity for clusters in a dev zone'),
   }),
   remediation: {
-    runbook: 'vm-down',
     steps: [
       'See the node: `kubectl get node <node> -o wide` and `kubectl describe node <node>` (conditions, last heartbeat, taints).',
       'Check the backing server: `faultline show <server>`; a SHUTOFF server stopped without a user is a host problem (see server-unrequested-shutoff), a hung one is a guest or host problem (server-unreachable).',
