@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SEVERITIES } from '../../core/severity.js';
 import { defineDetector, type RawFinding } from '../define.js';
 import { judgedClusters } from '../inputs.js';
-import { CONTROL_PLANE_TAINTS, clusterUrgency, isControlPlane, podOwner, systemNamespacesOption, workloadRef } from '../kubernetes.js';
+import { CONTROL_PLANE_TAINTS, clusterUrgency, isControlPlane, podOwner, podRef, systemNamespacesOption, workloadRef } from '../kubernetes.js';
 import { listNames, matchesGlob } from '../resources.js';
 
 type Messages = 'toleratesControlPlane';
@@ -86,7 +86,7 @@ export default defineDetector({
       for (const pod of barePods) {
         const key = `bare/${pod.namespace}/${pod.name}`;
         if (pod.nodeName && cpNodes.has(pod.nodeName)) placed.set(key, [pod.nodeName]);
-        report({ kind: 'pod', id: `${cluster.name}/${pod.namespace}/${pod.name}`, name: `${pod.namespace}/${pod.name}`, parent: { kind: 'cluster', id: cluster.name, name: cluster.name } }, `Pod ${pod.namespace}/${pod.name}`, key, 1);
+        report(podRef(cluster, pod), `Pod ${pod.namespace}/${pod.name}`, key, 1);
       }
     }
     return out;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineDetector, type RawFinding } from '../define.js';
 import { judgedClusters } from '../inputs.js';
-import { clusterRef, clusterUrgency } from '../kubernetes.js';
+import { clusterRef, clusterUrgency, nodeRef } from '../kubernetes.js';
 import { listNames } from '../resources.js';
 
 type Messages = 'mixedVersions' | 'unsupportedSkew';
@@ -71,7 +71,7 @@ export default defineDetector({
         out.push({
           messageId: 'unsupportedSkew',
           data: { node: node.name, cluster: cluster.name, kubelet: node.kubeletVersion ?? '', apiserver: cluster.serverVersion ?? '', problem },
-          resource: { kind: 'node', id: `${cluster.name}/${node.name}`, name: node.name, parent: { kind: 'cluster', id: cluster.name, name: cluster.name } },
+          resource: nodeRef(cluster, node),
           severity: 'medium',
           key: node.name,
           evidence: [{ label: 'kubelet', value: node.kubeletVersion ?? null, source: 'kubernetes' }, { label: 'apiserver', value: cluster.serverVersion ?? null, source: 'kubernetes /version' }],
