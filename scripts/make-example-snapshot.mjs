@@ -1,7 +1,9 @@
 // Builds examples/fleet-snapshot.json: a small two-region fleet carrying real
 // failures from the domain catalog (PM hang with a DB server on it, a hung VM,
 // a worker that keeps being shut off by its host, a stuck task, an ERROR server,
-// a dead Neutron agent, hardware alarms). Run after `npm run build`.
+// a dead Neutron agent, hardware alarms) and the Kubernetes cluster on it (the
+// node lost with that worker, a node that never joined, calico crash-looping,
+// an app on the control plane, an unused Service). Run after `npm run build`.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { fleet } from '../dist/snapshot/builders.js';
@@ -65,6 +67,9 @@ on('krane-pg1-com905', [['report-gen-01', { server: { status: 'SHUTOFF', vmState
 on('krane-pg1-com906', [['shop-web-03'], ['search-api-03', { project: 'search' }]]);
 on('krane-hn1dev-com101', [['dev-sandbox-01', { project: 'platform' }], ['dev-ci-runner-01', { project: 'platform' }]]);
 on('krane-hn1dev-com102', [['dev-sandbox-02', { project: 'platform' }]]);
+// Added after the others so the servers above keep their instance names.
+on('krane-pg1-com906', [['k8s-master-1', { project: 'platform', flavor: 'k8s.master' }]]);
+on('krane-pg1-com901', [['k8s-worker-3', { project: 'platform', flavor: 'k8s.worker', server: { metadata: { 'kubernetes-cluster': 'shop-prod' }, createdAt: ago(3 * 24 * 60), launchedAt: ago(3 * 24 * 60 - 2) } }]]);
 
 // Nova services and Neutron agents for every compute host.
 for (const h of ['krane-pg1-com901', 'krane-pg1-com902', 'krane-pg1-com903', 'krane-pg1-com904', 'krane-pg1-com905', 'krane-pg1-com906', 'krane-hn1dev-com101', 'krane-hn1dev-com102']) {
@@ -120,6 +125,80 @@ b.alarm('krane-hn1dev-com102', 'DISK_FAILED', { ticketId: '721455', location: 'H
 
 b.inventory({ match: { serverName: 'orders-db-01' }, roles: ['db'], owners: ['dba-oncall', 'shop-team'], tags: { service: 'orders' } });
 b.inventory({ match: { serverName: 'k8s-worker-1' }, roles: ['kubernetes-worker'], owners: ['platform-team'], tags: { cluster: 'shop-prod' } });
+
+// The shop-prod cluster on those servers. k8s-worker-1 is the VM its host keeps stopping, so its node is lost;
+// k8s-worker-3 was built three days ago and never joined because containerd was not running on it.
+const PREFLIGHT =
+  '[ERROR CRI]: container runtime is not running: output: time="2026-11-22T03:12:40Z" level=fatal msg="validate service connection: validate CRI v1 runtime API for endpoint \\"unix:///var/run/containerd/containerd.sock\\": rpc error: code = Unavailable desc = connection error: desc = \\"transport: Error while dialing: dial unix /var/run/containerd/containerd.sock: connect: no such file or directory\\""';
+b.hostFacts('k8s-worker-3', { services: { containerd: 'inactive', kubelet: 'activating' }, containerdSocket: false, nodeJoinErrors: [PREFLIGHT] });
+b.hostFacts('k8s-worker-2', {
+  services: { containerd: 'active', kubelet: 'active' },
+  containerdSocket: true,
+  interfaces: [
+    { name: 'ens3', mtu: 1500, up: true, role: 'service', addresses: ['10.20.0.16/24'] },
+    { name: 'ens4', mtu: 1500, up: true, role: 'storage', addresses: ['192.168.50.16/24'] },
+  ],
+});
+const lost = ago(41);
+const podIn = (c, ref, node, fields = {}) => c.pod(ref, { nodeName: node, createdAt: '2026-10-01T00:00:00Z', startTime: '2026-10-01T00:00:10Z', ...fields });
+b.k8s(
+  'shop-prod',
+  (c) => {
+    c.node('k8s-master-1', { server: 'k8s-master-1', taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }], labels: { 'node-role.kubernetes.io/control-plane': '' } })
+      .node('k8s-worker-1', {
+        server: 'k8s-worker-1',
+        conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: ago(42), lastTransitionTime: lost }],
+        lastHeartbeat: ago(42),
+        taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }],
+      })
+      .node('k8s-worker-2', { server: 'k8s-worker-2', version: 'v1.28.9' });
+    podIn(c, 'kube-system/kube-apiserver-k8s-master-1', 'k8s-master-1', { staticPod: true });
+    podIn(c, 'kube-system/etcd-k8s-master-1', 'k8s-master-1', { staticPod: true });
+    podIn(c, 'kube-system/coredns-5d78c9869d-4xk2p', 'k8s-worker-2', { labels: { 'k8s-app': 'kube-dns' }, owner: { kind: 'ReplicaSet', name: 'coredns-5d78c9869d' } });
+    podIn(c, 'kube-system/calico-node-7bq9d', 'k8s-worker-2', {
+      ready: false,
+      owner: { kind: 'DaemonSet', name: 'calico-node' },
+      containers: [{ name: 'calico-node', requests: { cpuMillicores: 250 }, probes: { liveness: true, readiness: true } }, { name: 'install-cni', requests: { cpuMillicores: 10 } }],
+      containerStatuses: [
+        { name: 'calico-node', ready: false, restartCount: 23, state: 'waiting', reason: 'CrashLoopBackOff', lastTerminationReason: 'Error', lastExitCode: 1 },
+        { name: 'install-cni', ready: true, restartCount: 0, state: 'running' },
+      ],
+    });
+    c.workload('DaemonSet', 'kube-system/calico-node', { desired: 3, ready: 1, available: 1, tolerations: [{ operator: 'Exists' }] })
+      .workload('Deployment', 'kube-system/coredns', { desired: 1 })
+      .workload('ReplicaSet', 'kube-system/coredns-5d78c9869d', { owner: { kind: 'Deployment', name: 'coredns' }, desired: 1 })
+      .service('kube-system/kube-dns', { selector: { 'k8s-app': 'kube-dns' }, ports: [{ name: 'dns', port: 53, targetPort: 53, protocol: 'UDP' }] })
+      .endpoints('kube-system/kube-dns', [{ ip: '10.244.2.3', pod: 'coredns-5d78c9869d-4xk2p', nodeName: 'k8s-worker-2' }]);
+    // cart lost its replica on the dead worker; orders was given the control-plane toleration to keep running.
+    c.workload('Deployment', 'shop/cart', { desired: 2, ready: 1, available: 1, labels: { team: 'shop-cart' } })
+      .workload('ReplicaSet', 'shop/cart-7d9f8b6c4', { owner: { kind: 'Deployment', name: 'cart' } })
+      .service('shop/cart')
+      .endpoints('shop/cart', [{ ip: '10.244.2.11', pod: 'cart-7d9f8b6c4-h2x8q', nodeName: 'k8s-worker-2' }], [{ ip: '10.244.1.9', pod: 'cart-7d9f8b6c4-m4k7z', nodeName: 'k8s-worker-1' }]);
+    podIn(c, 'shop/cart-7d9f8b6c4-h2x8q', 'k8s-worker-2', { labels: { app: 'cart' }, owner: { kind: 'ReplicaSet', name: 'cart-7d9f8b6c4' } });
+    podIn(c, 'shop/cart-7d9f8b6c4-m4k7z', 'k8s-worker-1', { labels: { app: 'cart' }, ready: false, owner: { kind: 'ReplicaSet', name: 'cart-7d9f8b6c4' } });
+    const cp = [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }];
+    c.workload('Deployment', 'shop/orders', { desired: 1, tolerations: cp, labels: { team: 'shop-orders' } }).workload('ReplicaSet', 'shop/orders-5c6b7d', { owner: { kind: 'Deployment', name: 'orders' }, tolerations: cp });
+    podIn(c, 'shop/orders-5c6b7d-q8w2e', 'k8s-master-1', { labels: { app: 'orders' }, owner: { kind: 'ReplicaSet', name: 'orders-5c6b7d' }, tolerations: cp });
+    // legacy-search has had no HTTP request in the last seven days: its series is gone from Prometheus.
+    c.workload('Deployment', 'search/legacy-search', { desired: 1, annotations: { owner: 'search-team' } })
+      .workload('ReplicaSet', 'search/legacy-search-66f', { owner: { kind: 'Deployment', name: 'legacy-search' } })
+      .service('search/legacy-search', { selector: { app: 'legacy-search' } })
+      .endpoints('search/legacy-search', [{ ip: '10.244.2.20', pod: 'legacy-search-66f-z9x8c', nodeName: 'k8s-worker-2' }]);
+    podIn(c, 'search/legacy-search-66f-z9x8c', 'k8s-worker-2', {
+      labels: { app: 'legacy-search' },
+      owner: { kind: 'ReplicaSet', name: 'legacy-search-66f' },
+      containers: [{ name: 'search', requests: { cpuMillicores: 4000, memoryBytes: 8 * 1024 ** 3 }, limits: { cpuMillicores: 4000, memoryBytes: 8 * 1024 ** 3 }, probes: { liveness: true, readiness: true } }],
+    });
+    c.workload('CronJob', 'ops/cleanup', { schedule: '0 0 3 * * *', labels: { team: 'platform' } })
+      .pvc('search/index-data', 'Pending', { createdAt: ago(180), requestedBytes: 200 * 1024 ** 3 })
+      .event({ namespace: 'kube-system', reason: 'BackOff', object: 'Pod/calico-node-7bq9d', message: 'Back-off restarting failed container calico-node in pod calico-node-7bq9d_kube-system', count: 23, lastTimestamp: ago(2) })
+      .event({ namespace: 'search', reason: 'ProvisioningFailed', object: 'PersistentVolumeClaim/index-data', message: 'failed to provision volume with StorageClass "csi-cinder": rpc error: code = Internal desc = CreateVolume failed: VolumeSizeExceedsAvailableQuota', count: 12, lastTimestamp: ago(5) });
+  },
+  { serverVersion: 'v1.29.4', collection: { status: 'ok', collectedAt: NOW, unlisted: [], warnings: [] } },
+);
+const httpQuery = 'sum by (destination_service_namespace, destination_service_name) (increase(istio_requests_total{reporter="destination"}[7d]))';
+b.prometheus({ cluster: 'shop-prod', signal: 'httpRequests', query: httpQuery, status: 'ok', metricPresent: true, results: [{ namespace: 'shop', service: 'cart', value: 1_832_114 }, { namespace: 'shop', service: 'orders', value: 412_907 }] });
+b.inventory({ match: { serverName: 'k8s-worker-3' }, roles: ['kubernetes-worker'], owners: ['platform-team'], tags: { cluster: 'shop-prod' } });
 
 const snapshot = b.build();
 const collection = snapshot.collection.map((o) => ({ ...o, collector: o.collector.replace(/^test:/, 'example:') }));

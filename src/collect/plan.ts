@@ -161,6 +161,7 @@ export function planCollectors(input: PlanInput): PlannedCollector[] {
   else if (!probesReady) plan.push({ id: 'console-logs', produces: ['consoleLogs'], unavailable: 'console logs are read for the servers that fail a probe, and the probes are disabled (collectors.probes.enabled)' });
   else for (const c of consoleLogCollectors(input, input.cloud, timeout('console-logs'))) plan.push({ id: c.id, produces: c.produces, collector: c });
   plan.push({ id: 'kubernetes', produces: ['kubernetes'], unavailable: 'the Kubernetes collector is not part of this version yet' });
+  plan.push({ id: 'prometheus', produces: ['prometheus'], unavailable: 'the Prometheus collector (unused-service signals) is not part of this version yet' });
 
   if (!config.alarms) plan.push({ id: 'alarms', produces: ['alarms'], unavailable: 'no alarm feed configured (set alarms.source in faultline.yaml)' });
   else if (!enabled('alarms')) plan.push({ id: 'alarms', produces: ['alarms'], unavailable: 'disabled in config (collectors.alarms.enabled: false)' });

@@ -3,7 +3,7 @@ import type { Severity } from './severity.js';
 
 /** What a finding is about, in the operator's terms. `parent` places it in the fleet. */
 export interface ResourceRef {
-  readonly kind: 'server' | 'hypervisor' | 'service' | 'agent' | 'disk' | 'host' | 'alarm' | 'node' | 'pod' | 'cluster';
+  readonly kind: 'server' | 'hypervisor' | 'service' | 'agent' | 'disk' | 'host' | 'alarm' | 'node' | 'pod' | 'cluster' | 'workload' | 'kubernetes-service' | 'volume-claim' | 'ingress' | 'webhook' | 'api';
   readonly id: string;
   readonly name?: string;
   /** e.g. the hypervisor a server runs on, the host a disk sits in. */

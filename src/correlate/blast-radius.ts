@@ -1,6 +1,5 @@
 import type { FleetIndex } from '../snapshot/fleet-index.js';
-import type { Server, Snapshot } from '../snapshot/schema.js';
-import { clusterOfServer } from './kubernetes.js';
+import type { Server } from '../snapshot/schema.js';
 import type { AffectedServer, BlastRadius } from './types.js';
 
 /**
@@ -8,7 +7,7 @@ import type { AffectedServer, BlastRadius } from './types.js';
  * host incident), which of them are already hit, the DB servers among them
  * (catalog §4 common rule), their clusters, projects and owners, each counted.
  */
-export function blastRadius(index: FleetIndex, snapshot: Snapshot, atStake: readonly Server[], impacted: ReadonlyMap<string, Server>): BlastRadius {
+export function blastRadius(index: FleetIndex, atStake: readonly Server[], impacted: ReadonlyMap<string, Server>): BlastRadius {
   const servers: AffectedServer[] = [];
   const seen = new Set<string>();
   for (const s of [...atStake, ...impacted.values()]) {
@@ -33,7 +32,11 @@ export function blastRadius(index: FleetIndex, snapshot: Snapshot, atStake: read
   // Impacted first, then DB servers, then by name: the order the night engineer reads them in.
   servers.sort((a, b) => Number(b.impacted) - Number(a.impacted) || Number(b.db) - Number(a.db) || a.name.localeCompare(b.name));
   const dbServers = servers.filter((s) => s.db).map((s) => s.name);
-  const clusters = [...new Set(servers.map((s) => clusterOfServer(index, snapshot, s.id, s.name)).filter((c): c is string => c !== undefined))].sort();
+  const clusterOf = (id: string): string | undefined => {
+    const server = index.server(id);
+    return server ? index.clusterOfServer(server) : undefined;
+  };
+  const clusters = [...new Set(servers.map((s) => clusterOf(s.id)).filter((c): c is string => c !== undefined))].sort();
   const projects = [...new Set(servers.map((s) => s.project).filter((p): p is string => p !== undefined))].sort();
   const owners = [...new Set(servers.flatMap((s) => s.owners))].sort();
   return {

@@ -185,26 +185,41 @@ describe('correlate', () => {
       ],
       pods: [{ namespace: 'kube-system', name: 'calico-node-abcde', nodeName: 'web-1', phase: 'Running', ready: false }],
     });
-    const { snapshot, findings } = scan(b);
-    const nodeFinding = (node: string): Finding => ({
-      detectorId: 'node-not-ready',
-      messageId: 'notReady',
-      message: `Node ${node} is not ready.`,
-      severity: 'high',
-      resource: { kind: 'node', id: `k8s-shop-pg1-01/${node}`, name: node, parent: { kind: 'cluster', id: 'k8s-shop-pg1-01', name: 'k8s-shop-pg1-01' } },
-      evidence: [],
-      explanation: '',
-      remediation: { steps: [] },
-      fingerprint: `fp-node-${node}`,
-    });
-    const podFinding: Finding = { ...nodeFinding('x'), detectorId: 'system-pod-unhealthy', message: 'calico not ready', resource: { kind: 'pod', id: 'k8s-shop-pg1-01/kube-system/calico-node-abcde', name: 'kube-system/calico-node-abcde', parent: { kind: 'node', id: 'k8s-shop-pg1-01/web-1', name: 'web-1' } }, fingerprint: 'fp-pod' };
-    const result = correlate(snapshot, [...findings, nodeFinding('web-1'), nodeFinding('lost-node'), podFinding]);
+    const { findings, result } = scan(b);
+    const of = (detectorId: string, name: string): Finding | undefined => findings.find((f) => f.detectorId === detectorId && f.resource.name === name);
+    const webNode = of('node-not-ready', 'web-1');
+    const lostNode = of('node-not-ready', 'lost-node');
+    const calico = findings.find((f) => f.resource.kind === 'pod' && f.resource.name === 'kube-system/calico-node-abcde');
+    assert.ok(webNode && lostNode && calico, findings.map((f) => `${f.detectorId} ${f.resource.name}`).join('\n'));
     const vm = result.incidents.find((i) => i.case === 'vm-hang')!;
-    assert.ok(vm.findings.includes('fp-node-web-1'), 'the node is explained by its server');
-    assert.ok(vm.findings.includes('fp-pod'), 'its pod too');
+    assert.ok(vm.findings.includes(webNode.fingerprint), 'the node is explained by its server');
+    assert.ok(vm.findings.includes(calico.fingerprint), 'its pod too');
     assert.deepEqual(vm.blastRadius.clusters, ['k8s-shop-pg1-01']);
-    assert.deepEqual(vm.chain.map((l) => l.resource.kind), ['server', 'node', 'pod']);
+    assert.deepEqual([...new Set(vm.chain.map((l) => l.resource.kind))], ['server', 'node', 'pod']);
     const lost = result.incidents.find((i) => i.case === 'node-not-ready');
     assert.equal(lost?.root.resource.name, 'lost-node');
+  });
+});
+
+describe('correlate on the offline example (real detectors, Kubernetes included)', () => {
+  it('chains disk → hypervisor → server → node, keeps a node that never joined and a crash-looping calico apart', async () => {
+    const { loadSnapshot } = await import('../snapshot/io.js');
+    const snapshot = await loadSnapshot('examples/fleet-snapshot.json');
+    const findings = runDetectors(snapshot, detectors, { now: new Date(snapshot.collectedAt) }).flatMap((r) => r.findings);
+    const { incidents } = correlate(snapshot, findings);
+    const storage = incidents.find((i) => i.root.detectorId === 'nvme-error-log');
+    assert.ok(storage, incidents.map((i) => i.title).join('\n'));
+    assert.equal(storage.case, 'host-stopped-server');
+    assert.deepEqual(storage.chain.slice(0, 4).map((l) => l.resource.kind), ['disk', 'hypervisor', 'server', 'node']);
+    const nodeFinding = findings.find((f) => f.detectorId === 'node-not-ready' && f.resource.name === 'k8s-worker-1');
+    assert.ok(nodeFinding && storage.findings.includes(nodeFinding.fingerprint), 'the NotReady node is explained by the storage fault under its VM');
+    const joined = incidents.find((i) => i.case === 'node-never-joined');
+    assert.equal(joined?.root.detectorId, 'container-runtime-down');
+    assert.ok(joined?.findings.some((fp) => findings.find((f) => f.fingerprint === fp)?.detectorId === 'node-never-joined'));
+    const pods = incidents.find((i) => i.case === 'system-pod-unhealthy');
+    assert.match(pods?.title ?? '', /calico-node/);
+    assert.deepEqual(pods?.blastRadius.clusters, ['shop-prod']);
+    // A node whose only trouble is a wrong MTU is not an incident of its own.
+    assert.ok(!incidents.some((i) => i.root.detectorId === 'node-network'));
   });
 });

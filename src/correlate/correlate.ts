@@ -399,12 +399,28 @@ function summarise(findings: readonly Finding[]): string {
   return [...new Set(findings.map((f) => f.message))].join(' ');
 }
 
+/** Which node-level finding speaks for a node: the cause (runtime, kubelet, a join that failed) before the symptom. */
+const NODE_ROOT_ORDER: readonly string[] = ['container-runtime-down', 'kubelet-down', 'node-never-joined', 'node-network', 'node-not-ready'];
+const SYSTEM_POD_DETECTORS = new Set(['system-pod-unhealthy', 'static-pod-unhealthy']);
+const NODE_INCIDENT_ROOTS = new Set(['container-runtime-down', 'kubelet-down', 'node-never-joined', 'node-not-ready']);
+
+/**
+ * Kubernetes findings follow the VM behind their node (catalog §7): into that
+ * server's incident when it has one; else one incident per node for the node's
+ * own trouble, which its pods join; system pods left over are one incident per
+ * cluster; other pod findings stay findings.
+ */
 function attachKubernetes(index: FleetIndex, items: readonly { finding: Finding; node: NodePlacement | undefined }[], drafts: Draft[], byServer: Map<string, Draft>): void {
   const byNode = new Map<string, Draft>();
-  // Nodes first, so their pods find them.
-  const ordered = [...items].sort((a, b) => (a.finding.resource.kind === 'node' ? 0 : 1) - (b.finding.resource.kind === 'node' ? 0 : 1));
+  const nodeLevel = (f: Finding): boolean => f.resource.kind !== 'pod';
+  const rank = (f: Finding): number => {
+    const i = NODE_ROOT_ORDER.indexOf(f.detectorId);
+    return (nodeLevel(f) ? 0 : 100) + (i === -1 ? 50 : i);
+  };
+  const ordered = [...items].sort((a, b) => rank(a.finding) - rank(b.finding) || a.finding.fingerprint.localeCompare(b.finding.fingerprint));
+  const leftoverPods = new Map<string, { findings: Finding[]; servers: Map<string, Server> }>();
   for (const { finding, node } of ordered) {
-    const nodeKey = node ? `${node.cluster}/${node.node}` : undefined;
+    const nodeKey = node && node.node !== '' ? `${node.cluster}/${node.node}` : undefined;
     const owner = (node?.server ? byServer.get(node.server.id) : undefined) ?? (nodeKey ? byNode.get(nodeKey) : undefined);
     if (owner) {
       owner.findings.push(finding);
@@ -412,11 +428,22 @@ function attachKubernetes(index: FleetIndex, items: readonly { finding: Finding;
       if (nodeKey && !byNode.has(nodeKey)) byNode.set(nodeKey, owner);
       continue;
     }
-    if (finding.resource.kind !== 'node' || severityRank(finding.severity) < severityRank(ALONE_MIN_SEVERITY)) continue;
+    if (!nodeLevel(finding)) {
+      if (node && SYSTEM_POD_DETECTORS.has(finding.detectorId) && severityRank(finding.severity) >= severityRank('high')) {
+        const group = leftoverPods.get(node.cluster) ?? { findings: [], servers: new Map<string, Server>() };
+        group.findings.push(finding);
+        if (node.server) group.servers.set(node.server.id, node.server);
+        leftoverPods.set(node.cluster, group);
+      }
+      continue;
+    }
+    // A node's own incident needs a node that does not work; a wrong MTU alone is worth a finding, not a page.
+    if (!NODE_INCIDENT_ROOTS.has(finding.detectorId) || severityRank(finding.severity) < severityRank(ALONE_MIN_SEVERITY)) continue;
     const victims = node?.server ? new Map([[node.server.id, node.server]]) : new Map<string, Server>();
     const hv = node?.server ? index.hypervisorOf(node.server) : undefined;
+    const neverJoined = finding.detectorId === 'node-never-joined' || (node !== undefined && index.cluster(node.cluster)?.nodes.every((n) => n.name !== node.node) === true);
     const d: Draft = {
-      case: finding.detectorId === 'node-never-joined' ? 'node-never-joined' : 'node-not-ready',
+      case: neverJoined ? 'node-never-joined' : 'node-not-ready',
       root: finding,
       ...(hv ? { hypervisor: hv } : {}),
       wholeHost: false,
@@ -427,6 +454,21 @@ function attachKubernetes(index: FleetIndex, items: readonly { finding: Finding;
     };
     drafts.push(d);
     if (nodeKey) byNode.set(nodeKey, d);
+    if (node?.server) byServer.set(node.server.id, d);
+  }
+  for (const [cluster, { findings: pods, servers }] of leftoverPods) {
+    const sorted = [...pods].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.fingerprint.localeCompare(b.fingerprint));
+    const root = sorted[0] as Finding;
+    drafts.push({
+      case: 'system-pod-unhealthy',
+      root,
+      wholeHost: false,
+      chain: [{ resource: { kind: 'cluster', id: cluster, name: cluster }, summary: `${pods.length} system pod(s) unhealthy with no node or VM fault under them` }, ...sorted.map((f) => ({ resource: f.resource, detectorId: f.detectorId, summary: f.message }))],
+      findings: sorted,
+      // The nodes whose system pods are down do not do their job (no pod network without calico): their servers are hit.
+      impacted: servers,
+      named: servers,
+    });
   }
 }
 
@@ -435,7 +477,7 @@ function finish(index: FleetIndex, snapshot: Snapshot, d: Draft): Incident {
   const seen = new Set<string>();
   const findings = d.findings.filter((f) => (seen.has(f.fingerprint) ? false : (seen.add(f.fingerprint), true)));
   const atStake = d.wholeHost && hv ? index.serversOn(hv) : [...d.named.values()];
-  const radius = blastRadius(index, snapshot, atStake, d.impacted);
+  const radius = blastRadius(index, atStake, d.impacted);
   const region = hv?.region ?? d.root.resource.region ?? [...d.named.values()][0]?.region;
   const zone = index.region(region)?.zone === 'dev' ? 'dev' : 'prod';
   const rootResource = d.case === 'pm-hang' && hv ? hypervisorResource(hv) : d.root.resource;
@@ -497,6 +539,7 @@ const CASE_TITLE: Readonly<Record<IncidentCase, string>> = {
   'host-stopped-server': '{{host}} is stopping its servers ({{impacted}} affected)',
   'node-not-ready': 'Kubernetes node {{node}} not ready',
   'node-never-joined': 'Kubernetes node {{node}} never joined its cluster',
+  'system-pod-unhealthy': 'System pods unhealthy in cluster {{cluster}}: {{node}}',
   other: '{{what}}',
 };
 
@@ -525,6 +568,7 @@ function titleOf(d: Draft, hv: Hypervisor | undefined, impacted: number, total: 
     impacted: String(impacted),
     total: String(total),
     node: d.root.resource.name ?? d.root.resource.id,
+    cluster: d.chain[0]?.resource.kind === 'cluster' ? (d.chain[0].resource.name ?? d.chain[0].resource.id) : '',
     what: d.root.message,
   };
   const byFamily = d.family && (d.case === 'host-stopped-server' || d.case === 'other') ? (impacted === 0 ? FAMILY_ALONE_TITLE : FAMILY_TITLE)[d.family] : undefined;

@@ -1,51 +1,12 @@
 import type { Finding } from '../core/findings.js';
 import type { FleetIndex } from '../snapshot/fleet-index.js';
-import type { Server, Snapshot } from '../snapshot/schema.js';
+import type { Server } from '../snapshot/schema.js';
 
 /** A Kubernetes finding's node, and the server behind that node when it maps. */
 export interface NodePlacement {
   readonly cluster: string;
   readonly node: string;
   readonly server?: Server;
-}
-
-type Cluster = Snapshot['kubernetes']['clusters'][number];
-
-const clusterIndex = new WeakMap<Snapshot, { byName: Map<string, Cluster>; serverCluster: Map<string, string> }>();
-
-/** Built once per snapshot: clusters by name, and which cluster each mapped server is a node of. */
-function clustersOf(index: FleetIndex, snapshot: Snapshot): { byName: Map<string, Cluster>; serverCluster: Map<string, string> } {
-  let c = clusterIndex.get(snapshot);
-  if (!c) {
-    const byName = new Map<string, Cluster>();
-    const serverCluster = new Map<string, string>();
-    for (const cluster of snapshot.kubernetes.clusters) {
-      byName.set(cluster.name, cluster);
-      for (const n of cluster.nodes) {
-        const s = index.serverOfNode(n);
-        if (s && !serverCluster.has(s.id)) serverCluster.set(s.id, cluster.name);
-      }
-    }
-    c = { byName, serverCluster };
-    clusterIndex.set(snapshot, c);
-  }
-  return c;
-}
-
-/**
- * The cluster a server is a node of: from the collected clusters when it maps,
- * else from the inventory's `cluster` tag.
- */
-export function clusterOfServer(index: FleetIndex, snapshot: Snapshot, serverId: string, _name: string): string | undefined {
-  const mapped = clustersOf(index, snapshot).serverCluster.get(serverId);
-  if (mapped) return mapped;
-  const server = index.server(serverId);
-  if (!server) return undefined;
-  for (const e of index.inventoryOf(server)) {
-    const tag = e.tags['cluster'];
-    if (tag) return tag;
-  }
-  return undefined;
 }
 
 /**
@@ -55,7 +16,6 @@ export function clusterOfServer(index: FleetIndex, snapshot: Snapshot, serverId:
  */
 export function nodeOfFinding(index: FleetIndex, finding: Finding): NodePlacement | undefined {
   const r = finding.resource;
-  const { byName } = clustersOf(index, index.snapshot);
   let clusterName: string | undefined;
   let nodeName: string | undefined;
   if (r.kind === 'node') {
@@ -65,13 +25,31 @@ export function nodeOfFinding(index: FleetIndex, finding: Finding): NodePlacemen
     const parts = splitNodeId(r.parent.id);
     clusterName = parts?.cluster;
     nodeName = r.parent.name ?? parts?.node;
+  } else if (r.kind === 'pod' && r.parent?.kind === 'cluster') {
+    // Not scheduled: it sits in its cluster, on no node.
+    return index.cluster(r.parent.id) ? { cluster: r.parent.id, node: '' } : undefined;
+  } else if (r.kind === 'server' || r.kind === 'host') {
+    // Host facts read on a node VM, or a server that should be a node: the VM names the node.
+    const server = r.kind === 'server' ? index.server(r.id) : uniqueServer(index, r.name ?? r.id);
+    if (!server) return undefined;
+    const registered = index.nodeOfServer(server.id);
+    const cluster = registered?.cluster.name ?? index.clusterOfServer(server);
+    return cluster ? { cluster, node: registered?.node.name ?? server.name, server } : undefined;
   } else return undefined;
-  const cluster = clusterName ? byName.get(clusterName) : undefined;
+  const cluster = clusterName ? index.cluster(clusterName) : undefined;
   if (!cluster || !nodeName) return undefined;
   const node = cluster.nodes.find((n) => n.name === nodeName);
   // A node that never joined has no Node object; its server is found by name, as the kubelet would have registered it.
   const server = node ? index.serverOfNode(node) : index.serverOfNode({ name: nodeName });
   return { cluster: cluster.name, node: nodeName, ...(server ? { server } : {}) };
+}
+
+function uniqueServer(index: FleetIndex, host: string): Server | undefined {
+  const named = index.serversNamed(host);
+  if (named.length === 1) return named[0];
+  const short = host.split('.')[0] ?? host;
+  const byShort = index.serversNamed(short);
+  return byShort.length === 1 ? byShort[0] : undefined;
 }
 
 /** `<cluster>/<node>`: cluster names carry no slash, so the first one splits them. */

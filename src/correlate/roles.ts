@@ -50,6 +50,7 @@ export type ServerSymptom =
 const cause = (family: HostFamily): Role => ({ kind: 'host-cause', family });
 const symptom = (s: ServerSymptom): Role => ({ kind: 'server-symptom', symptom: s });
 const HYGIENE: Role = { kind: 'hygiene' };
+const KUBERNETES: Role = { kind: 'kubernetes' };
 
 /** By detector id, then optionally by message id. */
 const ROLES: Readonly<Record<string, Role | Readonly<Record<string, Role>>>> = {
@@ -82,13 +83,24 @@ const ROLES: Readonly<Record<string, Role | Readonly<Record<string, Role>>>> = {
   'filesystem-full': HYGIENE,
   'smr-disk-hot-path': HYGIENE,
   'virtualization-misconfigured': HYGIENE,
+  // Kubernetes: a node's own trouble and the pods that keep a cluster alive follow the VM behind the node.
+  'node-not-ready': KUBERNETES,
+  'node-never-joined': KUBERNETES,
+  'kubelet-down': KUBERNETES,
+  'container-runtime-down': KUBERNETES,
+  'node-network': KUBERNETES,
+  'system-pod-unhealthy': KUBERNETES,
+  'static-pod-unhealthy': KUBERNETES,
+  'pod-crashloop': KUBERNETES,
+  'pod-failed': KUBERNETES,
 };
 
 export function roleOf(finding: Pick<Finding, 'detectorId' | 'messageId' | 'resource'>): Role {
   const entry = ROLES[finding.detectorId];
   if (entry === undefined) {
-    // Detectors this table does not know yet: Kubernetes ones place themselves by their resource.
-    return finding.resource.kind === 'node' || finding.resource.kind === 'pod' || finding.resource.kind === 'cluster' ? { kind: 'kubernetes' } : HYGIENE;
+    // Detectors this table does not know: a node or pod finding follows its node; the rest (workloads,
+    // Services, claims, hygiene) explains nothing below it and stays a finding.
+    return finding.resource.kind === 'node' || finding.resource.kind === 'pod' ? KUBERNETES : HYGIENE;
   }
   if ('kind' in entry) return entry as Role;
   return (entry as Readonly<Record<string, Role>>)[finding.messageId] ?? HYGIENE;

@@ -17,6 +17,7 @@ export const INCIDENT_CASES = [
   'host-stopped-server',
   'node-not-ready',
   'node-never-joined',
+  'system-pod-unhealthy',
   'other',
 ] as const;
 export type IncidentCase = (typeof INCIDENT_CASES)[number];

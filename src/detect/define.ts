@@ -3,7 +3,7 @@ import type { DataKey } from '../core/data-keys.js';
 import type { Evidence, ResourceRef } from '../core/findings.js';
 import type { Severity } from '../core/severity.js';
 import type { FleetIndex } from '../snapshot/fleet-index.js';
-import type { Snapshot } from '../snapshot/schema.js';
+import type { KubernetesKind, Snapshot } from '../snapshot/schema.js';
 
 export type Layer = 'openstack' | 'host' | 'hardware' | 'kubernetes';
 
@@ -42,6 +42,11 @@ export interface DetectorSpec<M extends string, S extends z.ZodObject> {
   readonly requires: readonly DataKey[];
   /** Sections it uses when present to say more, never to decide pass/fail alone. */
   readonly uses?: readonly DataKey[];
+  /**
+   * The Kubernetes kinds it reads in each cluster: a cluster where one was not
+   * listed is left out (and named), and with no such cluster at all it is skipped.
+   */
+  readonly kubernetesKinds?: readonly KubernetesKind[];
   /** Message templates by id; `{{name}}` placeholders are filled from the finding's data. */
   readonly messages: Readonly<Record<M, string>>;
   /** Options schema with defaults: gives the type, the config validation and the docs. */

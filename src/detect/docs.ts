@@ -44,6 +44,7 @@ export function renderDetectorDoc(detector: AnyDetector, prose: string): string 
     `| Default severity | ${detector.severity} |`,
     `| Needs | ${detector.requires.map((k) => `\`${k}\``).join(', ')} |`,
     `| Uses when present | ${(detector.uses ?? []).map((k) => `\`${k}\``).join(', ') || '—'} |`,
+    ...(detector.kubernetesKinds ? [`| Reads in each cluster | ${detector.kubernetesKinds.map((k) => `\`${k}\``).join(', ')} |`] : []),
     `| Runbook | ${detector.remediation.runbook ? `\`${detector.remediation.runbook}\`` : '—'} |`,
     `| Source | ${cell(detector.source)} |`,
     '',

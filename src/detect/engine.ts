@@ -8,7 +8,7 @@ import { indexOf } from '../snapshot/fleet-index.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { formatIssues } from '../snapshot/issues.js';
 import { renderMessage, type AnyDetector, type RawFinding } from './define.js';
-import { inputState } from './inputs.js';
+import { inputState, kubernetesKindsState } from './inputs.js';
 
 export interface DetectorSettings {
   readonly enabled?: boolean;
@@ -151,6 +151,16 @@ export function runDetectors(snapshot: Snapshot, detectors: readonly AnyDetector
       } else if (s.state === 'partial') {
         partial.push(key);
         reasons.push(s.reason);
+      }
+    }
+    if (detector.kubernetesKinds && detector.requires.includes('kubernetes') && !missing.includes('kubernetes')) {
+      const k = kubernetesKindsState(snapshot, detector.kubernetesKinds);
+      if (k.state === 'missing' || k.state === 'failed') {
+        missing.push('kubernetes');
+        reasons.push(k.reason);
+      } else if (k.state === 'partial') {
+        if (!partial.includes('kubernetes')) partial.push('kubernetes');
+        reasons.push(k.reason);
       }
     }
     if (missing.length > 0) {

@@ -1,5 +1,5 @@
 import type { DataKey } from '../core/data-keys.js';
-import type { Snapshot } from '../snapshot/schema.js';
+import type { KubernetesKind, Snapshot } from '../snapshot/schema.js';
 
 export type InputState =
   | { readonly state: 'ok' }
@@ -28,4 +28,36 @@ export function inputState(snapshot: Snapshot, key: DataKey): InputState {
     };
   }
   return { state: 'ok' };
+}
+
+/**
+ * Whether the clusters in the snapshot had the kinds a Kubernetes detector reads.
+ * One failed or half-read cluster makes the input partial and names it first, so
+ * the reader learns what was not looked at; when no cluster had the kinds at all
+ * the detector cannot judge and is skipped. An empty cluster list is judged as
+ * collected: the collector ran and found no cluster.
+ */
+export function kubernetesKindsState(snapshot: Snapshot, kinds: readonly KubernetesKind[]): InputState {
+  const clusters = snapshot.kubernetes.clusters;
+  if (clusters.length === 0 || kinds.length === 0) return { state: 'ok' };
+  const gaps: string[] = [];
+  let usable = 0;
+  for (const c of clusters) {
+    if (c.collection.status === 'failed') {
+      gaps.push(`cluster ${c.name} not read${c.collection.error ? ` (${c.collection.error})` : ''}`);
+      continue;
+    }
+    const absent = kinds.filter((k) => c.collection.unlisted.includes(k));
+    if (absent.length > 0) gaps.push(`cluster ${c.name}: ${absent.join(', ')} not listed`);
+    else usable += 1;
+  }
+  if (gaps.length === 0) return { state: 'ok' };
+  const shown = gaps.slice(0, 5).join('; ') + (gaps.length > 5 ? `; and ${gaps.length - 5} more clusters` : '');
+  if (usable === 0) return { state: 'missing', reason: `kubernetes: no cluster could be judged (${shown})` };
+  return { state: 'partial', reason: `kubernetes: ${gaps.length} of ${clusters.length} clusters not judged (${shown})` };
+}
+
+/** The clusters a detector can judge: read, with every kind it needs listed. */
+export function judgedClusters(snapshot: Snapshot, kinds: readonly KubernetesKind[]): Snapshot['kubernetes']['clusters'] {
+  return snapshot.kubernetes.clusters.filter((c) => c.collection.status !== 'failed' && !kinds.some((k) => c.collection.unlisted.includes(k)));
 }

@@ -13,7 +13,7 @@ import { REPORT_VERSION, type ScanReport } from './model.js';
 
 const isoTime = z.string().describe('ISO 8601 timestamp');
 
-const RESOURCE_KINDS = ['server', 'hypervisor', 'service', 'agent', 'disk', 'host', 'alarm', 'node', 'pod', 'cluster'] as const;
+const RESOURCE_KINDS = ['server', 'hypervisor', 'service', 'agent', 'disk', 'host', 'alarm', 'node', 'pod', 'cluster', 'workload', 'kubernetes-service', 'volume-claim', 'ingress', 'webhook', 'api'] as const;
 const LAYERS = ['openstack', 'host', 'hardware', 'kubernetes'] as const;
 const RESULT_STATUSES = ['pass', 'fail', 'skipped', 'error'] as const;
 const COLLECTOR_STATUSES = ['ok', 'partial', 'failed'] as const;

@@ -69,6 +69,7 @@ export const CASE_LABEL: Readonly<Record<string, string>> = {
   'host-stopped-server': 'server stopped by its host',
   'node-not-ready': 'node not ready',
   'node-never-joined': 'node never joined',
+  'system-pod-unhealthy': 'system pods unhealthy',
   other: 'other',
 };
 

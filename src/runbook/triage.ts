@@ -403,6 +403,20 @@ function planFor(p: PlanInput): Plan {
       );
       break;
     }
+    case 'system-pod-unhealthy': {
+      const pod = incident.root.resource.name ?? incident.root.resource.id;
+      const node = incident.root.resource.parent?.kind === 'node' ? incident.root.resource.parent.name : undefined;
+      reasons.push(`System pod ${pod} is unhealthy and no node or VM fault explains it: follow the cluster checklist from the pod's own log (seed 003).`);
+      const [ns, name] = pod.split('/');
+      steps.push(
+        { kind: 'check', text: 'Which system pods are down, and on which nodes.', command: `kubectl -n ${ns ?? 'kube-system'} get pod -o wide`, disruptive: false },
+        { kind: 'check', text: 'Read the pod\'s log (for a multi-container pod, each container with -c; calico\'s "bird: Unable to open configuration file" is the classic).', command: `kubectl -n ${ns ?? 'kube-system'} logs ${name ?? pod} --all-containers`, disruptive: false },
+        { kind: 'check', text: 'Events work even when the pod never started.', command: `kubectl -n ${ns ?? 'kube-system'} get events --sort-by=.lastTimestamp`, disruptive: false },
+        { kind: 'check', text: `A static pod (mirror of /etc/kubernetes/manifests/*.yaml) is fixed on the node itself, not with kubectl${node ? `: ssh ${node}` : ''}; then systemctl status kubelet, journalctl -u kubelet, df -h, free -h.`, disruptive: false },
+        { kind: 'manual', text: 'Fix the cause the log names, then delete the crash-looping pod so its DaemonSet recreates it.', command: `kubectl -n ${ns ?? 'kube-system'} delete pod ${name ?? pod}`, disruptive: true },
+      );
+      break;
+    }
     default: {
       reasons.push(`No runbook section covers this directly; follow the finding's own steps.`);
       for (const step of p.root?.remediation.steps ?? []) steps.push({ kind: 'manual', text: step, disruptive: false });

@@ -6,6 +6,8 @@ import type {
   Hypervisor,
   InstanceAction,
   InventoryEntry,
+  KubernetesCluster,
+  KubernetesNode,
   NetworkAgent,
   Probe,
   Region,
@@ -33,6 +35,30 @@ export function serverIdFromProviderId(providerId: string): string | undefined {
   return m?.[1];
 }
 
+/** How a node was tied to its server; the weaker the link, the more the evidence should say so. */
+export type NodeMatch = 'providerId' | 'name' | 'address';
+
+export interface NodeServer {
+  readonly server: Server;
+  readonly by: NodeMatch;
+}
+
+/** A node and the cluster it is in. */
+export interface ClusterNode {
+  readonly cluster: KubernetesCluster;
+  readonly node: KubernetesNode;
+}
+
+/** Server metadata key the lab and the node-join automation set to the cluster a server was built for. */
+export const CLUSTER_METADATA_KEY = 'kubernetes-cluster';
+
+/** Every address a node reports: InternalIP first, as the kubelet registers it. */
+function nodeAddresses(node: Pick<KubernetesNode, 'internalIp'> & { addresses?: readonly { address: string }[] }): string[] {
+  const out = node.internalIp ? [node.internalIp] : [];
+  for (const a of node.addresses ?? []) if (!out.includes(a.address)) out.push(a.address);
+  return out;
+}
+
 /**
  * Lookups over one immutable snapshot, built once so that detectors stay linear
  * on fleets of 100,000 servers.
@@ -55,6 +81,10 @@ export class FleetIndex {
   private readonly regionByName = new Map<string, Region>();
   private readonly inventoryById = new Map<string, InventoryEntry[]>();
   private readonly inventoryByName = new Map<string, InventoryEntry[]>();
+  private readonly clusterByName = new Map<string, KubernetesCluster>();
+  private readonly nodeServers = new Map<KubernetesNode, NodeServer>();
+  private readonly nodeByServer = new Map<string, ClusterNode>();
+  private readonly serversByCluster = new Map<string, Server[]>();
 
   constructor(snapshot: Snapshot) {
     this.snapshot = snapshot;
@@ -84,6 +114,46 @@ export class FleetIndex {
       if (e.match.serverId !== undefined) push(this.inventoryById, e.match.serverId, e);
       if (e.match.serverName !== undefined) push(this.inventoryByName, e.match.serverName, e);
     }
+    for (const cluster of snapshot.kubernetes.clusters) {
+      this.clusterByName.set(cluster.name, cluster);
+      for (const node of cluster.nodes) {
+        const hit = this.matchNode(node);
+        if (!hit) continue;
+        this.nodeServers.set(node, hit);
+        if (!this.nodeByServer.has(hit.server.id)) this.nodeByServer.set(hit.server.id, { cluster, node });
+      }
+    }
+    const inventoryCluster = new Map<string, string>();
+    for (const e of snapshot.inventory) {
+      const c = e.tags['cluster'] ?? e.tags[CLUSTER_METADATA_KEY];
+      if (c === undefined) continue;
+      if (e.match.serverId) inventoryCluster.set(`id:${e.match.serverId}`, c);
+      if (e.match.serverName) inventoryCluster.set(`name:${e.match.serverName}`, c);
+    }
+    for (const s of snapshot.servers) {
+      const c = this.nodeByServer.get(s.id)?.cluster.name ?? s.metadata[CLUSTER_METADATA_KEY] ?? inventoryCluster.get(`id:${s.id}`) ?? inventoryCluster.get(`name:${s.name}`);
+      if (c !== undefined) push(this.serversByCluster, c, s);
+    }
+  }
+
+  private matchNode(node: Pick<KubernetesNode, 'name' | 'providerId' | 'internalIp'> & { addresses?: readonly { address: string }[] }): NodeServer | undefined {
+    const byProvider = node.providerId ? serverIdFromProviderId(node.providerId) : undefined;
+    const s = byProvider ? this.serverById.get(byProvider) : undefined;
+    if (s) return { server: s, by: 'providerId' };
+    // A providerID naming a server that is not in the snapshot is a real link we cannot follow; guessing by name would mislead.
+    if (byProvider) return undefined;
+    const named = this.serversNamed(node.name);
+    if (named.length === 1) return { server: named[0] as Server, by: 'name' };
+    const short = shortHostName(node.name);
+    if (short !== node.name) {
+      const shortNamed = this.serversNamed(short);
+      if (shortNamed.length === 1) return { server: shortNamed[0] as Server, by: 'name' };
+    }
+    for (const ip of nodeAddresses(node)) {
+      const byIp = this.serverByIp.get(ip);
+      if (byIp) return { server: byIp, by: 'address' };
+    }
+    return undefined;
   }
 
   server(id: string): Server | undefined {
@@ -153,13 +223,34 @@ export class FleetIndex {
   isDatabase(server: Server): boolean {
     return this.inventoryOf(server).some((e) => e.roles.includes('db'));
   }
-  /** Maps a Kubernetes node to its backing server: providerID first, then internal IP, then name. */
-  serverOfNode(node: { name: string; providerId?: string; internalIp?: string }): Server | undefined {
-    const byProvider = node.providerId ? serverIdFromProviderId(node.providerId) : undefined;
-    if (byProvider && this.serverById.has(byProvider)) return this.serverById.get(byProvider);
-    if (node.internalIp && this.serverByIp.has(node.internalIp)) return this.serverByIp.get(node.internalIp);
-    const named = this.serversNamed(node.name);
-    return named.length === 1 ? named[0] : undefined;
+  /** Maps a Kubernetes node to its backing server: providerID first, then a unique server name, then an address. */
+  serverOfNode(node: { name: string; providerId?: string | undefined; internalIp?: string | undefined; addresses?: readonly { address: string }[] }): Server | undefined {
+    return this.nodeServerOf(node)?.server;
+  }
+  /** The backing server and how it was found. */
+  nodeServerOf(node: { name: string; providerId?: string | undefined; internalIp?: string | undefined; addresses?: readonly { address: string }[] }): NodeServer | undefined {
+    return this.nodeServers.get(node as KubernetesNode) ?? this.matchNode(node);
+  }
+  /** The node a server backs, in whichever cluster registered it. */
+  nodeOfServer(serverId: string): ClusterNode | undefined {
+    return this.nodeByServer.get(serverId);
+  }
+  cluster(name: string): KubernetesCluster | undefined {
+    return this.clusterByName.get(name);
+  }
+  /**
+   * The cluster a server belongs to: the cluster whose node it backs, else the
+   * cluster named in its metadata (`kubernetes-cluster`) or its inventory tags.
+   */
+  clusterOfServer(server: Server): string | undefined {
+    return this.nodeByServer.get(server.id)?.cluster.name ?? this.clusterNameFromRecords(server);
+  }
+  private clusterNameFromRecords(server: Server): string | undefined {
+    return server.metadata[CLUSTER_METADATA_KEY] ?? this.inventoryOf(server).map((e) => e.tags['cluster'] ?? e.tags[CLUSTER_METADATA_KEY]).find((c) => c !== undefined);
+  }
+  /** Every server that backs a node of the cluster or is recorded as built for it. */
+  serversOfCluster(name: string): readonly Server[] {
+    return this.serversByCluster.get(name) ?? EMPTY;
   }
 }
 

@@ -174,6 +174,35 @@ export const hostFactsSchema = z.object({
     })
     .optional()
     .describe('huge pages reserved per page size (/proc/meminfo, /sys/kernel/mm/hugepages)'),
+  containerdSocket: z.boolean().optional().describe('whether /run/containerd/containerd.sock exists (kubelet nodes); `services` carries the kubelet and containerd unit states'),
+  interfaces: z
+    .array(
+      z.object({
+        name: z.string(),
+        mtu: z.number().int().positive(),
+        up: z.boolean().optional(),
+        role: z.enum(['storage', 'service', 'management', 'other']).optional().describe('what the network carries, from the host config or the interface naming rule'),
+        addresses: z.array(z.string()).default([]),
+      }),
+    )
+    .optional(),
+  multipath: z
+    .array(
+      z.object({
+        device: z.string().describe('the multipath map, e.g. mpatha'),
+        wwid: z.string().optional(),
+        paths: z.array(z.object({ device: z.string(), state: z.string().describe('multipath -ll path state: active, failed, faulty, …'), dmState: z.string().optional() })).default([]),
+      }),
+    )
+    .optional()
+    .describe('multipath -ll'),
+  iscsi: z
+    .object({
+      nodes: z.array(z.object({ target: z.string(), portal: z.string() })).default([]).describe('iscsiadm -m node: the targets the host is configured to log in to'),
+      sessions: z.array(z.object({ target: z.string(), portal: z.string(), state: z.string().optional() })).default([]).describe('iscsiadm -m session'),
+    })
+    .optional(),
+  nodeJoinErrors: z.array(z.string()).optional().describe('error lines from the node join (kubeadm join preflight), as the join log printed them'),
   bootTime: isoTime.optional(),
   reboots: z.array(z.object({ time: isoTime, kernel: z.string().optional() })).optional(),
   warnings: z.array(z.string()).default([]).describe('parse warnings: what could not be read'),
@@ -243,46 +272,253 @@ export const inventoryEntrySchema = z.object({
 });
 
 const k8sConditionSchema = z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional(), lastHeartbeatTime: z.string().optional(), lastTransitionTime: z.string().optional() });
+const labels = z.record(z.string(), z.string()).default({});
+const ownerRefSchema = z.object({ kind: z.string(), name: z.string() }).describe('the controlling owner reference');
+const tolerationSchema = z.object({ key: z.string().optional(), operator: z.string().optional(), value: z.string().optional(), effect: z.string().optional() });
+/** Resource quantities normalised from Kubernetes' strings ("250m", "1Gi") so detectors add numbers. */
+const quantitiesSchema = z
+  .object({ cpuMillicores: z.number().nonnegative().optional(), memoryBytes: z.number().nonnegative().optional() })
+  .default({})
+  .describe('CPU in millicores, memory in bytes; an absent field was not set');
+
+/** What the Kubernetes collector lists per cluster; a kind in `unlisted` was not read (forbidden, not served, timed out). */
+export const KUBERNETES_KINDS = [
+  'nodes',
+  'leases',
+  'pods',
+  'workloads',
+  'services',
+  'endpointSlices',
+  'persistentVolumeClaims',
+  'ingresses',
+  'admissionWebhooks',
+  'events',
+  'apiUsage',
+] as const;
+export type KubernetesKind = (typeof KUBERNETES_KINDS)[number];
+
+export const kubernetesNodeSchema = z.object({
+  name: z.string(),
+  providerId: z.string().optional().describe('spec.providerID; `openstack:///<server uuid>` maps the node to its server'),
+  internalIp: z.string().optional(),
+  addresses: z.array(z.object({ type: z.string().describe('InternalIP, ExternalIP, Hostname'), address: z.string() })).default([]),
+  labels,
+  kubeletVersion: z.string().optional(),
+  containerRuntimeVersion: z.string().optional().describe('e.g. containerd://1.7.13'),
+  roles: z.array(z.string()).default([]),
+  conditions: z.array(k8sConditionSchema).default([]),
+  unschedulable: z.boolean().optional(),
+  taints: z.array(z.object({ key: z.string(), value: z.string().optional(), effect: z.string() })).default([]),
+  lastHeartbeat: nullableTime.optional().describe('renewTime of the node\'s Lease in kube-node-lease; null when the Lease is missing'),
+  createdAt: isoTime.optional(),
+});
+
+const probeKinds = z.object({ liveness: z.boolean().default(false), readiness: z.boolean().default(false), startup: z.boolean().default(false) }).default({ liveness: false, readiness: false, startup: false });
+
+export const kubernetesContainerSchema = z.object({
+  name: z.string(),
+  image: z.string().optional(),
+  requests: quantitiesSchema,
+  limits: quantitiesSchema,
+  probes: probeKinds.describe('which probes the container declares'),
+});
+
+export const kubernetesContainerStatusSchema = z.object({
+  name: z.string(),
+  ready: z.boolean().default(false),
+  restartCount: z.number().int().nonnegative().default(0),
+  state: z.enum(['waiting', 'running', 'terminated', 'unknown']).default('unknown'),
+  reason: z.string().optional().describe('the waiting or terminated reason: CrashLoopBackOff, ImagePullBackOff, OOMKilled, Error, …'),
+  message: z.string().optional(),
+  exitCode: z.number().int().optional(),
+  lastTerminationReason: z.string().optional().describe('why the previous run ended (lastState.terminated.reason)'),
+  lastExitCode: z.number().int().optional(),
+  startedAt: isoTime.optional(),
+});
+
+export const kubernetesPodSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  nodeName: z.string().optional(),
+  phase: z.string().describe('Pending, Running, Succeeded, Failed, Unknown'),
+  reason: z.string().optional().describe('status.reason, e.g. Evicted, NodeLost'),
+  message: z.string().optional(),
+  ready: z.boolean().optional(),
+  restarts: z.number().default(0).describe('sum of the containers\' restart counts'),
+  waitingReason: z.string().optional().describe('the first waiting reason among the containers'),
+  staticPod: z.boolean().optional().describe('a mirror pod of a static manifest (/etc/kubernetes/manifests), annotation kubernetes.io/config.mirror'),
+  tolerations: z.array(tolerationSchema).default([]),
+  labels,
+  owner: ownerRefSchema.optional(),
+  createdAt: isoTime.optional(),
+  startTime: isoTime.optional(),
+  containers: z.array(kubernetesContainerSchema).default([]),
+  containerStatuses: z.array(kubernetesContainerStatusSchema).default([]),
+});
+
+export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'] as const;
+
+export const kubernetesWorkloadSchema = z.object({
+  kind: z.enum(WORKLOAD_KINDS),
+  namespace: z.string(),
+  name: z.string(),
+  labels,
+  annotations: labels,
+  owner: ownerRefSchema.optional(),
+  createdAt: isoTime.optional(),
+  selector: z.record(z.string(), z.string()).optional().describe('spec.selector.matchLabels'),
+  desired: z.number().int().nonnegative().optional().describe('spec.replicas; desiredNumberScheduled for a DaemonSet; completions for a Job'),
+  ready: z.number().int().nonnegative().optional().describe('readyReplicas; numberReady for a DaemonSet'),
+  available: z.number().int().nonnegative().optional().describe('availableReplicas; numberAvailable for a DaemonSet'),
+  updated: z.number().int().nonnegative().optional().describe('updatedReplicas; updatedNumberScheduled for a DaemonSet'),
+  misscheduled: z.number().int().nonnegative().optional().describe('numberMisscheduled (DaemonSet)'),
+  /** Job status. */
+  active: z.number().int().nonnegative().optional(),
+  succeeded: z.number().int().nonnegative().optional(),
+  failed: z.number().int().nonnegative().optional(),
+  backoffLimit: z.number().int().nonnegative().optional(),
+  conditions: z.array(k8sConditionSchema).default([]).describe('e.g. a Job\'s Failed/BackoffLimitExceeded, a Deployment\'s Progressing'),
+  /** CronJob spec and status. */
+  schedule: z.string().optional(),
+  timeZone: z.string().optional(),
+  suspend: z.boolean().optional(),
+  lastScheduleTime: isoTime.optional(),
+  tolerations: z.array(tolerationSchema).default([]).describe('the pod template\'s tolerations'),
+  podRequests: quantitiesSchema.describe('requests of one pod of the template, summed over its containers'),
+});
+
+export const kubernetesServiceSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']).default('ClusterIP'),
+  selector: z.record(z.string(), z.string()).nullable().default(null).describe('null: no selector, endpoints are managed by hand'),
+  clusterIp: z.string().optional().describe('"None" for a headless Service'),
+  ports: z.array(z.object({ name: z.string().optional(), port: z.number().int(), targetPort: z.union([z.number().int(), z.string()]).optional(), protocol: z.string().default('TCP') })).default([]),
+  labels,
+  annotations: labels,
+  createdAt: isoTime.optional(),
+});
+
+const endpointAddressSchema = z.object({ ip: z.string(), pod: z.string().optional(), nodeName: z.string().optional() });
+
+export const kubernetesEndpointsSchema = z
+  .object({
+    namespace: z.string(),
+    service: z.string(),
+    ready: z.array(endpointAddressSchema).default([]),
+    notReady: z.array(endpointAddressSchema).default([]),
+  })
+  .describe('the addresses of every EndpointSlice of one Service (label kubernetes.io/service-name), by readiness');
+
+export const kubernetesPvcSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  phase: z.enum(['Pending', 'Bound', 'Lost']),
+  storageClass: z.string().optional(),
+  volumeName: z.string().optional(),
+  requestedBytes: z.number().nonnegative().optional(),
+  createdAt: isoTime.optional(),
+});
+
+export const kubernetesIngressSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  ingressClass: z.string().optional(),
+  backends: z
+    .array(z.object({ service: z.string(), port: z.union([z.number().int(), z.string()]).optional(), host: z.string().optional(), path: z.string().optional() }))
+    .default([])
+    .describe('every Service the rules and the default backend send to'),
+});
+
+export const kubernetesWebhookSchema = z.object({
+  kind: z.enum(['validating', 'mutating']),
+  configuration: z.string().describe('the ValidatingWebhookConfiguration or MutatingWebhookConfiguration'),
+  name: z.string().describe('the webhook within it'),
+  failurePolicy: z.enum(['Fail', 'Ignore']).default('Fail'),
+  service: z.object({ namespace: z.string(), name: z.string(), port: z.number().int().optional() }).optional(),
+  url: z.string().optional().describe('a webhook called by URL instead of through a Service'),
+});
+
+export const kubernetesEventSchema = z.object({
+  namespace: z.string(),
+  type: z.string(),
+  reason: z.string(),
+  message: z.string(),
+  object: z.string().describe('Kind/name of the involved object'),
+  count: z.number().default(1),
+  firstTimestamp: z.string().optional(),
+  lastTimestamp: z.string().optional(),
+});
+
+export const kubernetesApiUsageSchema = z
+  .object({
+    group: z.string().describe('"" for the core group'),
+    version: z.string(),
+    resource: z.string().describe('plural resource name, e.g. cronjobs'),
+    requests: z.number().nonnegative().optional().describe('requests counted by the apiserver (apiserver_requested_deprecated_apis or the audit log)'),
+    objects: z.number().int().nonnegative().optional().describe('objects stored at that version, when counted from manifests'),
+    removedRelease: z.string().optional().describe('the apiserver\'s removed_release label, e.g. 1.25'),
+  })
+  .describe('an API group/version/resource the cluster\'s clients still use');
 
 export const kubernetesClusterSchema = z.object({
-  name: z.string(),
-  nodes: z.array(
-    z.object({
-      name: z.string(),
-      providerId: z.string().optional(),
-      internalIp: z.string().optional(),
-      kubeletVersion: z.string().optional(),
-      roles: z.array(z.string()).default([]),
-      conditions: z.array(k8sConditionSchema).default([]),
-      unschedulable: z.boolean().optional(),
-      taints: z.array(z.object({ key: z.string(), value: z.string().optional(), effect: z.string() })).default([]),
-    }),
-  ).default([]),
-  pods: z.array(
-    z.object({
-      namespace: z.string(),
-      name: z.string(),
-      nodeName: z.string().optional(),
-      phase: z.string(),
-      ready: z.boolean().optional(),
-      restarts: z.number().default(0),
-      waitingReason: z.string().optional(),
-      staticPod: z.boolean().optional(),
-      tolerations: z.array(z.object({ key: z.string().optional(), operator: z.string().optional(), effect: z.string().optional() })).default([]),
-    }),
-  ).default([]),
-  events: z.array(
-    z.object({
-      namespace: z.string(),
-      type: z.string(),
-      reason: z.string(),
-      message: z.string(),
-      object: z.string(),
-      count: z.number().default(1),
-      lastTimestamp: z.string().optional(),
-    }),
-  ).default([]),
+  name: z.string().describe('the kubeconfig context / cluster name'),
+  serverVersion: z.string().optional().describe('the apiserver\'s gitVersion, e.g. v1.29.4'),
+  collection: z
+    .object({
+      status: z.enum(['ok', 'partial', 'failed']).default('ok'),
+      error: z.string().optional().describe('why the cluster could not be read (unreachable, 401, timeout)'),
+      collectedAt: isoTime.optional(),
+      unlisted: z.array(z.enum(KUBERNETES_KINDS)).default([]).describe('kinds not read in this cluster; their lists below are empty for that reason'),
+      warnings: z.array(z.string()).default([]),
+    })
+    .default({ status: 'ok', unlisted: [], warnings: [] })
+    .describe('how reading this one cluster went; a failed cluster carries no objects'),
+  nodes: z.array(kubernetesNodeSchema).default([]),
+  pods: z.array(kubernetesPodSchema).default([]),
+  workloads: z.array(kubernetesWorkloadSchema).default([]),
+  services: z.array(kubernetesServiceSchema).default([]),
+  endpoints: z.array(kubernetesEndpointsSchema).default([]),
+  persistentVolumeClaims: z.array(kubernetesPvcSchema).default([]),
+  ingresses: z.array(kubernetesIngressSchema).default([]),
+  admissionWebhooks: z.array(kubernetesWebhookSchema).default([]),
+  events: z.array(kubernetesEventSchema).default([]),
+  apiUsage: z.array(kubernetesApiUsageSchema).default([]),
 });
+
+export const PROMETHEUS_SIGNALS = ['httpRequests', 'kafkaConsumption', 'cronjobSuspended'] as const;
+export type PrometheusSignal = (typeof PROMETHEUS_SIGNALS)[number];
+
+export const prometheusSignalSchema = z.object({
+  cluster: z.string(),
+  signal: z.enum(PROMETHEUS_SIGNALS).describe('httpRequests: istio_requests_total; kafkaConsumption: kafka_consumer_fetch_manager_records_consumed_rate; cronjobSuspended: kube_cronjob_spec_suspend'),
+  query: z.string().describe('the PromQL that was sent'),
+  status: z.enum(['ok', 'failed']),
+  error: z.string().optional(),
+  metricPresent: z
+    .boolean()
+    .describe('whether the metric has any series in this cluster over the window; without it an absent series says nothing'),
+  results: z
+    .array(
+      z.object({
+        namespace: z.string(),
+        service: z.string().optional().describe('destination Service (httpRequests)'),
+        workload: z.string().optional().describe('workload name (cronjobSuspended: the CronJob)'),
+        consumerGroup: z.string().optional().describe('Kafka consumer group (kafkaConsumption)'),
+        value: z.number(),
+      }),
+    )
+    .default([])
+    .describe('one value per series the query returned; a Service with no row had no series'),
+});
+
+export const prometheusSchema = z
+  .object({
+    windowDays: z.number().positive().default(7),
+    evaluatedAt: isoTime.optional(),
+    signals: z.array(prometheusSignalSchema).default([]),
+  })
+  .describe('what the unused-service PromQL signals said per cluster over the window');
 
 export const collectionOutcomeSchema = z.object({
   collector: z.string(),
@@ -315,6 +551,7 @@ export const snapshotSchema = z
     alarms: z.array(alarmSchema).default([]),
     inventory: z.array(inventoryEntrySchema).default([]),
     kubernetes: z.object({ clusters: z.array(kubernetesClusterSchema).default([]) }).default({ clusters: [] }),
+    prometheus: prometheusSchema.default({ windowDays: 7, signals: [] }),
   })
   .describe('faultline fleet snapshot');
 
@@ -333,6 +570,15 @@ export type Alarm = z.output<typeof alarmSchema>;
 export type ConsoleEvent = z.output<typeof consoleEventSchema>;
 export type InventoryEntry = z.output<typeof inventoryEntrySchema>;
 export type KubernetesCluster = z.output<typeof kubernetesClusterSchema>;
+export type KubernetesNode = z.output<typeof kubernetesNodeSchema>;
+export type KubernetesPod = z.output<typeof kubernetesPodSchema>;
+export type KubernetesContainer = z.output<typeof kubernetesContainerSchema>;
+export type KubernetesWorkload = z.output<typeof kubernetesWorkloadSchema>;
+export type KubernetesService = z.output<typeof kubernetesServiceSchema>;
+export type KubernetesEndpoints = z.output<typeof kubernetesEndpointsSchema>;
+export type KubernetesEvent = z.output<typeof kubernetesEventSchema>;
+export type PrometheusSection = z.output<typeof prometheusSchema>;
+export type PrometheusSignalResult = z.output<typeof prometheusSignalSchema>;
 export type CollectionOutcome = z.output<typeof collectionOutcomeSchema>;
 
 export function snapshotJsonSchema(): unknown {

@@ -28,6 +28,31 @@ import computeAgentsDown from './compute-agents-down.js';
 import partNeedsJudgement from './part-needs-judgement.js';
 import partNonUrgent from './part-non-urgent.js';
 import partUrgent from './part-urgent.js';
+import nodeNotReady from './node-not-ready.js';
+import kubeletDown from './kubelet-down.js';
+import containerRuntimeDown from './container-runtime-down.js';
+import nodeNeverJoined from './node-never-joined.js';
+import nodeVersionSkew from './node-version-skew.js';
+import nodeNetwork from './node-network.js';
+import systemPodUnhealthy from './system-pod-unhealthy.js';
+import staticPodUnhealthy from './static-pod-unhealthy.js';
+import podFailed from './pod-failed.js';
+import podCrashloop from './pod-crashloop.js';
+import warningEvents from './warning-events.js';
+import controlPlaneWorkloads from './control-plane-workloads.js';
+import serviceNoEndpoints from './service-no-endpoints.js';
+import servicePartiallyAvailable from './service-partially-available.js';
+import podWithoutRequests from './pod-without-requests.js';
+import podWithoutLimits from './pod-without-limits.js';
+import podWithoutProbes from './pod-without-probes.js';
+import workloadShortOfReplicas from './workload-short-of-replicas.js';
+import jobFailed from './job-failed.js';
+import cronjobInvalidSchedule from './cronjob-invalid-schedule.js';
+import pvcNotBound from './pvc-not-bound.js';
+import ingressMissingService from './ingress-missing-service.js';
+import webhookNoEndpoints from './webhook-no-endpoints.js';
+import deprecatedApi from './deprecated-api.js';
+import unusedService from './unused-service.js';
 
 /**
  * Every detector faultline ships, in documentation order. A parity test checks
@@ -66,6 +91,32 @@ export const detectors = [
   partNeedsJudgement,
   partUrgent,
   diskDataLoss,
+  // Kubernetes layer: nodes and the servers under them, then pods, workloads, Services, and hygiene.
+  nodeNotReady,
+  kubeletDown,
+  containerRuntimeDown,
+  nodeNeverJoined,
+  nodeVersionSkew,
+  nodeNetwork,
+  systemPodUnhealthy,
+  staticPodUnhealthy,
+  podFailed,
+  podCrashloop,
+  warningEvents,
+  controlPlaneWorkloads,
+  serviceNoEndpoints,
+  servicePartiallyAvailable,
+  podWithoutRequests,
+  podWithoutLimits,
+  podWithoutProbes,
+  workloadShortOfReplicas,
+  jobFailed,
+  cronjobInvalidSchedule,
+  pvcNotBound,
+  ingressMissingService,
+  webhookNoEndpoints,
+  deprecatedApi,
+  unusedService,
 ] as const satisfies readonly AnyDetector[];
 
 export type DetectorId = (typeof detectors)[number]['id'];
