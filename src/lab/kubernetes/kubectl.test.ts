@@ -63,7 +63,7 @@ describe('kubectl and python3-kubernetes against the lab', () => {
     describe(`kubectl ${version}`, () => {
       it('is installed', () => assert.ok(existsSync(join(KUBECTL_DIR, `kubectl.${version}`)), `kubectl.${version} in ${KUBECTL_DIR}`));
 
-      it('get nodes: every server a Ready node with its role and kubelet version', async () => {
+      it('get nodes: every server a Ready node with its role and kubelet version', async (t) => {
         const from = lab.kubernetes!.api.requests.length;
         const r = await kubectl(version, ['get', 'nodes']);
         assert.equal(r.code, 0, r.stderr);
@@ -77,7 +77,7 @@ describe('kubectl and python3-kubernetes against the lab', () => {
         }
         const asked = lab.kubernetes!.api.requests.slice(from).map((q) => `${q.path.replace(/^\/clusters\/[^/]+/, '')}  [${q.accept}]`);
         // What this kubectl needed from the server, for docs/lab.md.
-        console.log(`# kubectl ${version} get nodes requested:\n#   ${asked.join('\n#   ')}`);
+        t.diagnostic(`kubectl ${version} get nodes requested: ${asked.join(' | ')}`);
       });
 
       it('get pods -A -o wide: kube-system and the team namespace with IPs and nodes', async () => {
