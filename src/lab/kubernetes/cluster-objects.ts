@@ -1156,6 +1156,11 @@ function storageClasses(b: Builder): void {
   } as KubeObject);
 }
 
+/** Only the nodes' leases: what a heartbeat changes between full rebuilds. */
+export function buildLeases(plan: ClusterPlan, nodes: NodeState[]): ClusterObjects {
+  return new Map([['coordination.k8s.io/leases', nodes.map((n) => leaseObject(plan, n, uidFor(`${plan.name}/Node//${n.server.name}`)))]]);
+}
+
 /** Every object of a cluster at `now`. `nodes` are the joined nodes, masters first, in name order. */
 export function buildClusterObjects(plan: ClusterPlan, nodes: NodeState[], faults: ClusterFaultView, now: number): ClusterObjects {
   const b: Builder = {

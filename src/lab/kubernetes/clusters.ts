@@ -12,10 +12,13 @@ import { PowerState, type LabServer } from '../fleet/types.js';
 import type { LabState } from '../openstack/state.js';
 import type { LabFaults } from '../scenarios/faults.js';
 import { olderVersion, planClusters, type ClusterPlan, isMaster } from './cluster-plan.js';
-import { buildClusterObjects, NODE_MONITOR_GRACE_MS, type ClusterFaultView, type NodeState } from './cluster-objects.js';
+import { buildClusterObjects, buildLeases, NODE_MONITOR_GRACE_MS, type ClusterFaultView, type NodeState } from './cluster-objects.js';
 import { ClusterStore } from './store.js';
 
+/** Leases renew every 10 s, as the kubelet's do. */
 const HEARTBEAT_BUCKET_MS = 10_000;
+/** Everything else that moves with time alone is redone once a minute. */
+const REBUILD_BUCKET_MS = 60_000;
 
 /** The fault kinds that act on clusters rather than on OpenStack. */
 export const KUBERNETES_FAULT_KINDS = ['calico-crashloop', 'node-not-joined', 'kubelet-version-skew', 'control-plane-workload', 'service-endpoints', 'workload-failures'] as const;
@@ -25,7 +28,9 @@ export class LabCluster {
   /** The bearer token of the cluster's read-only service account. */
   readonly token: string;
   private readonly nodes = new Map<string, NodeState>();
-  private syncedAt = '';
+  private syncedRevision = '';
+  private syncedBucket = -1;
+  private syncedFull = '';
 
   constructor(
     readonly plan: ClusterPlan,
@@ -49,13 +54,29 @@ export class LabCluster {
     return this.nodes.get(serverId);
   }
 
-  /** Brings the store in line with the fleet; cheap when nothing that matters moved. */
+  /**
+   * Brings the store in line with the fleet. A full rebuild happens when a fault, a
+   * server's state or a node's condition changed, or a minute passed (ages of events,
+   * CronJob runs, restart counts); between those a heartbeat renews only the leases.
+   */
   sync(): void {
     const now = this.owner.state.now();
-    const key = `${this.owner.revision}:${this.owner.state.serverStateRevision}:${Math.floor(now / HEARTBEAT_BUCKET_MS)}`;
-    if (key === this.syncedAt) return;
-    this.syncedAt = key;
+    const revision = `${this.owner.revision}:${this.owner.state.serverStateRevision}`;
+    const bucket = Math.floor(now / HEARTBEAT_BUCKET_MS);
+    if (revision === this.syncedRevision && bucket === this.syncedBucket) return;
     const view = this.owner.faultView(this.plan.name);
+    const joined = this.observeNodes(view, now);
+    const nodeSignature = joined.map((n) => `${n.unknownSince ?? ''}/${n.kubeletVersion}`).join(',');
+    const full = `${revision}|${Math.floor(now / REBUILD_BUCKET_MS)}|${nodeSignature}`;
+    if (full !== this.syncedFull) this.store.replace(buildClusterObjects(this.plan, joined, view, now), now);
+    else this.store.replace(buildLeases(this.plan, joined), now, { partial: true });
+    this.syncedFull = full;
+    this.syncedRevision = revision;
+    this.syncedBucket = bucket;
+  }
+
+  /** The node lifecycle controller's pass: renew live kubelets' leases, mark silent ones Unknown. Returns the joined nodes. */
+  private observeNodes(view: ClusterFaults, now: number): NodeState[] {
     const joined: NodeState[] = [];
     for (const n of this.nodes.values()) {
       n.kubeletVersion = view.kubeletVersions.get(n.server.id) ?? this.plan.version;
@@ -69,8 +90,7 @@ export class LabCluster {
       }
       if (!view.notJoined.has(n.server.id)) joined.push(n);
     }
-    joined.sort((a, b) => Number(isMaster(b.server)) - Number(isMaster(a.server)) || (a.server.name < b.server.name ? -1 : 1));
-    this.store.replace(buildClusterObjects(this.plan, joined, view, now), now);
+    return joined.sort((a, b) => Number(isMaster(b.server)) - Number(isMaster(a.server)) || (a.server.name < b.server.name ? -1 : 1));
   }
 }
 

@@ -7,12 +7,34 @@ import { createHash } from 'node:crypto';
 /** The alphabet Kubernetes uses for generated name suffixes (no vowels, no look-alikes). */
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
+/**
+ * Every sync rebuilds a cluster's objects from scratch, asking for the same names and
+ * UIDs again; hashing them anew was a third of a rebuild. Bounded so a huge lab cannot
+ * grow it without limit.
+ */
+const memo = new Map<string, string>();
+const MEMO_LIMIT = 2_000_000;
+
+function remember(key: string, make: () => string): string {
+  let v = memo.get(key);
+  if (v === undefined) {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    v = make();
+    memo.set(key, v);
+  }
+  return v;
+}
+
 function digest(text: string): Buffer {
   return createHash('sha1').update(text).digest();
 }
 
 /** A generated-name suffix (`-7d9fk`) of `length` characters derived from `seed`. */
 export function nameSuffix(seed: string, length = 5): string {
+  return remember(`s${length}/${seed}`, () => makeSuffix(seed, length));
+}
+
+function makeSuffix(seed: string, length: number): string {
   const bytes = digest(seed);
   let out = '';
   for (let i = 0; i < length; i++) out += SUFFIX_ALPHABET[(bytes[i] as number) % SUFFIX_ALPHABET.length];
@@ -26,6 +48,10 @@ export function templateHash(seed: string): string {
 
 /** A version-4-shaped UUID fixed by `seed`. */
 export function uidFor(seed: string): string {
+  return remember(`u/${seed}`, () => makeUid(seed));
+}
+
+function makeUid(seed: string): string {
   const h = digest(seed).toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16] as string, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
@@ -37,7 +63,8 @@ export function pickIndex(seed: string, n: number): number {
 
 /** metav1.Time: RFC 3339 to the second, UTC. */
 export function rfc3339(ms: number): string {
-  return `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+  const second = Math.floor(ms / 1000);
+  return remember(`t/${second}`, () => `${new Date(second * 1000).toISOString().slice(0, 19)}Z`);
 }
 
 /** metav1.MicroTime: RFC 3339 with six fractional digits. */

@@ -128,10 +128,11 @@ export class ClusterStore {
    * changed ones MODIFIED, missing ones DELETED; unchanged ones keep their
    * resourceVersion. Returns the events, which watchers also receive.
    */
-  replace(desired: ReadonlyMap<string, readonly KubeObject[]>, now: number): StoreEvent[] {
+  replace(desired: ReadonlyMap<string, readonly KubeObject[]>, now: number, options: { partial?: boolean } = {}): StoreEvent[] {
     const events: StoreEvent[] = [];
     const revisionBefore = this.revision;
-    const resources = new Set([...this.byResource.keys(), ...desired.keys()]);
+    // partial: only the resources named in `desired` are replaced (a heartbeat touches leases alone).
+    const resources = options.partial ? new Set(desired.keys()) : new Set([...this.byResource.keys(), ...desired.keys()]);
     for (const resource of resources) {
       let map = this.byResource.get(resource);
       if (!map) {
@@ -178,7 +179,11 @@ export class ClusterStore {
   private stamp(key: string, object: KubeObject, bare: string): StoredObject {
     const rv = ++this.revision;
     object.metadata.resourceVersion = String(rv);
-    return { key, object, json: JSON.stringify(object), rv, bare };
+    // Splice the resourceVersion into the serialised form rather than serialise twice:
+    // every object opens with apiVersion and kind, so the first "metadata":{ is its own.
+    const at = bare.indexOf('"metadata":{');
+    const json = at < 0 ? JSON.stringify(object) : `${bare.slice(0, at + 12)}"resourceVersion":"${rv}",${bare.slice(at + 12)}`;
+    return { key, object, json, rv, bare };
   }
 
   /** Forgets changes older than the compaction window (and beyond the history limit). */
