@@ -61,6 +61,22 @@ describe('architecture', () => {
     assert.deepEqual(violations, []);
   });
 
+  it("the lab's Kubernetes simulator (src/lab/kubernetes) is part of lab: it imports only lab and core", () => {
+    const dir = join(SRC, 'lab', 'kubernetes');
+    const kubernetesFiles = files(dir);
+    assert.ok(kubernetesFiles.length > 0, 'src/lab/kubernetes exists');
+    const outside: string[] = [];
+    for (const file of kubernetesFiles) {
+      assert.equal(layerOf(file), 'lab');
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]/g)) {
+        const to = layerOf(resolve(dirname(file), m[1] as string));
+        if (to !== 'lab' && to !== 'core') outside.push(`${relative(SRC, file)} imports ${m[1]}`);
+      }
+    }
+    assert.deepEqual(outside, []);
+  });
+
   it('nothing below the CLI prints or exits', () => {
     const offenders: string[] = [];
     for (const file of files(SRC)) {

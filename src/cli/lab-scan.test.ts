@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
 import { runFaultline, startLabProcess, stopLabProcess } from './testing.js';
 
 const run = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => runFaultline(args, { cwd, env });
@@ -39,6 +41,20 @@ describe('faultline scan against the lab', () => {
       const res = report.results.find((x) => x.detectorId === id);
       assert.ok(res && (res.status === 'pass' || res.status === 'fail'), `${id} was evaluated: ${res?.status} ${res?.reason ?? ''}`);
     }
+  });
+
+  it('writes a kubeconfig (0600) with a context per cluster that kubectl uses as it is', async () => {
+    const file = join(dir, 'kubeconfig');
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    const config = parse(await readFile(file, 'utf8')) as { contexts: { name: string; context: { cluster: string } }[]; clusters: { name: string; cluster: { server: string } }[] };
+    assert.ok(config.contexts.length > 0);
+    for (const c of config.contexts) assert.equal(c.context.cluster, c.name, 'each context is named after its cluster');
+    const first = config.contexts[0]!.name;
+    assert.match(config.clusters.find((c) => c.name === first)!.cluster.server, new RegExp(`^https://127\\.0\\.0\\.1:\\d+/clusters/${first}$`));
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('/usr/lib/google-cloud-sdk/bin/kubectl.1.33', ['--kubeconfig', file, '--context', first, 'get', 'nodes', '-o', 'name'], { env: { PATH: '/usr/bin:/bin', HOME: dir } }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
+    );
+    assert.ok(out.trim().split('\n').every((l) => l.startsWith(`node/${first}-`)), out);
   });
 
   it('survives token expiry mid-collection without the user noticing', async () => {

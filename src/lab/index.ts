@@ -21,3 +21,7 @@ export { healthyHostFacts, type HostFacts, type LabDisk, type LabContainer } fro
 export { startHostsSsh, LAB_SSH_USER, LAB_SSH_PASSWORD, DEFAULT_HOSTS_SSH_PORT, type HostsSsh, type HostsSshOptions } from './hosts/ssh-server.js';
 export { runHostCommand, type CommandResult, type HostContext } from './hosts/host-commands.js';
 export { seededEd25519, type LabKeyPair } from './hosts/host-keys.js';
+export { startLabKubernetes, type LabKubernetes } from './kubernetes/lab-kubernetes.js';
+export { LabClusters, LabCluster, KUBERNETES_FAULT_KINDS } from './kubernetes/clusters.js';
+export { LAB_SERVICE_ACCOUNT, type KubernetesApi, type KubernetesApiOptions } from './kubernetes/api-server.js';
+export { planClusters, CLUSTER_VERSIONS, type ClusterPlan } from './kubernetes/cluster-plan.js';

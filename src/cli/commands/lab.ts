@@ -98,6 +98,12 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
     // The CMDB export: hypervisors' boxes and warranties (faultline spare), servers' DB tags, owners and clusters.
     // JSON, not YAML: the large fleet's export has over 100,000 entries.
     await writeFile(join(dir, 'inventory.json'), JSON.stringify(labInventory(lab.fleet)));
+    const kube = lab.kubernetes;
+    if (kube) {
+      // Holds the clusters' bearer tokens: readable by its owner only, as kubectl writes its own.
+      await writeFile(join(dir, 'kubeconfig'), kube.kubeconfig(), { mode: 0o600 });
+      await chmod(join(dir, 'kubeconfig'), 0o600);
+    }
     await writeFile(
       join(dir, 'faultline.yaml'),
       `# Written by \`faultline lab\` for the lab at ${lab.url}.\n` +
@@ -141,12 +147,16 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
               `  hosts     SSH port ${hosts.port} on every hypervisor address (127.x.y.z), user ${LAB_SSH_USER}, key ${join(dir, 'lab_ssh_key')} (or password ${LAB_SSH_PASSWORD}); host keys in ${join(dir, 'known_hosts')}`,
             ]
           : []),
+        ...(kube
+          ? [`  k8s       ${kube.clusters.clusters.length} clusters at ${kube.url}/clusters/<name>; kubeconfig ${join(dir, 'kubeconfig')} (one context per cluster)`]
+          : []),
         `  admin     ${lab.adminUrl}  header X-Lab-Admin: ${lab.adminToken}`,
         `            e.g. curl -s -H 'X-Lab-Admin: ${lab.adminToken}' ${lab.adminUrl}/faults`,
         ...lab.faults.list().map((f) => `  fault     ${f.id} (${f.spec.kind}) ${f.status}${f.hypervisor ? ` on ${f.hypervisor}` : ''}${f.servers.length ? ` servers ${f.servers.map((id) => lab.state.server(id)?.name ?? id).join(', ')}` : ''}${f.problem ? `: ${f.problem}` : ''}`),
         '',
         `Try:  cd ${dir} && OS_CLOUD=lab openstack server list --all-projects --limit 5`,
         `      cd ${dir} && faultline scan`,
+        ...(kube && kube.clusters.clusters[0] ? [`      KUBECONFIG=${join(dir, 'kubeconfig')} kubectl --context ${kube.clusters.clusters[0].name} get nodes`] : []),
         ...(hosts && lab.fleet.hypervisors[0]
           ? [`      ssh -p ${hosts.port} -i ${join(dir, 'lab_ssh_key')} -o UserKnownHostsFile=${join(dir, 'known_hosts')} ${LAB_SSH_USER}@${lab.fleet.hypervisors[0].hostIp} 'free -b'`]
           : []),

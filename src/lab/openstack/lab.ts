@@ -18,6 +18,8 @@ import { LabFaults } from '../scenarios/faults.js';
 import type { Scenario } from '../scenarios/schema.js';
 import { healFleet } from '../fleet/heal.js';
 import { startHostsSsh, type HostsSsh, type HostsSshOptions } from '../hosts/ssh-server.js';
+import { startLabKubernetes, type LabKubernetes } from '../kubernetes/lab-kubernetes.js';
+import type { KubernetesApiOptions } from '../kubernetes/api-server.js';
 
 export interface StartLabOptions {
   seed?: string | number;
@@ -39,6 +41,8 @@ export interface StartLabOptions {
   adminToken?: string;
   /** SSH on every hypervisor address answering the host collector's commands (default on, any free port); `false` turns it off. */
   sshHosts?: HostsSshOptions | false;
+  /** The Kubernetes API of every cluster in the fleet over HTTPS (default on, any free port); `false` turns it off. */
+  kubernetes?: KubernetesApiOptions | false;
 }
 
 export interface RunningLab {
@@ -60,6 +64,8 @@ export interface RunningLab {
   network: GuestNetwork | null;
   /** The hypervisors' SSH (user `faultline`, key `privateKey` or password `lab`); null when turned off. */
   hostsSsh: HostsSsh | null;
+  /** The clusters' Kubernetes API and kubeconfig; null when turned off. */
+  kubernetes: LabKubernetes | null;
   /** A clouds.yaml document with `lab` (admin), `lab-viewer` and `lab-appcred` clouds. */
   cloudsYaml(): string;
   stop(): Promise<void>;
@@ -246,6 +252,17 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
       throw err;
     }
   }
+  let kubernetes: LabKubernetes | null = null;
+  if (options.kubernetes !== false) {
+    try {
+      kubernetes = await startLabKubernetes(state, faults, options.kubernetes);
+    } catch (err) {
+      clearInterval(ticker);
+      await network?.close();
+      await hostsSsh?.close();
+      throw err;
+    }
+  }
   let origin = 'http://127.0.0.1';
   const server = createLabServer(state, () => origin, admin);
   server.keepAliveTimeout = 5_000;
@@ -259,6 +276,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     clearInterval(ticker);
     await network?.close();
     await hostsSsh?.close();
+    await kubernetes?.close();
     throw err;
   });
   const port = (server.address() as AddressInfo).port;
@@ -280,6 +298,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     alarmsUrl: `${origin}/alarms/tickets`,
     network,
     hostsSsh,
+    kubernetes,
     cloudsYaml: () =>
       stringify({
         clouds: {
@@ -333,6 +352,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
       } finally {
         await network?.close();
         await hostsSsh?.close();
+        await kubernetes?.close();
       }
     },
   };

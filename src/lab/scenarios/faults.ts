@@ -352,7 +352,7 @@ export class LabFaults {
               this.state.recordAction(s.id, 'stop', stopAt, null);
               this.state.recordAction(s.id, 'start', stopAt + 40 * MINUTE, { userId: s.userId, projectId: s.projectId });
             }
-            this.state.stopFromHost(s.id);
+            this.state.stopFromHost(s.id, now - spec.minutesAgo * MINUTE);
           }
           break;
         case 'stuck-task':
@@ -390,6 +390,19 @@ export class LabFaults {
               this.state.stopFromHost(s.id, syncAt);
             }
           }
+          break;
+        }
+        case 'calico-crashloop':
+        case 'node-not-joined':
+        case 'kubelet-version-skew':
+        case 'control-plane-workload':
+        case 'service-endpoints':
+        case 'workload-failures': {
+          // Kubernetes-side faults: OpenStack sees nothing; the lab's clusters read the targets from the fault.
+          const sel = { ...spec.servers, role: spec.servers.role ?? (spec.kind === 'control-plane-workload' ? 'k8s-control-plane' : 'k8s-worker') };
+          if (sel.role !== 'k8s-worker' && sel.role !== 'k8s-control-plane') throw new LabError('badRequest', `${spec.kind} needs Kubernetes servers (role k8s-worker or k8s-control-plane), not role ${sel.role}`);
+          const servers = this.selectServers(sel);
+          fault.servers = servers.map((s) => s.id);
           break;
         }
         case 'guest-async-pf-panic':

@@ -10,6 +10,8 @@ import type { HostFacts } from '../hosts/facts.js';
 import { startLab, type RunningLab } from '../openstack/lab.js';
 import { login, request, type Json } from '../openstack/testing.js';
 import { loadScenario, scenarioDirectory, scenarioNames } from './load.js';
+import type { LabCluster } from '../kubernetes/clusters.js';
+import { kube, target } from '../kubernetes/testing.js';
 
 const DIR = scenarioDirectory();
 const MV = { 'OpenStack-API-Version': 'compute 2.96' };
@@ -118,6 +120,25 @@ async function consoleTail(ctx: Ctx, serverId: string, length?: number): Promise
 async function alarmCodes(ctx: Ctx): Promise<string[]> {
   return (await ctx.tickets()).map((t) => `${t.fault_code}:${t.count}`).sort();
 }
+
+/** The cluster of a Kubernetes fault's first server, and a GET against its API. */
+function clusterOf(ctx: Ctx, faultId: string): { cluster: LabCluster; serverId: string; get: (path: string) => Promise<Json> } {
+  const serverId = ctx.fault(faultId).servers[0] as string;
+  const cluster = ctx.lab.kubernetes?.clusters.clusterOf(serverId);
+  assert.ok(cluster, `${faultId} targets a Kubernetes server`);
+  const t = target(ctx.lab, cluster);
+  return {
+    cluster,
+    serverId,
+    get: async (path) => {
+      const res = await kube(t, path);
+      assert.equal(res.status, 200, `${path}: ${res.text}`);
+      return res.body;
+    },
+  };
+}
+
+const readyOf = (node: Json): string => node.status.conditions.find((c: Json) => c.type === 'Ready').status;
 
 const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
   healthy: async (ctx) => {
@@ -354,6 +375,98 @@ const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     await ctx.admin('/faults/rebooted', { method: 'DELETE' });
     assert.ok((await ctx.facts(host)).uptimeSeconds > 86_400);
     assert.equal((await ctx.server(f.servers[0] as string)).status, 'ACTIVE');
+  },
+  // Kubernetes: what the clusters' API shows.
+  'node-vm-shutoff': async (ctx) => {
+    const { cluster, serverId, get } = clusterOf(ctx, 'stopped-node');
+    const server = ctx.lab.state.server(serverId)!;
+    assert.equal((await ctx.server(serverId)).status, 'SHUTOFF');
+    const [last] = await actions(ctx, serverId);
+    assert.deepEqual([last.action, last.user_id], ['stop', null]);
+    const node = await get(`/api/v1/nodes/${server.name}`);
+    assert.equal(readyOf(node), 'Unknown');
+    assert.equal(node.status.conditions.find((c: Json) => c.type === 'Ready').reason, 'NodeStatusUnknown');
+    assert.ok(node.spec.taints.some((t: Json) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute'));
+    const others = (await get('/api/v1/nodes')).items.filter((n: Json) => n.metadata.name !== server.name);
+    assert.ok(others.every((n: Json) => readyOf(n) === 'True'), 'only that node');
+    const pods = (await get(`/api/v1/pods?fieldSelector=spec.nodeName%3D${server.name}`)).items;
+    assert.ok(pods.length > 0 && pods.every((p: Json) => p.status.conditions.find((c: Json) => c.type === 'Ready').status === 'False'));
+    const team = pods.filter((p: Json) => p.metadata.namespace === cluster.plan.team);
+    assert.ok(team.every((p: Json) => p.metadata.deletionTimestamp), 'evicted after the unreachable toleration');
+    const facts = await ctx.facts(server.host);
+    assert.ok(facts.disks.some((d) => (d.nvmeErrorLogEntries ?? 0) > 0));
+  },
+  'calico-crashloop': async (ctx) => {
+    const { serverId, get } = clusterOf(ctx, 'calico');
+    const name = ctx.lab.state.server(serverId)!.name;
+    assert.equal((await ctx.server(serverId)).status, 'ACTIVE');
+    const pods = (await get(`/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dcalico-node`)).items;
+    const sick = pods.filter((p: Json) => p.status.containerStatuses[0].state.waiting?.reason === 'CrashLoopBackOff');
+    assert.deepEqual(sick.map((p: Json) => p.spec.nodeName), [name]);
+    assert.ok(sick[0].status.containerStatuses[0].restartCount >= 14);
+    const log = (await kube(target(ctx.lab, clusterOf(ctx, 'calico').cluster), `/api/v1/namespaces/kube-system/pods/${sick[0].metadata.name}/log?container=calico-node`)).text;
+    assert.match(log, /bird: Unable to open configuration file \/etc\/calico\/confd\/config\/bird\.cfg: No such file or directory/);
+    const events = (await get(`/api/v1/namespaces/kube-system/events?fieldSelector=involvedObject.name%3D${sick[0].metadata.name}`)).items;
+    assert.deepEqual(events.map((e: Json) => `${e.type}/${e.reason}`).sort(), ['Warning/BackOff', 'Warning/Unhealthy']);
+    const ds = await get('/apis/apps/v1/namespaces/kube-system/daemonsets/calico-node');
+    assert.equal(ds.status.numberUnavailable, 1);
+  },
+  'node-join-failed': async (ctx) => {
+    const { cluster, serverId, get } = clusterOf(ctx, 'unjoined');
+    assert.equal((await ctx.server(serverId)).status, 'ACTIVE');
+    const names = (await get('/api/v1/nodes')).items.map((n: Json) => n.metadata.name);
+    const servers = [...cluster.plan.masters, ...cluster.plan.workers].map((s) => s.name);
+    assert.deepEqual(names.sort(), servers.filter((n) => n !== ctx.lab.state.server(serverId)!.name).sort());
+    const ds = await get('/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy');
+    assert.equal(ds.status.desiredNumberScheduled, servers.length - 1);
+  },
+  'version-skew': async (ctx) => {
+    const { cluster, serverId, get } = clusterOf(ctx, 'old-kubelet');
+    const name = ctx.lab.state.server(serverId)!.name;
+    const versions = Object.fromEntries((await get('/api/v1/nodes')).items.map((n: Json) => [n.metadata.name, n.status.nodeInfo.kubeletVersion]));
+    const minor = (v: string): number => Number(v.split('.')[1]);
+    assert.equal(minor(versions[name]), minor(cluster.plan.version) - 3);
+    assert.ok(Object.entries(versions).every(([n, v]) => n === name || v === cluster.plan.version));
+  },
+  'control-plane-workloads': async (ctx) => {
+    const { cluster, get } = clusterOf(ctx, 'on-masters');
+    const pods = (await get(`/api/v1/namespaces/${cluster.plan.team}/pods?labelSelector=app%3D${cluster.plan.team}-batch-worker`)).items;
+    assert.ok(pods.length > 0);
+    const masters = new Set(cluster.plan.masters.map((m) => m.name));
+    assert.ok(pods.every((p: Json) => masters.has(p.spec.nodeName) && p.status.phase === 'Running'));
+    assert.ok(pods[0].spec.tolerations.some((t: Json) => t.key === 'node-role.kubernetes.io/control-plane'));
+    const elsewhere = (await get(`/api/v1/namespaces/${cluster.plan.team}/pods`)).items.filter((p: Json) => !p.metadata.name.startsWith(`${cluster.plan.team}-batch-worker`));
+    assert.ok(elsewhere.every((p: Json) => !masters.has(p.spec.nodeName)), 'nothing else of the team runs on the masters');
+  },
+  'service-endpoints': async (ctx) => {
+    const { cluster, get } = clusterOf(ctx, 'endpoints');
+    const ns = cluster.plan.team;
+    const checkout = await get(`/api/v1/namespaces/${ns}/endpoints/${ns}-checkout`);
+    assert.equal(checkout.subsets.length, 1);
+    assert.equal(checkout.subsets[0].addresses, undefined);
+    assert.equal(checkout.subsets[0].notReadyAddresses.length, 2);
+    const api = await get(`/api/v1/namespaces/${ns}/endpoints/${ns}-api`);
+    assert.deepEqual([api.subsets[0].addresses.length, api.subsets[0].notReadyAddresses.length], [2, 1]);
+    const slices = (await get(`/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3D${ns}-checkout`)).items;
+    assert.ok(slices[0].endpoints.every((e: Json) => e.conditions.ready === false));
+    const deploy = await get(`/apis/apps/v1/namespaces/${ns}/deployments/${ns}-api`);
+    assert.equal(deploy.status.readyReplicas, 2);
+  },
+  'workload-failures': async (ctx) => {
+    const { cluster, get } = clusterOf(ctx, 'failures');
+    const ns = cluster.plan.team;
+    const jobs = (await get(`/apis/batch/v1/namespaces/${ns}/jobs`)).items;
+    const failed = jobs.filter((j: Json) => j.status.conditions?.some((c: Json) => c.type === 'Failed' && c.reason === 'BackoffLimitExceeded'));
+    assert.equal(failed.length, 1);
+    assert.ok(failed[0].metadata.name.startsWith(`${ns}-settlement-`));
+    const pods = (await get(`/api/v1/namespaces/${ns}/pods?fieldSelector=status.phase%3DFailed`)).items;
+    assert.equal(pods.length, 3);
+    const crons = (await get(`/apis/batch/v1/namespaces/${ns}/cronjobs`)).items;
+    assert.deepEqual(crons.filter((c: Json) => c.spec.suspend).map((c: Json) => c.metadata.name), [`${ns}-cleanup`]);
+    const pvc = await get(`/api/v1/namespaces/${ns}/persistentvolumeclaims/${ns}-uploads`);
+    assert.equal(pvc.status.phase, 'Pending');
+    const events = (await get(`/api/v1/namespaces/${ns}/events?fieldSelector=reason%3DProvisioningFailed`)).items;
+    assert.match(events[0].message, /storageclass\.storage\.k8s\.io "cinder-ssd" not found/);
   },
   'virtualization-misconfigured': async (ctx) => {
     const facts = await ctx.facts(ctx.fault('swapped-board').hypervisor as string);

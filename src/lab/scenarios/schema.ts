@@ -170,6 +170,7 @@ export const faultSchema = z.discriminatedUnion('kind', [
       flaps: z.number().int().min(0).default(0).describe('Earlier host-initiated stop/start cycles on record.'),
       overDays: z.number().positive().default(30).describe('Spread the earlier cycles over this many past days.'),
       evidence: z.array(z.enum(EVIDENCE)).default([]).describe('Host-side evidence to declare on its hypervisor.'),
+      minutesAgo: z.number().min(0).default(0).describe('How long before the fault appears the stop happened (a Kubernetes node on it is NotReady at once when this exceeds the 40 s grace period).'),
     })
     .describe("Nova's power sync stops the server (instance action stop with no user, compute_stop_instance)."),
   z
@@ -227,6 +228,35 @@ export const faultSchema = z.discriminatedUnion('kind', [
         .describe('The kernel the update installed (without its initramfs).'),
     })
     .describe('After an update the guest rebooted into a kernel that cannot mount its root filesystem ("VFS: Unable to mount root fs on unknown-block(0,0)"). Ping and SSH dropped, Nova still says ACTIVE.'),
+  z
+    .strictObject({
+      ...common,
+      kind: z.literal('calico-crashloop'),
+      servers: serverSelectorSchema.prefault({ role: 'k8s-worker' }),
+      restarts: z.number().int().min(1).default(14).describe('Restarts on record when the fault appears; one more every five minutes after.'),
+      sinceMinutes: z.number().min(1).default(70).describe('How long it has been crashing when the fault appears.'),
+    })
+    .describe("calico-node on these servers' nodes crash-loops: confd wrote no bird.cfg, so bird cannot start (its log says so) and the readiness probe fails."),
+  z
+    .strictObject({ ...common, kind: z.literal('node-not-joined'), servers: serverSelectorSchema.prefault({ role: 'k8s-worker' }) })
+    .describe('The server is ACTIVE but never joined its cluster: no Node object (kubeadm join failed its preflight because containerd was not running).'),
+  z
+    .strictObject({
+      ...common,
+      kind: z.literal('kubelet-version-skew'),
+      servers: serverSelectorSchema.prefault({ role: 'k8s-worker' }),
+      minorsBehind: z.number().int().min(1).max(5).default(3).describe("How many minor releases the kubelet is behind the cluster's control plane."),
+    })
+    .describe("These nodes' kubelets run an older release than the rest of their cluster."),
+  z
+    .strictObject({ ...common, kind: z.literal('control-plane-workload'), servers: serverSelectorSchema.prefault({ role: 'k8s-control-plane' }) })
+    .describe("In this control-plane server's cluster a team Deployment tolerates the control-plane taint and runs on the masters (the workaround for lost workers)."),
+  z
+    .strictObject({ ...common, kind: z.literal('service-endpoints'), servers: serverSelectorSchema.prefault({ role: 'k8s-worker' }) })
+    .describe("In this server's cluster a Service has no ready endpoints (its pods fail readiness) and the team API Service is partly available (one of three pods not ready)."),
+  z
+    .strictObject({ ...common, kind: z.literal('workload-failures'), servers: serverSelectorSchema.prefault({ role: 'k8s-worker' }) })
+    .describe("In this server's cluster a Job failed (backoff limit reached), a CronJob is suspended and a PersistentVolumeClaim is Pending on a StorageClass that does not exist."),
 ]);
 
 export const scenarioSchema = z.strictObject({

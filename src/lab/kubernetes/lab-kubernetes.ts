@@ -1,0 +1,51 @@
+/**
+ * The lab's Kubernetes side as one piece: the clusters, their API server and the
+ * kubeconfig that points real clients at them.
+ */
+import { stringify } from 'yaml';
+import type { LabState } from '../openstack/state.js';
+import type { LabFaults } from '../scenarios/faults.js';
+import { startKubernetesApi, type KubernetesApi, type KubernetesApiOptions } from './api-server.js';
+import { labCertificates } from './certificates.js';
+import { LabClusters } from './clusters.js';
+
+export interface LabKubernetes {
+  /** `https://127.0.0.1:<port>`; cluster `c` is at `<url>/clusters/c`. */
+  url: string;
+  port: number;
+  clusters: LabClusters;
+  api: KubernetesApi;
+  /** PEM of the CA that signed the API server's certificate. */
+  caPem: string;
+  serverUrl(cluster: string): string;
+  /** A kubeconfig with one context per cluster, named after it (cluster, user `<name>-reader`, bearer token). */
+  kubeconfig(): string;
+  close(): Promise<void>;
+}
+
+export async function startLabKubernetes(state: LabState, faults: LabFaults, options: KubernetesApiOptions = {}): Promise<LabKubernetes> {
+  const certs = await labCertificates();
+  const clusters = new LabClusters(state, faults);
+  const api = await startKubernetesApi(clusters, certs, options);
+  const serverUrl = (name: string): string => `${api.url}/clusters/${encodeURIComponent(name)}`;
+  const caData = Buffer.from(certs.caPem).toString('base64');
+  return {
+    url: api.url,
+    port: api.port,
+    clusters,
+    api,
+    caPem: certs.caPem,
+    serverUrl,
+    kubeconfig: () =>
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        preferences: {},
+        clusters: clusters.clusters.map((c) => ({ name: c.name, cluster: { server: serverUrl(c.name), 'certificate-authority-data': caData } })),
+        users: clusters.clusters.map((c) => ({ name: `${c.name}-reader`, user: { token: c.token } })),
+        contexts: clusters.clusters.map((c) => ({ name: c.name, context: { cluster: c.name, user: `${c.name}-reader` } })),
+        'current-context': clusters.clusters[0]?.name ?? '',
+      }),
+    close: () => api.close(),
+  };
+}
