@@ -86,6 +86,14 @@ const INCIDENTS: Record<string, { incidents: readonly ExpectedIncident[]; triage
   'virtualization-misconfigured': { incidents: [] },
   'vm-down': { incidents: [servers('vm-hang', 'dead-web')] },
   'vm-hang': { incidents: [servers('vm-hang', 'hung-worker')] },
+  // Kubernetes scenarios: the scan sees their OpenStack and host side; their clusters join once faultline collects Kubernetes.
+  'node-vm-shutoff': { incidents: [host('host-stopped-server', 'stopped-node')] },
+  'calico-crashloop': { incidents: [] },
+  'node-join-failed': { incidents: [] },
+  'version-skew': { incidents: [] },
+  'control-plane-workloads': { incidents: [] },
+  'service-endpoints': { incidents: [] },
+  'workload-failures': { incidents: [] },
 };
 
 interface Fault {
