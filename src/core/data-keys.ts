@@ -17,6 +17,7 @@ export const DATA_KEYS = [
   'alarms',
   'inventory',
   'kubernetes',
+  'history',
 ] as const;
 export type DataKey = (typeof DATA_KEYS)[number];
 
