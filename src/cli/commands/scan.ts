@@ -12,7 +12,7 @@ import type { DetectorResult } from '../../core/findings.js';
 import type { AnyDetector } from '../../detect/define.js';
 import type { Snapshot } from '../../snapshot/schema.js';
 import { loadCliConfig, type CliConfig } from '../config.js';
-import { openCliStore, retentionOf, storeLocation } from '../store.js';
+import { openCliStore, retentionOf, storeLocation } from '../store-location.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { VERSION } from '../version.js';
