@@ -28,6 +28,10 @@ import computeAgentsDown from './compute-agents-down.js';
 import partNeedsJudgement from './part-needs-judgement.js';
 import partNonUrgent from './part-non-urgent.js';
 import partUrgent from './part-urgent.js';
+import partJudgementOverTime from './part-judgement-over-time.js';
+import hypervisorReplaceBox from './hypervisor-replace-box.js';
+import serverStoppedByHostRepeatedly from './server-stopped-by-host-repeatedly.js';
+import findingRecurrence from './finding-recurrence.js';
 
 /**
  * Every detector faultline ships, in documentation order. A parity test checks
@@ -39,6 +43,7 @@ export const detectors = [
   serverUnreachable,
   serverUnrequestedShutoff,
   serverShutoffFlapping,
+  serverStoppedByHostRepeatedly,
   serverStuckTask,
   hypervisorDown,
   hypervisorMassImpact,
@@ -64,8 +69,12 @@ export const detectors = [
   // Hardware alarms from the ticket feed, by handling class.
   partNonUrgent,
   partNeedsJudgement,
+  partJudgementOverTime,
+  hypervisorReplaceBox,
   partUrgent,
   diskDataLoss,
+  // Memory: a problem that was solved before and is back (needs the store).
+  findingRecurrence,
 ] as const satisfies readonly AnyDetector[];
 
 export type DetectorId = (typeof detectors)[number]['id'];
