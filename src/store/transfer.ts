@@ -52,7 +52,8 @@ async function isEmpty(db: SqlRunner): Promise<boolean> {
 
 /** Loads a dump into an empty store, all or nothing. */
 export async function importStore(store: Store, input: Readable, source: string): Promise<Readonly<Record<string, number>>> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  // The iterator is taken at once: readline drops lines emitted before anyone iterates, and the checks below await first.
+  const lines = createInterface({ input, crlfDelay: Infinity })[Symbol.asyncIterator]();
   let header: DumpHeader | undefined;
   let lineNo = 0;
   const counts: Record<string, number> = {};
@@ -69,7 +70,8 @@ export async function importStore(store: Store, input: Readable, source: string)
       counts[table] = (counts[table] ?? 0) + batch.length;
       batch = [];
     };
-    for await (const line of lines) {
+    for (let next = await lines.next(); !next.done; next = await lines.next()) {
+      const line = next.value;
       lineNo++;
       if (line.trim() === '') continue;
       let value: unknown;
