@@ -3,12 +3,13 @@
 # Debian tools it drives for real (fping for ping sweeps, nftables so the lab can make
 # addresses truly unreachable). With --test, also what the test suite drives:
 # Chromium (HTML report in a real browser), the OpenStack CLI and the OpenSSH client
-# (fidelity checks against the lab). Safe to run again: installs only what is missing.
+# (fidelity checks against the lab) and PostgreSQL (the store tests start their own server
+# from it). Safe to run again: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(fping nftables)
-if [ "${1:-}" = "--test" ]; then debs+=(chromium python3-openstackclient openssh-client); fi
+if [ "${1:-}" = "--test" ]; then debs+=(chromium python3-openstackclient openssh-client postgresql); fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
