@@ -103,8 +103,12 @@ export async function readHistory(db: SqlRunner, query: HistoryQuery): Promise<H
 
 async function readRecurrences(db: SqlRunner, scanId: number, graceMs: number): Promise<History['recurrences']> {
   const back = await db.query<RecurrenceRow>(
-    `SELECT fingerprint, detector_id, message_id, message, resource_kind, resource_id, resource_name, parent_id, parent_name, first_seen
-       FROM findings WHERE last_scan_id = $1 AND resolved_at IS NULL AND episodes > 1 ORDER BY fingerprint`,
+    // Back in this scan: written by it, open, with a spell that this scan opened and earlier ones.
+    `SELECT f.fingerprint, f.detector_id, f.message_id, f.message, f.resource_kind, f.resource_id, f.resource_name, f.parent_id, f.parent_name, f.first_seen
+       FROM findings f JOIN scans s ON s.id = $1
+      WHERE f.last_scan_id = $1 AND f.resolved_at IS NULL AND f.episodes > 1
+        AND EXISTS (SELECT 1 FROM finding_episodes e WHERE e.fingerprint = f.fingerprint AND e.opened_at = s.evaluated_at)
+      ORDER BY f.fingerprint`,
     [scanId],
   );
   if (back.length === 0) return [];

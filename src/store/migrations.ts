@@ -43,14 +43,28 @@ CREATE TABLE findings (
   parent_kind text,
   parent_id text,
   parent_name text,
+  -- A hash of what the operator sees (message, severity, names): the row is rewritten only when it changes.
+  signature text NOT NULL,
   first_seen timestamptz NOT NULL,
+  -- When the row was last written; an open finding was also seen at every later complete run of its detector (finding_state).
   last_seen timestamptz NOT NULL,
   resolved_at timestamptz,
   first_scan_id bigint NOT NULL,
   last_scan_id bigint NOT NULL,
-  times_seen integer NOT NULL,
   episodes integer NOT NULL
 );
+-- The last run of each detector over complete inputs: an open finding of it was seen then (else it would be resolved).
+CREATE TABLE detector_runs (
+  detector_id text PRIMARY KEY,
+  last_judged_at timestamptz NOT NULL,
+  last_scan_id bigint NOT NULL
+);
+CREATE VIEW finding_state AS
+  SELECT f.fingerprint, f.detector_id, f.message_id, f.severity, f.message, f.resource_kind, f.resource_id, f.resource_name, f.region,
+         f.parent_kind, f.parent_id, f.parent_name, f.first_seen,
+         CASE WHEN f.resolved_at IS NULL AND d.last_judged_at > f.last_seen THEN d.last_judged_at ELSE f.last_seen END AS last_seen,
+         f.resolved_at, f.episodes
+    FROM findings f LEFT JOIN detector_runs d ON d.detector_id = f.detector_id;
 CREATE INDEX findings_resource ON findings (resource_id);
 CREATE INDEX findings_resource_name ON findings (resource_name);
 CREATE INDEX findings_parent ON findings (parent_id);

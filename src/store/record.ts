@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DetectorResult, Finding } from '../core/findings.js';
 import type { Incident } from '../correlate/types.js';
 import { isUnrequestedStop, timeOf } from '../detect/resources.js';
@@ -98,62 +99,95 @@ export function recordMoreResults(tx: SqlRunner, scanId: number, scan: Pick<Scan
   return recordFindings(tx, scanId, scan.evaluatedAt.toISOString(), uniqueFindings(scan.results), judgedDetectors(scan.results));
 }
 
+/** What the operator sees of a finding, hashed: an unchanged finding is not rewritten. */
+function signature(f: Finding): string {
+  const r = f.resource;
+  return createHash('sha1').update(JSON.stringify([f.messageId, f.severity, f.message, r.name, r.region, r.parent?.kind, r.parent?.id, r.parent?.name])).digest('base64url').slice(0, 16);
+}
+
+/**
+ * A large fleet reports the same findings scan after scan, and rewriting each of
+ * their rows every time is what would make recording slow. So only rows that
+ * change are written: new findings, findings back after being resolved, findings
+ * whose message or severity changed, and findings of a detector that ran over
+ * partial inputs (which says nothing about what it did not report). An open
+ * finding's last sighting is the last complete run of its detector (detector_runs),
+ * read through the finding_state view.
+ */
 async function recordFindings(tx: SqlRunner, scanId: number, at: string, findings: readonly Finding[], judged: readonly string[]): Promise<RecordedFindings> {
   const fps = findings.map((f) => f.fingerprint);
-  const [counts] = await tx.query<{ fresh: number; reopened: number }>(
-    `SELECT count(*) FILTER (WHERE f.fingerprint IS NULL) AS fresh, count(*) FILTER (WHERE f.resolved_at IS NOT NULL) AS reopened
-       FROM unnest($1::text[]) AS c(fp) LEFT JOIN findings f ON f.fingerprint = c.fp`,
-    [fps],
+  const sigs = findings.map(signature);
+  const changed = await tx.query<{ fp: string; fresh: boolean; reopened: boolean }>(
+    `SELECT c.fp, f.fingerprint IS NULL AS fresh, f.resolved_at IS NOT NULL AS reopened
+       FROM unnest($1::text[], $2::text[]) AS c(fp, sig) LEFT JOIN findings f ON f.fingerprint = c.fp
+      WHERE f.fingerprint IS NULL OR f.resolved_at IS NOT NULL OR f.signature <> c.sig`,
+    [fps, sigs],
   );
-  // A finding that is new, or back after being resolved, starts an episode.
-  await tx.query(
-    `INSERT INTO finding_episodes (fingerprint, opened_at)
-     SELECT c.fp, $2 FROM unnest($1::text[]) AS c(fp) LEFT JOIN findings f ON f.fingerprint = c.fp
-      WHERE f.fingerprint IS NULL OR f.resolved_at IS NOT NULL
-     ON CONFLICT DO NOTHING`,
-    [fps, at],
-  );
-  await tx.query(
-    `INSERT INTO findings (fingerprint, detector_id, message_id, severity, message, resource_kind, resource_id, resource_name, region,
-                           parent_kind, parent_id, parent_name, first_seen, last_seen, first_scan_id, last_scan_id, times_seen, episodes)
-     SELECT c.*, $13::timestamptz, $13::timestamptz, $14::bigint, $14::bigint, 1, 1
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-         AS c(fingerprint, detector_id, message_id, severity, message, resource_kind, resource_id, resource_name, region, parent_kind, parent_id, parent_name)
-     ON CONFLICT (fingerprint) DO UPDATE SET
-       message_id = excluded.message_id, severity = excluded.severity, message = excluded.message,
-       resource_name = excluded.resource_name, region = excluded.region,
-       parent_kind = excluded.parent_kind, parent_id = excluded.parent_id, parent_name = excluded.parent_name,
-       last_seen = excluded.last_seen, last_scan_id = excluded.last_scan_id,
-       times_seen = findings.times_seen + 1,
-       episodes = findings.episodes + CASE WHEN findings.resolved_at IS NULL THEN 0 ELSE 1 END,
-       resolved_at = NULL`,
-    [
-      fps,
-      findings.map((f) => f.detectorId),
-      findings.map((f) => f.messageId),
-      findings.map((f) => f.severity),
-      findings.map((f) => f.message),
-      findings.map((f) => f.resource.kind),
-      findings.map((f) => f.resource.id),
-      findings.map((f) => nul(f.resource.name)),
-      findings.map((f) => nul(f.resource.region)),
-      findings.map((f) => nul(f.resource.parent?.kind)),
-      findings.map((f) => nul(f.resource.parent?.id)),
-      findings.map((f) => nul(f.resource.parent?.name)),
-      at,
-      scanId,
-    ],
-  );
+  const judgedSet = new Set(judged);
+  const write = new Set(changed.map((c) => c.fp));
+  for (const f of findings) if (!judgedSet.has(f.detectorId)) write.add(f.fingerprint);
+  const opening = changed.filter((c) => c.fresh || c.reopened).map((c) => c.fp);
+  // Resolved first, while detector_runs still holds the previous complete run: that was the last time they were seen.
   const resolved = await tx.query<{ fingerprint: string }>(
-    `UPDATE findings SET resolved_at = $1
-      WHERE resolved_at IS NULL AND detector_id = ANY($2::text[]) AND last_scan_id <> $3
-      RETURNING fingerprint`,
-    [at, judged, scanId],
+    `UPDATE findings f SET resolved_at = $1,
+            last_seen = greatest(f.last_seen, coalesce((SELECT d.last_judged_at FROM detector_runs d WHERE d.detector_id = f.detector_id), f.last_seen))
+      WHERE f.resolved_at IS NULL AND f.detector_id = ANY($2::text[]) AND NOT (f.fingerprint = ANY($3::text[]))
+      RETURNING f.fingerprint`,
+    [at, judged, fps],
   );
   if (resolved.length > 0) {
     await tx.query('UPDATE finding_episodes SET closed_at = $1 WHERE closed_at IS NULL AND fingerprint = ANY($2::text[])', [at, resolved.map((r) => r.fingerprint)]);
   }
-  return { newFindings: Number(counts?.fresh ?? 0), reopenedFindings: Number(counts?.reopened ?? 0), resolvedFindings: resolved.length };
+  // A finding that is new, or back after being resolved, starts a spell.
+  if (opening.length > 0) {
+    await tx.query('INSERT INTO finding_episodes (fingerprint, opened_at) SELECT fp, $2 FROM unnest($1::text[]) AS c(fp) ON CONFLICT DO NOTHING', [opening, at]);
+  }
+  const rows = findings.map((f, i) => ({ f, sig: sigs[i] as string })).filter(({ f }) => write.has(f.fingerprint));
+  if (rows.length > 0) {
+    await tx.query(
+      `INSERT INTO findings (fingerprint, detector_id, message_id, severity, message, resource_kind, resource_id, resource_name, region,
+                             parent_kind, parent_id, parent_name, signature, first_seen, last_seen, first_scan_id, last_scan_id, episodes)
+       SELECT c.*, $14::timestamptz, $14::timestamptz, $15::bigint, $15::bigint, 1
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+           AS c(fingerprint, detector_id, message_id, severity, message, resource_kind, resource_id, resource_name, region, parent_kind, parent_id, parent_name, signature)
+       ON CONFLICT (fingerprint) DO UPDATE SET
+         message_id = excluded.message_id, severity = excluded.severity, message = excluded.message,
+         resource_name = excluded.resource_name, region = excluded.region,
+         parent_kind = excluded.parent_kind, parent_id = excluded.parent_id, parent_name = excluded.parent_name, signature = excluded.signature,
+         last_seen = excluded.last_seen, last_scan_id = excluded.last_scan_id,
+         episodes = findings.episodes + CASE WHEN findings.resolved_at IS NULL THEN 0 ELSE 1 END,
+         resolved_at = NULL`,
+      [
+        rows.map(({ f }) => f.fingerprint),
+        rows.map(({ f }) => f.detectorId),
+        rows.map(({ f }) => f.messageId),
+        rows.map(({ f }) => f.severity),
+        rows.map(({ f }) => f.message),
+        rows.map(({ f }) => f.resource.kind),
+        rows.map(({ f }) => f.resource.id),
+        rows.map(({ f }) => nul(f.resource.name)),
+        rows.map(({ f }) => nul(f.resource.region)),
+        rows.map(({ f }) => nul(f.resource.parent?.kind)),
+        rows.map(({ f }) => nul(f.resource.parent?.id)),
+        rows.map(({ f }) => nul(f.resource.parent?.name)),
+        rows.map(({ sig }) => sig),
+        at,
+        scanId,
+      ],
+    );
+  }
+  if (judged.length > 0) {
+    await tx.query(
+      `INSERT INTO detector_runs (detector_id, last_judged_at, last_scan_id) SELECT d, $2, $3 FROM unnest($1::text[]) AS c(d)
+       ON CONFLICT (detector_id) DO UPDATE SET last_judged_at = excluded.last_judged_at, last_scan_id = excluded.last_scan_id`,
+      [judged, at, scanId],
+    );
+  }
+  return {
+    newFindings: changed.filter((c) => c.fresh).length,
+    reopenedFindings: changed.filter((c) => c.reopened).length,
+    resolvedFindings: resolved.length,
+  };
 }
 
 export interface RecordedIncidents {

@@ -96,21 +96,30 @@ for (const engine of suite.engines) {
       assert.deepEqual([r2.newFindings, r2.reopenedFindings, r2.resolvedFindings], [0, 0, 1]);
       const r3 = await store.scan(true, (s) => s.recordScan(scanOf(empty, 2, [result('server-error', [a, b])])));
       assert.deepEqual([r3.newFindings, r3.reopenedFindings, r3.resolvedFindings], [0, 1, 0]);
-      const rows = await store.engine.query<{ fingerprint: string; first_seen: string; last_seen: string; resolved_at: string | null; times_seen: number; episodes: number }>(
-        'SELECT fingerprint, first_seen, last_seen, resolved_at, times_seen, episodes FROM findings ORDER BY fingerprint',
+      const rows = await store.engine.query<{ fingerprint: string; first_seen: string; last_seen: string; resolved_at: string | null; episodes: number }>(
+        'SELECT fingerprint, first_seen, last_seen, resolved_at, episodes FROM finding_state ORDER BY fingerprint',
       );
       assert.deepEqual(rows, [
-        { fingerprint: 'hung-task:c', first_seen: at(0).toISOString(), last_seen: at(0).toISOString(), resolved_at: null, times_seen: 1, episodes: 1 },
-        { fingerprint: 'server-error:a', first_seen: at(0).toISOString(), last_seen: at(2).toISOString(), resolved_at: null, times_seen: 3, episodes: 1 },
-        { fingerprint: 'server-error:b', first_seen: at(0).toISOString(), last_seen: at(2).toISOString(), resolved_at: null, times_seen: 2, episodes: 2 },
+        // Only seen at 0: hung-task was skipped at 1 and did not run at 2.
+        { fingerprint: 'hung-task:c', first_seen: at(0).toISOString(), last_seen: at(0).toISOString(), resolved_at: null, episodes: 1 },
+        { fingerprint: 'server-error:a', first_seen: at(0).toISOString(), last_seen: at(2).toISOString(), resolved_at: null, episodes: 1 },
+        { fingerprint: 'server-error:b', first_seen: at(0).toISOString(), last_seen: at(2).toISOString(), resolved_at: null, episodes: 2 },
+      ]);
+      // A resolved finding was last seen at the last complete run that still reported it.
+      await store.scan(true, (s) => s.recordScan(scanOf(empty, 3, [result('server-error', [a])])));
+      await store.scan(true, (s) => s.recordScan(scanOf(empty, 4, [result('server-error', [])])));
+      const gone = await store.engine.query('SELECT fingerprint, last_seen, resolved_at FROM finding_state WHERE detector_id = $1 ORDER BY fingerprint', ['server-error']);
+      assert.deepEqual(gone, [
+        { fingerprint: 'server-error:a', last_seen: at(3).toISOString(), resolved_at: at(4).toISOString() },
+        { fingerprint: 'server-error:b', last_seen: at(2).toISOString(), resolved_at: at(3).toISOString() },
       ]);
       const spells = await store.engine.query('SELECT opened_at, closed_at FROM finding_episodes WHERE fingerprint = $1 ORDER BY opened_at', ['server-error:b']);
       assert.deepEqual(spells, [
         { opened_at: at(0).toISOString(), closed_at: at(1).toISOString() },
-        { opened_at: at(2).toISOString(), closed_at: null },
+        { opened_at: at(2).toISOString(), closed_at: at(3).toISOString() },
       ]);
       const scans = await store.engine.query<{ partial: boolean; summary: { findings: number; skipped: string[] } }>('SELECT partial, summary FROM scans ORDER BY id');
-      assert.equal(scans.length, 3);
+      assert.equal(scans.length, 5);
       assert.deepEqual(scans[1]?.summary.skipped, ['hung-task']);
       await store.close();
     });
