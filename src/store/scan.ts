@@ -3,7 +3,8 @@ import type { DetectorResult } from '../core/findings.js';
 import type { AnyDetector } from '../detect/define.js';
 import { runDetectors, type RunOptions } from '../detect/engine.js';
 import type { History, Snapshot } from '../snapshot/schema.js';
-import type { RecordedFindings, RecordedScan } from './record.js';
+import type { Incident } from '../correlate/types.js';
+import type { RecordedFindings, RecordedIncidents, RecordedScan } from './record.js';
 import type { Store } from './store.js';
 
 /** Detectors whose finding spells the memory rules count; read into history.findingEpisodes. */
@@ -12,7 +13,7 @@ export const COUNTED_EPISODE_DETECTORS = ['part-needs-judgement', 'part-judgemen
 export interface StoredScan {
   readonly snapshot: Snapshot;
   readonly results: DetectorResult[];
-  readonly recorded: RecordedScan & { readonly later: RecordedFindings };
+  readonly recorded: RecordedScan & { readonly later: RecordedFindings; readonly incidents?: RecordedIncidents };
   /** False with --no-record: the store was read, and left as it was. */
   readonly committed: boolean;
 }
@@ -45,6 +46,8 @@ export async function detectWithStore(
     readonly lookbackDays: number;
     readonly source: 'collected' | 'snapshot';
     readonly version: string;
+    /** Correlation, when the scan does it: its incidents are recorded in the same transaction. */
+    readonly correlate?: (snapshot: Snapshot, results: readonly DetectorResult[]) => readonly Incident[];
   },
 ): Promise<StoredScan> {
   const needsMemory = (d: AnyDetector): boolean => d.requires.includes('history');
@@ -60,6 +63,7 @@ export async function detectWithStore(
     const later = await session.recordMoreResults(recorded.scanId, { results: second, evaluatedAt: input.run.now });
     const byId = new Map([...first, ...second].map((r) => [r.detectorId, r]));
     const results = input.detectors.map((d) => byId.get(d.id)).filter((r): r is DetectorResult => r !== undefined);
-    return { snapshot, results, recorded: { ...recorded, later }, committed: input.commit };
+    const incidents = input.correlate ? await session.recordIncidents(recorded.scanId, input.run.now, input.correlate(snapshot, results)) : undefined;
+    return { snapshot, results, recorded: { ...recorded, later, ...(incidents ? { incidents } : {}) }, committed: input.commit };
   });
 }
