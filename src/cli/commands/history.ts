@@ -1,3 +1,4 @@
+import { UsageError } from '../../core/errors.js';
 import { timelineOf } from '../../store/timeline.js';
 import { loadCliConfig } from '../config.js';
 import type { CliContext } from '../context.js';
@@ -16,7 +17,7 @@ export async function history(ctx: CliContext, subject: string, flags: HistoryFl
   const limit = positiveNumber('--limit', flags.limit, 500, true);
   const loaded = await loadCliConfig(ctx, flags.config);
   const location = storeLocation(ctx, loaded.config.store, flags.store !== undefined ? { path: flags.store } : {}, true);
-  if (!location) return EXIT.usage;
+  if (!location) throw new UsageError('no store: add a store section to faultline.yaml or pass --store <dir>');
   const store = await openCliStore(ctx, loaded, location, 'faultline history');
   try {
     const timeline = await timelineOf(store.engine, subject, limit);
