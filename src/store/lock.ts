@@ -96,8 +96,7 @@ export async function acquireLock(path: string, options: { readonly timeoutMs: n
     }
     if (Date.now() >= deadline) {
       throw new StoreError(
-        `the store is in use by ${describeHolder(holder)}; waited ${Math.round(options.timeoutMs / 1000)} s for it. ` +
-          `Wait for it to finish, raise store.lockTimeoutSeconds, or remove ${path} if that process is gone`,
+        `the store is in use by ${describeHolder(holder)}; waited ${Math.round(options.timeoutMs / 1000)} s for it (lock file ${path})`,
       );
     }
     await sleep(Math.min(options.pollMs ?? 200, Math.max(1, deadline - Date.now())));

@@ -70,17 +70,16 @@ export class Store {
         engine = await openServer({ url: location.url, connectTimeoutMs: options.connectTimeoutMs, applicationName: options.command });
       }
     } catch (err) {
-      throw storeConfigError(options, key, where, `cannot open the store at ${where}: ${scrub(errorMessage(err), location)}`, openFix(err, location));
+      throw storeConfigError(options, key, `cannot open the store at ${where}: ${scrub(errorMessage(err), location)}`, openFix(err, location));
     }
     try {
       return new Store(engine, await migrate(engine));
     } catch (err) {
       await engine.close().catch(() => undefined);
-      if (err instanceof StoreTooNewError) throw storeConfigError(options, key, where, err.message, 'run a faultline at least as new as the one that wrote the store');
+      if (err instanceof StoreTooNewError) throw storeConfigError(options, key, err.message, 'run a faultline at least as new as the one that wrote the store');
       throw storeConfigError(
         options,
         key,
-        where,
         `cannot migrate the store at ${where} to schema version ${LATEST_VERSION}: ${scrub(errorMessage(err), location)}`,
         'check the user may create tables there; run `faultline store status` to see the version it holds',
       );
@@ -164,7 +163,7 @@ function scrub(message: string, location: StoreLocation): string {
 }
 
 function openFix(err: unknown, location: StoreLocation): string {
-  if (err instanceof StoreError) return 'let the other faultline finish, or raise store.lockTimeoutSeconds';
+  if (err instanceof StoreError) return 'let the other faultline finish, or raise store.lockTimeoutSeconds; remove the lock file only if that process is gone';
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (location.kind === 'server') {
     if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') return 'start the PostgreSQL server, or correct the host and port in store.url';
@@ -176,6 +175,6 @@ function openFix(err: unknown, location: StoreLocation): string {
   return 'check store.path is a faultline store (or an empty directory); if it is damaged, move it aside and import a `faultline store export`';
 }
 
-function storeConfigError(options: OpenStoreOptions, key: string, _where: string, problem: string, fix: string): ConfigError {
+function storeConfigError(options: OpenStoreOptions, key: string, problem: string, fix: string): ConfigError {
   return new ConfigError({ ...(options.configFile ? { file: options.configFile } : {}), key, problem, fix });
 }
