@@ -7,12 +7,12 @@
 // BENCH_OUT    where results and the lab's files go (default .bench)
 // BENCH_BASELINE_DIST  another build (e.g. of the previous commit) whose `faultline snapshot`
 //              is timed too, against the same lab in the same run, for before/after figures
-// BENCH_SKIP   comma-separated parts to leave out: osc, ssh, sweep, correlate
+// BENCH_SKIP   comma-separated parts to leave out: osc, ssh, sweep, correlate, store
 // BENCH_SSH_CONCURRENCY  hosts collected at once over SSH (default 32, faultline's default)
 // BENCH_ROUNDS rounds of the plain fetch and the faultline collections (default 3): each round
 //              times each of them once, in turn, and the figures are each one's median
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -239,6 +239,44 @@ if (!skip.has('correlate') && byKey.full) {
   results.ratios.correlationVsScan = correlateSeconds / scanSeconds;
 }
 
+// The store: what recording a scan costs, on both engines, against the scan itself. The full
+// collection's snapshot is judged again with --from: without a store, with the embedded store and
+// with a PostgreSQL server (Debian's, started here as the store tests start it). Each store is
+// written once before timing (creating PGlite's data directory is a one-off), so the rounds time
+// the steady state: a scan whose findings the store already holds, as every scan after the first.
+if (!skip.has('store') && byKey.full) {
+  const { startTestPostgres, freshDatabase } = await import(pathToFileURL(join(dist, 'store/testing.js')).href);
+  const pg = await startTestPostgres();
+  try {
+    rmSync(join(labDir, 'bench-store'), { recursive: true, force: true });
+    writeFileSync(join(labDir, 'bench-store-none.yaml'), '{}\n');
+    writeFileSync(join(labDir, 'bench-store-embedded.yaml'), 'store:\n  path: ./bench-store\n');
+    writeFileSync(join(labDir, 'bench-store-server.yaml'), `store:\n  url: ${await freshDatabase(pg.url)}\n`);
+    const scanWith = (config) => () => {
+      const t0 = performance.now();
+      const r = run(process.execPath, [main, 'scan', '--from', 'bench-snapshot.json.gz', '-c', config, '--format', 'json', '-o', 'bench-scan-report.json']);
+      const timedSeconds = (performance.now() - t0) / 1000;
+      const findings = JSON.parse(readFileSync(join(labDir, 'bench-scan-report.json'), 'utf8')).summary.findings;
+      return { timedSeconds, findings, recorded: r.stderr.split('\n').find((l) => l.startsWith('recorded')) };
+    };
+    await time('first write into a new embedded store (not counted)', scanWith('bench-store-embedded.yaml'));
+    await time('first write into a new server database (not counted)', scanWith('bench-store-server.yaml'));
+    const store = await timeRounds({
+      replay: ['faultline scan --from the full snapshot, no store', scanWith('bench-store-none.yaml')],
+      embedded: ['faultline scan --from the full snapshot, recorded in the embedded store', scanWith('bench-store-embedded.yaml')],
+      server: ['faultline scan --from the full snapshot, recorded in a PostgreSQL server', scanWith('bench-store-server.yaml')],
+    });
+    results.measurements.push(store.replay, store.embedded, store.server);
+    // The scan a store records is the live one: collection (the full snapshot run) plus judging it.
+    const scanSeconds = byKey.full.seconds + store.replay.seconds;
+    results.store = { findings: store.replay.findings, scanSeconds, embeddedSeconds: store.embedded.seconds - store.replay.seconds, serverSeconds: store.server.seconds - store.replay.seconds };
+    results.ratios.storeEmbeddedShareOfScan = results.store.embeddedSeconds / scanSeconds;
+    results.ratios.storeServerShareOfScan = results.store.serverSeconds / scanSeconds;
+  } finally {
+    await pg.stop();
+  }
+}
+
 // Reachability sweep of 10,000 loopback addresses.
 if (!skip.has('sweep')) {
   const addrs = Array.from({ length: 10_000 }, (_, i) => `127.${100 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${(i % 256) || 1}`);
@@ -278,7 +316,7 @@ if (byKey.ssh) {
   console.log(`\nSSH host facts: ${s.hosts} of ${s.hypervisors} hypervisors in ${s.sshCollectorSeconds.toFixed(2)} s (host-ssh collector), ${s.hostsPerSecond.toFixed(1)} hosts/s, ${s.failed} failed, peak RSS ${s.maxRssMiB} MiB`);
 }
 if (results.sameDataAsBaseline) console.log(`\nsame sections as the baseline build: ${JSON.stringify(results.sameDataAsBaseline)}`);
-console.log('\nratios (targets: collection ≥ 5× faster than openstackclient, ≤ 1.3× plain fetch; sweep ≤ 1.5× fping; correlation ≤ 0.10 of the scan)');
+console.log('\nratios (targets: collection ≥ 5× faster than openstackclient, ≤ 1.3× plain fetch; sweep ≤ 1.5× fping; correlation ≤ 0.10 and store ≤ 0.2 of the scan)');
 for (const [k, v] of Object.entries(results.ratios)) console.log(`  ${k.padEnd(32)} ${v.toFixed(2)}`);
 console.log(`\nload average (1, 5, 15 min): ${results.loadAverageAtStart.join(', ')} at start, ${results.loadAverageAtEnd.join(', ')} at end; ${results.cores} cores`);
 console.log(`written to ${join(out, 'results.json')}`);

@@ -3,12 +3,14 @@
 # Debian tools it drives for real (fping for ping sweeps, nftables so the lab can make
 # addresses truly unreachable, openssl for the lab's Kubernetes CA). With --test, also
 # what the test suite drives: Chromium (HTML report in a real browser), the OpenStack
-# CLI, the OpenSSH client and python3-kubernetes (fidelity checks against the lab). Safe to run again: installs only what is missing.
+# CLI, the OpenSSH client and python3-kubernetes (fidelity checks against the lab), and
+# PostgreSQL (the store tests start their own server from it). Safe to run again:
+# installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(fping nftables openssl)
-if [ "${1:-}" = "--test" ]; then debs+=(chromium python3-openstackclient openssh-client python3-kubernetes); fi
+if [ "${1:-}" = "--test" ]; then debs+=(chromium python3-openstackclient openssh-client python3-kubernetes postgresql); fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

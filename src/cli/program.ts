@@ -7,6 +7,7 @@ import { checkHostCommand } from './commands/check-host.command.js';
 import { consoleCommand } from './commands/console.command.js';
 import { demoCommand } from './commands/demo.command.js';
 import { detectorsCommand } from './commands/detectors.command.js';
+import { historyCommand } from './commands/history.command.js';
 import { labCommand } from './commands/lab.command.js';
 import { logCommand } from './commands/log.command.js';
 import { scanCommand } from './commands/scan.command.js';
@@ -14,6 +15,7 @@ import { schemaCommand } from './commands/schema.command.js';
 import { showCommand } from './commands/show.command.js';
 import { snapshotCommand } from './commands/snapshot.command.js';
 import { spareCommand } from './commands/spare.command.js';
+import { storeCommand } from './commands/store.command.js';
 import { restartCommand, startCommand, stopCommand } from './commands/stop-start.command.js';
 import { triageCommand } from './commands/triage.command.js';
 import { noticeCommand } from './commands/notice.command.js';
@@ -53,6 +55,8 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .addCommand(logCommand(ctx, setExit))
     .addCommand(consoleCommand(ctx, setExit))
     .addCommand(spareCommand(ctx, setExit))
+    .addCommand(historyCommand(ctx, setExit))
+    .addCommand(storeCommand(ctx, setExit))
     .addHelpText('after', '\nRun `faultline <command> --help` for a command\'s options. Docs: docs/ in the package.');
   return configure(program, ctx);
 }

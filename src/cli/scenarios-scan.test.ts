@@ -189,6 +189,8 @@ describe('scanning every lab scenario', () => {
         for (const covered of (spec.covers ?? []).filter((c) => ids.has(c))) {
           const d = detectors.find((x) => x.id === covered)!;
           if (!d.requires.every((k) => SERVED.has(k))) continue;
+          // Kubernetes-layer detectors read the clusters and the node VMs' own facts, which a scan does not collect yet.
+          if (d.layer === 'kubernetes') continue;
           const res = report.results.find((x) => x.detectorId === covered);
           assert.equal(res?.status, 'fail', `${name} covers ${covered}, which reported ${res?.status} ${res?.reason ?? ''}`);
         }

@@ -156,13 +156,19 @@ function resolveRelativePaths(config: FaultlineConfig, base: string, home: strin
         }
       : {}),
     report: { ...config.report, ...(config.report.out !== undefined ? { out: path(config.report.out) } : {}) },
+    ...(config.store ? { store: { ...config.store, ...(config.store.path !== undefined ? { path: path(config.store.path) } : {}) } } : {}),
   };
 }
 
-/** `https://user:pass@host/...` in alarms.source: the password is a secret too. */
+/** `https://user:pass@host/...` in alarms.source and `postgres://user:pass@...` in store.url: the password is a secret too. */
 function registerUrlPassword(raw: unknown, redactor: Redactor): void {
-  const source = valueAt(raw, ['alarms', 'source']);
-  if (typeof source !== 'string' || !/^https?:\/\//i.test(source)) return;
+  for (const [path, scheme] of [[['alarms', 'source'], /^https?:\/\//i], [['store', 'url'], /^postgres(ql)?:\/\//i]] as const) {
+    const source = valueAt(raw, path);
+    if (typeof source === 'string' && scheme.test(source)) registerPassword(source, redactor);
+  }
+}
+
+function registerPassword(source: string, redactor: Redactor): void {
   try {
     const url = new URL(source);
     if (url.password) {

@@ -196,6 +196,49 @@ export const reportSchema = z
   })
   .describe('How to report.');
 
+function isPostgresUrl(text: string): boolean {
+  if (!/^postgres(ql)?:\/\//i.test(text)) return false;
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const days = (fallback: number, what: string) => z.number().positive().default(fallback).describe(`${what}, in days (default ${fallback}).`);
+
+export const storeSchema = z
+  .strictObject({
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Directory of the embedded store (PGlite); default: $XDG_STATE_HOME/faultline, else ~/.local/state/faultline.'),
+    url: z
+      .string()
+      .refine(isPostgresUrl, { message: 'is not a PostgreSQL URL', params: { fix: 'write postgres://user:password@host:5432/database' } })
+      .optional()
+      .describe('A PostgreSQL server to use instead of the embedded store (postgres://user:password@host:5432/database; the password is a secret).'),
+    record: z.boolean().default(true).describe('Record every scan; `faultline scan --record` / `--no-record` override it.'),
+    lockTimeoutSeconds: seconds(30, 'How long to wait for another faultline using the embedded store'),
+    connectTimeoutSeconds: seconds(10, 'How long connecting to the server may take'),
+    lookbackDays: days(62, 'How far back the rules that need memory read'),
+    retention: z
+      .strictObject({
+        scansDays: days(400, 'Scans and ticket count history kept'),
+        resolvedDays: days(400, 'Resolved findings and incidents kept, so one that comes back a year later is recognised'),
+        actionsDays: days(730, 'Operator actions and stops Nova did on its own kept'),
+      })
+      .prefault({})
+      .describe('How long the store keeps things.'),
+  })
+  .refine((s) => s.path === undefined || s.url === undefined, {
+    message: 'sets both path and url',
+    params: { fix: 'keep url to use the PostgreSQL server, or path for the embedded store (move data with faultline store export / import)' },
+  })
+  .describe('The history store: embedded by default, a PostgreSQL server when url is set. Without this section scans are not recorded.');
+
 export const configSchema = z
   .strictObject({
     openstack: openstackSchema.prefault({}),
@@ -211,6 +254,7 @@ export const configSchema = z
     consoleLogs: consoleLogsSchema.prefault({}),
     report: reportSchema.prefault({}),
     notices: noticesSchema.optional(),
+    store: storeSchema.optional(),
     zones: z.record(z.string(), z.enum(['prod', 'dev'])).default({}).describe('Whether each region is prod or dev.'),
   })
   .meta({ title: 'faultline.yaml', description: 'Configuration of faultline. Relative paths are taken from the directory of this file.' });
@@ -223,6 +267,7 @@ export type DetectorConfig = z.output<typeof detectorSettingsSchema>;
 export type SuppressionConfig = z.output<typeof suppressionSchema>;
 export type CollectorConfig = z.output<typeof collectorSettingsSchema>;
 export type NoticesConfig = z.output<typeof noticesSchema>;
+export type StoreConfig = z.output<typeof storeSchema>;
 
 /** The configuration used when there is no file. */
 export function defaultConfig(): FaultlineConfig {

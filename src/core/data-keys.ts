@@ -18,6 +18,7 @@ export const DATA_KEYS = [
   'inventory',
   'kubernetes',
   'prometheus',
+  'history',
 ] as const;
 export type DataKey = (typeof DATA_KEYS)[number];
 

@@ -14,7 +14,11 @@ export type InputState =
  */
 export function inputState(snapshot: Snapshot, key: DataKey): InputState {
   const outcomes = snapshot.collection.filter((o) => o.produces.includes(key));
-  if (outcomes.length === 0) return { state: 'missing', reason: `${key} not collected (no collector for it ran)` };
+  if (outcomes.length === 0) {
+    // History is not collected from the fleet but read from the store; say how to get one.
+    if (key === 'history') return { state: 'missing', reason: 'history not available: no store is configured (add a store section to faultline.yaml, or scan with --record)' };
+    return { state: 'missing', reason: `${key} not collected (no collector for it ran)` };
+  }
   const failed = outcomes.filter((o) => o.status === 'failed');
   const describe = (list: typeof outcomes): string =>
     list.map((o) => `${o.collector}${o.error ? `: ${o.error}` : ''}`).join('; ');

@@ -58,6 +58,7 @@ export class FleetBuilder {
   };
   private readonly touched = new Set<DataKey>();
   private collectedAt = DEFAULT_TIME;
+  private historyDoc: NonNullable<SnapshotInput['history']> | undefined;
 
   at(time: string): this {
     this.collectedAt = time;
@@ -190,6 +191,25 @@ export class FleetBuilder {
     return this;
   }
 
+  /** What the store remembers; `since` defaults to 62 days before the snapshot time. */
+  history(fields: Partial<NonNullable<SnapshotInput['history']>> = {}): this {
+    const since = new Date(Date.parse(this.collectedAt) - 62 * 86_400_000).toISOString();
+    const prev = this.historyDoc;
+    this.historyDoc = {
+      since,
+      scans: 1,
+      firstScanAt: since,
+      ...prev,
+      ...fields,
+      alarmTickets: [...(prev?.alarmTickets ?? []), ...(fields.alarmTickets ?? [])],
+      findingEpisodes: [...(prev?.findingEpisodes ?? []), ...(fields.findingEpisodes ?? [])],
+      hostStops: [...(prev?.hostStops ?? []), ...(fields.hostStops ?? [])],
+      recurrences: [...(prev?.recurrences ?? []), ...(fields.recurrences ?? [])],
+    };
+    this.touched.add('history');
+    return this;
+  }
+
   inventory(entry: In<'inventory'>): this {
     this.doc.inventory.push(entry);
     this.touched.add('inventory');
@@ -234,7 +254,7 @@ export class FleetBuilder {
       ...(failed.has(k) ? { error: `test: ${k} collector failed` } : {}),
       warnings: [],
     }));
-    return parseSnapshot({ schemaVersion: SNAPSHOT_SCHEMA_VERSION, collectedAt: this.collectedAt, collection, ...this.doc }, 'test snapshot');
+    return parseSnapshot({ schemaVersion: SNAPSHOT_SCHEMA_VERSION, collectedAt: this.collectedAt, collection, ...this.doc, ...(this.historyDoc ? { history: this.historyDoc } : {}) }, 'test snapshot');
   }
 }
 

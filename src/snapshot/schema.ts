@@ -520,6 +520,71 @@ export const prometheusSchema = z
   })
   .describe('what the unused-service PromQL signals said per cluster over the window');
 
+/**
+ * What the store remembers from earlier scans, read just before the rules that
+ * need memory run (ticket counts over time, three times in a month, stops across
+ * days, recurrence). Absent when no store is configured: those rules are skipped.
+ */
+export const historySchema = z.object({
+  since: isoTime.describe('start of the lookback window'),
+  scans: z.number().int().nonnegative().describe('scans the store holds'),
+  firstScanAt: nullableTime.describe('when the oldest scan the store holds was judged'),
+  alarmTickets: z
+    .array(
+      z.object({
+        ticketId: z.string(),
+        host: z.string(),
+        faultCode: z.string(),
+        message: z.string().default(''),
+        raisedAt: isoTime,
+        status: z.enum(['open', 'closed']),
+        maxCount: z.number().int().nonnegative().describe('highest count any feed read showed'),
+        firstSeen: isoTime,
+        lastSeen: isoTime,
+      }),
+    )
+    .default([])
+    .describe('tickets seen in the window, including ones the feed no longer lists'),
+  findingEpisodes: z
+    .array(
+      z.object({
+        fingerprint: z.string(),
+        detectorId: z.string(),
+        messageId: z.string(),
+        resourceKind: z.string(),
+        resourceId: z.string(),
+        resourceName: z.string().nullable().optional(),
+        parentId: z.string().nullable().optional(),
+        openedAt: isoTime,
+        closedAt: nullableTime,
+      }),
+    )
+    .default([])
+    .describe('spells of findings of the detectors the memory rules count, opened or still open in the window'),
+  hostStops: z
+    .array(z.object({ requestId: z.string(), serverId: z.string(), serverName: z.string().nullable().optional(), host: z.string().nullable().optional(), startedAt: isoTime }))
+    .default([])
+    .describe('stops Nova did on its own, kept after its action list has dropped them'),
+  recurrences: z
+    .array(
+      z.object({
+        fingerprint: z.string(),
+        detectorId: z.string(),
+        messageId: z.string(),
+        message: z.string(),
+        resource: z.object({ kind: z.string(), id: z.string(), name: z.string().nullable().optional(), parentId: z.string().nullable().optional(), parentName: z.string().nullable().optional() }),
+        firstSeen: isoTime,
+        previous: z.array(z.object({ openedAt: isoTime, closedAt: isoTime })).describe('earlier spells, oldest first'),
+        actions: z
+          .array(z.object({ at: isoTime, actor: z.string(), action: z.string(), target: z.string(), result: z.string(), requestId: z.string().nullable().optional(), detail: z.string() }))
+          .default([])
+          .describe('what operators did to the resource during and just after the earlier spells'),
+      }),
+    )
+    .default([])
+    .describe('findings of this scan that were resolved before and came back'),
+});
+
 export const collectionOutcomeSchema = z.object({
   collector: z.string(),
   status: z.enum(['ok', 'partial', 'failed']),
@@ -552,6 +617,7 @@ export const snapshotSchema = z
     inventory: z.array(inventoryEntrySchema).default([]),
     kubernetes: z.object({ clusters: z.array(kubernetesClusterSchema).default([]) }).default({ clusters: [] }),
     prometheus: prometheusSchema.default({ windowDays: 7, signals: [] }),
+    history: historySchema.optional(),
   })
   .describe('faultline fleet snapshot');
 
@@ -579,6 +645,7 @@ export type KubernetesEndpoints = z.output<typeof kubernetesEndpointsSchema>;
 export type KubernetesEvent = z.output<typeof kubernetesEventSchema>;
 export type PrometheusSection = z.output<typeof prometheusSchema>;
 export type PrometheusSignalResult = z.output<typeof prometheusSignalSchema>;
+export type History = z.output<typeof historySchema>;
 export type CollectionOutcome = z.output<typeof collectionOutcomeSchema>;
 
 export function snapshotJsonSchema(): unknown {

@@ -21,6 +21,9 @@ export function scanCommand(ctx: CliContext, setExit: (code: number) => void): C
     .option('--save-snapshot <file>', 'also save the collected snapshot (gzip when the name ends in .gz)')
     .option('--now <time>', 'judge as of this ISO time (default: the snapshot time)')
     .option('--timeout <seconds>', 'default deadline per collector')
+    .option('--record', 'record this scan in the store (default when faultline.yaml has a store section; without one, the default store directory)')
+    .option('--no-record', 'do not write to the store; it is still read for the rules that need memory')
+    .option('--store <dir>', 'use the embedded store in this directory instead of the configured one')
     .option('-v, --verbose', 'log collector progress to stderr')
     .addHelpText('after', '\nExit codes: 0 ok, 1 findings at --fail-on (or skipped with --fail-on-skipped), 2 usage or config error, 3 run failed.')
     .action(async (flags: ScanFlags) => {

@@ -6,9 +6,15 @@ import { resolveOptions, runDetectors, selectDetectors } from '../../detect/engi
 import { detectors } from '../../detect/rules/index.js';
 import { applyBaseline, parseBaselineReport } from '../../report/baseline.js';
 import { buildReport, type ScanReport } from '../../report/model.js';
+import { correlate } from '../../correlate/correlate.js';
+import type { Incident } from '../../correlate/types.js';
 import { reporters, shouldUseColor, type ReportFormat } from '../../report/index.js';
 import { saveSnapshot } from '../../snapshot/io.js';
-import { loadCliConfig } from '../config.js';
+import type { DetectorResult } from '../../core/findings.js';
+import type { AnyDetector } from '../../detect/define.js';
+import type { Snapshot } from '../../snapshot/schema.js';
+import { loadCliConfig, type CliConfig } from '../config.js';
+import { openCliStore, retentionOf, storeLocation } from '../store-location.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { VERSION } from '../version.js';
@@ -28,6 +34,10 @@ export interface ScanFlags {
   now?: string;
   timeout?: string;
   verbose?: boolean;
+  /** --record / --no-record; undefined: store.record from the config. */
+  record?: boolean;
+  /** --store <dir>: an embedded store in that directory. */
+  store?: string;
 }
 
 function parseTime(flag: string, value: string): Date {
@@ -58,16 +68,73 @@ export async function scan(ctx: CliContext, flags: ScanFlags): Promise<number> {
     previous = parseBaselineReport(text, flags.baseline);
   }
 
-  const { snapshot, collection } = await obtainSnapshot(ctx, loaded, flags);
-  if (flags.saveSnapshot) await saveSnapshot(snapshot, resolve(ctx.cwd, flags.saveSnapshot));
-  const evaluatedAt = flags.now ? parseTime('--now', flags.now) : new Date(snapshot.collectedAt);
-  const results = runDetectors(snapshot, selected, {
-    now: evaluatedAt,
-    settings: config.detectors ?? {},
-    suppressions: config.suppressions ?? [],
-    ...(file ? { configFile: file } : {}),
-  });
-  let report = buildReport({ snapshot, detectors: selected, results, version: VERSION, generatedAt: new Date(), evaluatedAt, collection });
+  // Opened before collecting, so a store that is locked, too new or unreachable fails in seconds, not after the scan.
+  const location = storeLocation(ctx, config.store, flags.store !== undefined ? { path: flags.store } : {}, flags.record === true);
+  const store = location ? await openCliStore(ctx, loaded, location, 'faultline scan') : undefined;
+  try {
+    const collected = await obtainSnapshot(ctx, loaded, flags);
+    if (flags.saveSnapshot) await saveSnapshot(collected.snapshot, resolve(ctx.cwd, flags.saveSnapshot));
+    const evaluatedAt = flags.now ? parseTime('--now', flags.now) : new Date(collected.snapshot.collectedAt);
+    const run = {
+      now: evaluatedAt,
+      settings: config.detectors ?? {},
+      suppressions: config.suppressions ?? [],
+      ...(file ? { configFile: file } : {}),
+    };
+    let snapshot = collected.snapshot;
+    let results;
+    let collection = collected.collection;
+    // Correlated once: the store records these incidents and the report shows the same ones.
+    let incidents: readonly Incident[] | undefined;
+    if (store) {
+      const { detectWithStore } = await import('../../store/scan.js');
+      const commit = flags.record ?? config.store?.record ?? true;
+      const stored = await detectWithStore(store, {
+        snapshot,
+        detectors: selected,
+        run,
+        commit,
+        lookbackDays: config.store?.lookbackDays ?? 62,
+        source: flags.from ? 'snapshot' : 'collected',
+        version: VERSION,
+        correlate: (judged, judgedResults) => (incidents = correlate(judged, judgedResults.flatMap((r) => r.findings)).incidents),
+      });
+      ({ snapshot, results } = stored);
+      collection = snapshot.collection;
+      if (commit) await store.prune(new Date(), retentionOf(config.store));
+      const r = stored.recorded;
+      ctx.term.err(
+        commit
+          ? `recorded as scan ${r.scanId} in the store at ${store.where}: ${r.newFindings + r.later.newFindings} new, ` +
+              `${r.reopenedFindings + r.later.reopenedFindings} back after being resolved, ${r.resolvedFindings + r.later.resolvedFindings} resolved` +
+              (r.incidents ? `; incidents: ${r.incidents.newIncidents} new, ${r.incidents.reopenedIncidents} back, ${r.incidents.resolvedIncidents} resolved` : '')
+          : `read the store at ${store.where}; not recorded (--no-record)`,
+      );
+    } else {
+      results = runDetectors(snapshot, selected, run);
+    }
+    return await finish(ctx, flags, loaded, { snapshot, selected, results, evaluatedAt, collection, previous, format, failOn, ...(incidents ? { incidents } : {}) });
+  } finally {
+    await store?.close();
+  }
+}
+
+interface Judged {
+  readonly snapshot: Snapshot;
+  readonly selected: readonly AnyDetector[];
+  readonly results: readonly DetectorResult[];
+  readonly evaluatedAt: Date;
+  readonly collection: Parameters<typeof buildReport>[0]['collection'];
+  readonly previous: ScanReport | undefined;
+  readonly format: ReportFormat;
+  readonly failOn: Severity | undefined;
+  readonly incidents?: readonly Incident[];
+}
+
+async function finish(ctx: CliContext, flags: ScanFlags, loaded: CliConfig, judged: Judged): Promise<number> {
+  const { config } = loaded;
+  const { snapshot, selected, results, evaluatedAt, collection, previous, format, failOn, incidents } = judged;
+  let report = buildReport({ snapshot, detectors: selected, results, version: VERSION, generatedAt: new Date(), evaluatedAt, collection, ...(incidents ? { incidents } : {}) });
   if (previous && flags.baseline) report = applyBaseline(report, previous, flags.baseline);
 
   const out = flags.out ?? config.report?.out ?? (format === 'html' ? 'report.html' : '-');

@@ -1,4 +1,7 @@
-import { planPower, runPower, stateOf, type PowerVerb, type ServerOutcome } from '../../act/openstack/power.js';
+import { planPower, runPower, stateOf, type ActionRecord, type PowerVerb, type ServerOutcome } from '../../act/openstack/power.js';
+import { errorMessage } from '../../core/errors.js';
+import type { CliConfig } from '../config.js';
+import { openCliStore, storeLocation } from '../store-location.js';
 import { pingWord, sshWord } from '../../act/openstack/reachability.js';
 import { resolveTarget, serversOf, type Target } from '../../act/openstack/target.js';
 import type { CliContext } from '../context.js';
@@ -113,6 +116,7 @@ export async function power(ctx: CliContext, verb: PowerVerb, text: string, flag
   }
   const records = outcomes.flatMap((o) => o.records);
   const failed = outcomes.filter((o) => !o.ok);
+  await recordInStore(ctx, session.loaded, verb, records);
   if (json) {
     ctx.term.out(`${JSON.stringify({ verb, target: targetJson(target), ok: failed.length === 0, outcomes, records }, null, 2)}\n`);
   } else {
@@ -140,6 +144,41 @@ export async function power(ctx: CliContext, verb: PowerVerb, text: string, flag
     if (failed.length > 0) ctx.term.err(`${failed.length} server(s) did not end as wanted: ${failed.map((o) => singleLine(o.server.name)).join(', ')}`);
   }
   return failed.length > 0 ? EXIT.findings : EXIT.ok;
+}
+
+/**
+ * Writes the audit records into the store, when one is configured, so `history`
+ * and the recurrence rule can say what was done. After acting, not before: an
+ * embedded store held by a long scan must not hold up a stop. A store that
+ * cannot take them is said loudly; the servers' outcome stands either way.
+ */
+async function recordInStore(ctx: CliContext, loaded: CliConfig, verb: PowerVerb, records: readonly ActionRecord[]): Promise<void> {
+  const location = storeLocation(ctx, loaded.config.store, {}, false);
+  if (!location || records.length === 0) return;
+  try {
+    const store = await openCliStore(ctx, loaded, location, `faultline ${verb}`);
+    try {
+      await store.recordActions(
+        records.map((r) => ({
+          at: r.at,
+          finishedAt: r.finishedAt,
+          actor: r.actor,
+          command: `faultline ${verb}`,
+          action: r.action,
+          target: { kind: 'server', id: r.server.id, name: r.server.name, ...(r.server.host ? { host: r.server.host } : {}), ...(r.server.region ? { region: r.server.region } : {}) },
+          result: r.result,
+          ...(r.before !== undefined ? { before: r.before } : {}),
+          ...(r.after !== undefined ? { after: r.after } : {}),
+          detail: r.detail,
+          ...(r.requestId !== undefined ? { requestId: r.requestId } : {}),
+        })),
+      );
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    ctx.term.err(`warning: ${records.length} audit record(s) not written to the store: ${errorMessage(err)}`);
+  }
 }
 
 function targetJson(target: Target): Record<string, unknown> {

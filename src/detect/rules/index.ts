@@ -53,6 +53,10 @@ import ingressMissingService from './ingress-missing-service.js';
 import webhookNoEndpoints from './webhook-no-endpoints.js';
 import deprecatedApi from './deprecated-api.js';
 import unusedService from './unused-service.js';
+import partJudgementOverTime from './part-judgement-over-time.js';
+import hypervisorReplaceBox from './hypervisor-replace-box.js';
+import serverStoppedByHostRepeatedly from './server-stopped-by-host-repeatedly.js';
+import findingRecurrence from './finding-recurrence.js';
 
 /**
  * Every detector faultline ships, in documentation order. A parity test checks
@@ -64,6 +68,7 @@ export const detectors = [
   serverUnreachable,
   serverUnrequestedShutoff,
   serverShutoffFlapping,
+  serverStoppedByHostRepeatedly,
   serverStuckTask,
   hypervisorDown,
   hypervisorMassImpact,
@@ -89,6 +94,8 @@ export const detectors = [
   // Hardware alarms from the ticket feed, by handling class.
   partNonUrgent,
   partNeedsJudgement,
+  partJudgementOverTime,
+  hypervisorReplaceBox,
   partUrgent,
   diskDataLoss,
   // Kubernetes layer: nodes and the servers under them, then pods, workloads, Services, and hygiene.
@@ -117,6 +124,8 @@ export const detectors = [
   webhookNoEndpoints,
   deprecatedApi,
   unusedService,
+  // Memory: a problem that was solved before and is back (needs the store).
+  findingRecurrence,
 ] as const satisfies readonly AnyDetector[];
 
 export type DetectorId = (typeof detectors)[number]['id'];

@@ -1,0 +1,221 @@
+import type { SqlEngine } from './engine.js';
+import { StoreError } from './errors.js';
+
+/**
+ * The schema, as numbered steps. A step, once released, never changes: a store
+ * records which steps it has, and a new binary adds steps after them. Every step
+ * is plain PostgreSQL 15 so the server and PGlite (18) run the very same text.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'scans, findings, incidents, alarms, host stops, actions',
+    sql: `
+CREATE TABLE scans (
+  id bigserial PRIMARY KEY,
+  collected_at timestamptz NOT NULL,
+  evaluated_at timestamptz NOT NULL,
+  recorded_at timestamptz NOT NULL,
+  source text NOT NULL,
+  faultline_version text NOT NULL,
+  partial boolean NOT NULL,
+  collectors jsonb NOT NULL,
+  summary jsonb NOT NULL
+);
+CREATE INDEX scans_collected_at ON scans (collected_at);
+
+CREATE TABLE findings (
+  fingerprint text PRIMARY KEY,
+  detector_id text NOT NULL,
+  message_id text NOT NULL,
+  severity text NOT NULL,
+  message text NOT NULL,
+  resource_kind text NOT NULL,
+  resource_id text NOT NULL,
+  resource_name text,
+  region text,
+  parent_kind text,
+  parent_id text,
+  parent_name text,
+  -- A hash of what the operator sees (message, severity, names): the row is rewritten only when it changes.
+  signature text NOT NULL,
+  first_seen timestamptz NOT NULL,
+  -- When the row was last written; an open finding was also seen at every later complete run of its detector (finding_state).
+  last_seen timestamptz NOT NULL,
+  resolved_at timestamptz,
+  first_scan_id bigint NOT NULL,
+  last_scan_id bigint NOT NULL,
+  episodes integer NOT NULL
+);
+-- The last run of each detector over complete inputs: an open finding of it was seen then (else it would be resolved).
+CREATE TABLE detector_runs (
+  detector_id text PRIMARY KEY,
+  last_judged_at timestamptz NOT NULL,
+  last_scan_id bigint NOT NULL
+);
+CREATE VIEW finding_state AS
+  SELECT f.fingerprint, f.detector_id, f.message_id, f.severity, f.message, f.resource_kind, f.resource_id, f.resource_name, f.region,
+         f.parent_kind, f.parent_id, f.parent_name, f.first_seen,
+         CASE WHEN f.resolved_at IS NULL AND d.last_judged_at > f.last_seen THEN d.last_judged_at ELSE f.last_seen END AS last_seen,
+         f.resolved_at, f.episodes
+    FROM findings f LEFT JOIN detector_runs d ON d.detector_id = f.detector_id;
+CREATE INDEX findings_resource ON findings (resource_id);
+CREATE INDEX findings_resource_name ON findings (resource_name);
+CREATE INDEX findings_parent ON findings (parent_id);
+CREATE INDEX findings_parent_name ON findings (parent_name);
+CREATE INDEX findings_open ON findings (detector_id) WHERE resolved_at IS NULL;
+
+CREATE TABLE finding_episodes (
+  fingerprint text NOT NULL,
+  opened_at timestamptz NOT NULL,
+  closed_at timestamptz,
+  PRIMARY KEY (fingerprint, opened_at)
+);
+
+CREATE TABLE incidents (
+  id text PRIMARY KEY,
+  incident_case text NOT NULL,
+  severity text NOT NULL,
+  title text NOT NULL,
+  region text,
+  root_kind text NOT NULL,
+  root_id text NOT NULL,
+  root_name text,
+  root_detector text NOT NULL,
+  root_fingerprint text NOT NULL,
+  finding_fingerprints jsonb NOT NULL,
+  tickets jsonb NOT NULL,
+  first_seen timestamptz NOT NULL,
+  last_seen timestamptz NOT NULL,
+  resolved_at timestamptz,
+  first_scan_id bigint NOT NULL,
+  last_scan_id bigint NOT NULL,
+  times_seen integer NOT NULL,
+  episodes integer NOT NULL
+);
+CREATE INDEX incidents_root ON incidents (root_id);
+CREATE INDEX incidents_root_name ON incidents (root_name);
+
+CREATE TABLE incident_episodes (
+  incident_id text NOT NULL,
+  opened_at timestamptz NOT NULL,
+  closed_at timestamptz,
+  PRIMARY KEY (incident_id, opened_at)
+);
+
+CREATE TABLE alarms (
+  ticket_id text PRIMARY KEY,
+  host text NOT NULL,
+  fault_code text NOT NULL,
+  message text NOT NULL,
+  raised_at timestamptz NOT NULL,
+  status text NOT NULL,
+  count integer NOT NULL,
+  max_count integer NOT NULL,
+  first_seen timestamptz NOT NULL,
+  last_seen timestamptz NOT NULL
+);
+CREATE INDEX alarms_host ON alarms (host);
+
+-- One row per change of a ticket's count or status, not per read: a feed read
+-- every five minutes would otherwise write the same row thousands of times a month.
+CREATE TABLE alarm_counts (
+  ticket_id text NOT NULL,
+  observed_at timestamptz NOT NULL,
+  scan_id bigint NOT NULL,
+  count integer NOT NULL,
+  status text NOT NULL,
+  PRIMARY KEY (ticket_id, observed_at)
+);
+
+CREATE TABLE host_stops (
+  request_id text PRIMARY KEY,
+  server_id text NOT NULL,
+  server_name text,
+  host text,
+  started_at timestamptz NOT NULL,
+  first_recorded timestamptz NOT NULL
+);
+CREATE INDEX host_stops_server ON host_stops (server_id, started_at);
+
+CREATE TABLE actions (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL,
+  finished_at timestamptz,
+  actor text NOT NULL,
+  command text NOT NULL,
+  action text NOT NULL,
+  target_kind text NOT NULL,
+  target_id text NOT NULL,
+  target_name text,
+  host text,
+  region text,
+  result text NOT NULL,
+  before_state text,
+  after_state text,
+  detail text NOT NULL,
+  request_id text
+);
+CREATE INDEX actions_target ON actions (target_id);
+CREATE INDEX actions_host ON actions (host);
+`,
+  },
+];
+
+export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+// Any fixed number: every faultline takes the same advisory lock while it migrates a server.
+const MIGRATION_LOCK = 7_301_914;
+
+export interface MigrationReport {
+  readonly from: number;
+  readonly to: number;
+  readonly applied: readonly Migration[];
+}
+
+export async function currentVersion(engine: SqlEngine): Promise<number> {
+  await engine.exec(
+    'CREATE TABLE IF NOT EXISTS faultline_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
+  const rows = await engine.query<{ v: number | null }>('SELECT max(version) AS v FROM faultline_migrations');
+  return rows[0]?.v ?? 0;
+}
+
+export class StoreTooNewError extends StoreError {}
+
+/**
+ * Brings the store to this binary's schema, one transaction per step, and
+ * refuses a store written by a newer faultline: guessing at its tables could
+ * lose what that version keeps.
+ */
+export async function migrate(engine: SqlEngine, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationReport> {
+  const latest = Math.max(0, ...migrations.map((m) => m.version));
+  const from = await currentVersion(engine);
+  if (from > latest) {
+    throw new StoreTooNewError(
+      `the store at ${engine.where} has schema version ${from}, newer than this faultline knows (${latest}); ` +
+        'upgrade faultline, or point store.path / store.url at another store',
+    );
+  }
+  const applied: Migration[] = [];
+  for (const step of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (step.version <= from) continue;
+    const done = await engine.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      // Another process may have applied it while we waited for the lock.
+      const already = await tx.query('SELECT 1 FROM faultline_migrations WHERE version = $1', [step.version]);
+      if (already.length > 0) return false;
+      await tx.exec(step.sql);
+      await tx.query('INSERT INTO faultline_migrations (version, name) VALUES ($1, $2)', [step.version, step.name]);
+      return true;
+    });
+    if (done) applied.push(step);
+  }
+  return { from, to: Math.max(from, latest), applied };
+}
