@@ -3,7 +3,7 @@ import type { Evidence, ResourceRef } from '../core/findings.js';
 import type { Severity } from '../core/severity.js';
 import type { FleetIndex } from '../snapshot/fleet-index.js';
 import type { KubernetesCluster, KubernetesNode, KubernetesPod, KubernetesService, KubernetesWorkload } from '../snapshot/schema.js';
-import { raiseSeverity, serverEvidence } from './resources.js';
+import { listNames, raiseSeverity, serverEvidence } from './resources.js';
 
 /** Namespaces whose pods keep a cluster alive; a problem there is one step more urgent. */
 export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'calico-system', 'tigera-operator', 'kube-flannel'];
@@ -324,6 +324,40 @@ export function hygieneGaps(
       ? workloadRef(cluster, { kind: owner.kind as KubernetesWorkload['kind'], namespace: group.namespace, name: owner.name })
       : podRef(cluster, first);
     out.push({ ref, label: owner ? `${owner.kind} ${group.namespace}/${owner.name}` : `Pod ${group.namespace}/${first.name}`, pods: group.pods.length, members: group.pods, gaps });
+  }
+  return out;
+}
+
+/** The evidence every pod-hygiene finding shows: which containers fall short, how many pods run them, the cluster. */
+export function hygieneEvidence(gap: Pick<HygieneGap, 'gaps' | 'pods'>, cluster: Pick<KubernetesCluster, 'name'>): Evidence[] {
+  return [
+    { label: 'containers', value: listNames([...gap.gaps]), source: 'pod spec' },
+    { label: 'pods', value: gap.pods, source: 'kubernetes' },
+    { label: 'cluster', value: cluster.name, source: 'kubernetes' },
+  ];
+}
+
+/**
+ * Workloads whose containers leave CPU or memory `requests` (or `limits`) unset:
+ * the whole of pod-without-requests and pod-without-limits but their words.
+ */
+export function unsetResources<M extends string>(
+  clusters: Iterable<KubernetesCluster>,
+  options: { readonly systemNamespaces: readonly string[]; readonly includeSystemNamespaces: boolean; readonly resources: readonly ('cpu' | 'memory')[] },
+  field: 'requests' | 'limits',
+  messageId: M,
+): { messageId: M; data: Record<string, string | number>; resource: ResourceRef; evidence: Evidence[] }[] {
+  const system = new Set(options.systemNamespaces);
+  const out: { messageId: M; data: Record<string, string | number>; resource: ResourceRef; evidence: Evidence[] }[] = [];
+  for (const cluster of clusters) {
+    const pods = cluster.pods.filter((p) => options.includeSystemNamespaces || !system.has(p.namespace));
+    const gaps = hygieneGaps(cluster, pods, (c) => [
+      ...(options.resources.includes('cpu') && c[field].cpuMillicores === undefined ? ['cpu'] : []),
+      ...(options.resources.includes('memory') && c[field].memoryBytes === undefined ? ['memory'] : []),
+    ]);
+    for (const g of gaps) {
+      out.push({ messageId, data: { workload: g.label, cluster: cluster.name, pods: g.pods, gaps: listNames([...g.gaps], 5) }, resource: g.ref, evidence: hygieneEvidence(g, cluster) });
+    }
   }
   return out;
 }

@@ -1,15 +1,12 @@
 import { NotifyError, postToWebhook } from '../../act/notify/webhook.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
-import { correlate } from '../../correlate/correlate.js';
 import type { Incident } from '../../correlate/types.js';
-import { runDetectors, selectDetectors } from '../../detect/engine.js';
-import { detectors } from '../../detect/rules/index.js';
 import { renderNotice, type NoticeKind } from '../../report/notices/render.js';
 import { TriageTargetError, triage } from '../../runbook/triage.js';
 import { loadCliConfig } from '../config.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { obtainSnapshot } from './snapshot.js';
+import { judgeFleet } from './judge.js';
 
 export interface NoticeFlags {
   kind?: NoticeKind;
@@ -36,13 +33,7 @@ export async function notice(ctx: CliContext, target: string, flags: NoticeFlags
   if (flags.send && !settings?.webhook) {
     throw new ConfigError({ file, key: 'notices.webhook', problem: '--send needs a webhook to post to', fix: 'set notices.webhook to the incoming-webhook URL, or leave out --send to print the notice' });
   }
-  const { snapshot } = await obtainSnapshot(ctx, loaded, flags);
-  const now = flags.now ? new Date(flags.now) : new Date(snapshot.collectedAt);
-  if (Number.isNaN(now.getTime())) throw new UsageError(`--now: "${flags.now}" is not an ISO 8601 time`);
-  const selected = selectDetectors(detectors, { settings: config.detectors ?? {} });
-  const results = runDetectors(snapshot, selected, { now, settings: config.detectors ?? {}, suppressions: config.suppressions ?? [], ...(file ? { configFile: file } : {}) });
-  const findings = results.flatMap((r) => r.findings);
-  const correlation = correlate(snapshot, findings);
+  const { snapshot, now, findings, correlation } = await judgeFleet(ctx, loaded, flags);
 
   let incident: Incident | undefined;
   if (/^inc-[0-9a-f]+$/.test(target)) {

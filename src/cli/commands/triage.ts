@@ -1,13 +1,10 @@
 import { UsageError } from '../../core/errors.js';
-import { correlate } from '../../correlate/correlate.js';
-import { runDetectors, selectDetectors } from '../../detect/engine.js';
-import { detectors } from '../../detect/rules/index.js';
 import { caseLabel, singleLine } from '../../report/text.js';
 import { TriageTargetError, triage, type Triage } from '../../runbook/triage.js';
 import { loadCliConfig } from '../config.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { obtainSnapshot } from './snapshot.js';
+import { judgeFleet } from './judge.js';
 
 export interface TriageFlags {
   config?: string;
@@ -20,17 +17,10 @@ export interface TriageFlags {
 
 /** `faultline triage <target>`: scan (or replay), correlate, then pick the runbook case for the target. */
 export async function triageCli(ctx: CliContext, target: string, flags: TriageFlags): Promise<number> {
-  const loaded = await loadCliConfig(ctx, flags.config);
-  const { config, file } = loaded;
-  const { snapshot } = await obtainSnapshot(ctx, loaded, flags);
-  const now = flags.now ? new Date(flags.now) : new Date(snapshot.collectedAt);
-  if (Number.isNaN(now.getTime())) throw new UsageError(`--now: "${flags.now}" is not an ISO 8601 time`);
-  const selected = selectDetectors(detectors, { settings: config.detectors ?? {} });
-  const results = runDetectors(snapshot, selected, { now, settings: config.detectors ?? {}, suppressions: config.suppressions ?? [], ...(file ? { configFile: file } : {}) });
-  const findings = results.flatMap((r) => r.findings);
+  const { snapshot, now, results, findings, correlation } = await judgeFleet(ctx, await loadCliConfig(ctx, flags.config), flags);
   let t: Triage;
   try {
-    t = triage({ snapshot, findings, correlation: correlate(snapshot, findings), target, now });
+    t = triage({ snapshot, findings, correlation, target, now });
   } catch (err) {
     if (err instanceof TriageTargetError) throw new UsageError(err.message);
     throw err;

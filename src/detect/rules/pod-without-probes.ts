@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineDetector, type RawFinding } from '../define.js';
 import { judgedClusters } from '../inputs.js';
-import { hygieneGaps, podsOfService, systemNamespacesOption } from '../kubernetes.js';
+import { hygieneEvidence, hygieneGaps, podsOfService, systemNamespacesOption } from '../kubernetes.js';
 import { listNames } from '../resources.js';
 
 type Messages = 'noProbes';
@@ -50,11 +50,7 @@ export default defineDetector({
           messageId: 'noProbes',
           data: { workload: g.label, cluster: cluster.name, services: listNames(services, 3), gaps: listNames([...g.gaps], 5) },
           resource: g.ref,
-          evidence: [
-            { label: 'containers', value: listNames([...g.gaps]), source: 'pod spec' },
-            { label: 'pods', value: g.pods, source: 'kubernetes' },
-            { label: 'cluster', value: cluster.name, source: 'kubernetes' },
-          ],
+          evidence: hygieneEvidence(g, cluster),
         });
       }
     }

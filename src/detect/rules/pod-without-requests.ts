@@ -1,10 +1,7 @@
 import { z } from 'zod';
-import { defineDetector, type RawFinding } from '../define.js';
+import { defineDetector } from '../define.js';
 import { judgedClusters } from '../inputs.js';
-import { hygieneGaps, systemNamespacesOption } from '../kubernetes.js';
-import { listNames } from '../resources.js';
-
-type Messages = 'noRequests';
+import { systemNamespacesOption, unsetResources } from '../kubernetes.js';
 
 export default defineDetector({
   id: 'pod-without-requests',
@@ -32,27 +29,6 @@ export default defineDetector({
   },
   source: 'catalog §3 Kubernetes layer (pod-without-requests/limits/probes); detek (pod without requests)',
   detect({ snapshot, options }) {
-    const out: RawFinding<Messages>[] = [];
-    const system = new Set(options.systemNamespaces);
-    for (const cluster of judgedClusters(snapshot, ['pods'])) {
-      const pods = cluster.pods.filter((p) => options.includeSystemNamespaces || !system.has(p.namespace));
-      const gaps = hygieneGaps(cluster, pods, (c) => [
-        ...(options.resources.includes('cpu') && c.requests.cpuMillicores === undefined ? ['cpu'] : []),
-        ...(options.resources.includes('memory') && c.requests.memoryBytes === undefined ? ['memory'] : []),
-      ]);
-      for (const g of gaps) {
-        out.push({
-          messageId: 'noRequests',
-          data: { workload: g.label, cluster: cluster.name, pods: g.pods, gaps: listNames([...g.gaps], 5) },
-          resource: g.ref,
-          evidence: [
-            { label: 'containers', value: listNames([...g.gaps]), source: 'pod spec' },
-            { label: 'pods', value: g.pods, source: 'kubernetes' },
-            { label: 'cluster', value: cluster.name, source: 'kubernetes' },
-          ],
-        });
-      }
-    }
-    return out;
+    return unsetResources(judgedClusters(snapshot, ['pods']), options, 'requests', 'noRequests');
   },
 });
