@@ -258,19 +258,7 @@ function buildPod(plan: ClusterPlan, p: PodPlan, podIp: string | null, now: numb
     kind: 'Pod',
     metadata: m,
     spec: {
-      ...(p.volumes ? { volumes: p.volumes } : {}),
-      ...(p.initContainers ? { initContainers: p.initContainers.map(containerSpec) } : {}),
-      containers: p.containers.map(containerSpec),
-      restartPolicy: p.restartPolicy,
-      terminationGracePeriodSeconds: 30,
-      dnsPolicy: p.hostNetwork ? 'ClusterFirstWithHostNet' : 'ClusterFirst',
-      ...(p.nodeSelector ? { nodeSelector: p.nodeSelector } : {}),
-      serviceAccountName: p.serviceAccountName,
-      serviceAccount: p.serviceAccountName,
-      ...(node && !p.unschedulable ? { nodeName: node.server.name } : {}),
-      ...(p.hostNetwork ? { hostNetwork: true } : {}),
-      securityContext: {},
-      schedulerName: 'default-scheduler',
+      ...podSpecCommon(p, node && !p.unschedulable ? node.server.name : undefined),
       tolerations: p.tolerations ?? DEFAULT_TOLERATIONS,
       ...(p.priorityClassName ? { priorityClassName: p.priorityClassName, priority: p.priorityClassName === 'system-node-critical' ? 2000001000 : 2000000000 } : { priority: 0 }),
       enableServiceLinks: true,
@@ -530,6 +518,25 @@ function deployment(
   b.workloads.push(w);
 }
 
+/** The spec fields a pod and its workload's template share, in the API server's order (`nodeName` only on a scheduled pod). */
+function podSpecCommon(p: PodPlan, nodeName?: string): Obj {
+  return {
+    ...(p.volumes ? { volumes: p.volumes } : {}),
+    ...(p.initContainers ? { initContainers: p.initContainers.map(containerSpec) } : {}),
+    containers: p.containers.map(containerSpec),
+    restartPolicy: p.restartPolicy,
+    terminationGracePeriodSeconds: 30,
+    dnsPolicy: p.hostNetwork ? 'ClusterFirstWithHostNet' : 'ClusterFirst',
+    ...(p.nodeSelector ? { nodeSelector: p.nodeSelector } : {}),
+    serviceAccountName: p.serviceAccountName,
+    serviceAccount: p.serviceAccountName,
+    ...(nodeName !== undefined ? { nodeName } : {}),
+    ...(p.hostNetwork ? { hostNetwork: true } : {}),
+    securityContext: {},
+    schedulerName: 'default-scheduler',
+  };
+}
+
 function podTemplate(p: PodPlan, dropHash = false): Obj {
   const labels = { ...p.labels };
   if (dropHash) delete labels['pod-template-hash'];
@@ -540,18 +547,7 @@ function podTemplate(p: PodPlan, dropHash = false): Obj {
   return {
     metadata: { creationTimestamp: null, labels, ...(p.annotations ? { annotations: p.annotations } : {}) },
     spec: {
-      ...(p.volumes ? { volumes: p.volumes } : {}),
-      ...(p.initContainers ? { initContainers: p.initContainers.map(containerSpec) } : {}),
-      containers: p.containers.map(containerSpec),
-      restartPolicy: p.restartPolicy,
-      terminationGracePeriodSeconds: 30,
-      dnsPolicy: p.hostNetwork ? 'ClusterFirstWithHostNet' : 'ClusterFirst',
-      ...(p.nodeSelector ? { nodeSelector: p.nodeSelector } : {}),
-      serviceAccountName: p.serviceAccountName,
-      serviceAccount: p.serviceAccountName,
-      ...(p.hostNetwork ? { hostNetwork: true } : {}),
-      securityContext: {},
-      schedulerName: 'default-scheduler',
+      ...podSpecCommon(p),
       ...(p.tolerations && p.owner?.kind !== 'ReplicaSet' ? { tolerations: p.tolerations } : {}),
       ...(p.owner?.kind === 'ReplicaSet' && p.tolerations ? { tolerations: p.tolerations.filter((t) => !DEFAULT_TOLERATIONS.includes(t)) } : {}),
       ...(p.priorityClassName ? { priorityClassName: p.priorityClassName } : {}),
