@@ -142,6 +142,8 @@ describe('SSH host collector', () => {
     assert.match(mismatch ?? '', /failed: host key mismatch for \[127\.0\.0\.1\]:\d+: offered ssh-ed25519 SHA256:\S+, .*kh-partial has ssh-ed25519 at line 3/);
     const unknown = o.warnings.find((w) => w.startsWith('krane-hn1prod-com0003'));
     assert.match(unknown ?? '', /failed: host \[127\.0\.0\.1\]:\d+ is not in .*kh-partial \(offered ssh-ed25519 SHA256:/);
+    // What failed comes first, what was collected after it.
+    assert.deepEqual(o.warnings.map((w) => (w.split(' ')[0] ?? '').replace(/:$/, '')), ['krane-hn1prod-com0002', 'krane-hn1prod-com0003', 'krane-hn1prod-com0001']);
   });
 
   it('asks for the key type on record, and fails clearly when the host does not have it', async () => {

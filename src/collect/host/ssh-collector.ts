@@ -473,18 +473,21 @@ export function createHostCollector(options: HostCollectorOptions): Collector {
       const hostFacts: HostFactsInput[] = [];
       const disks: DiskInput[] = [];
       const errors: string[] = [];
+      const collected: string[] = [];
       for (const { t, r } of order) {
         if (!r) continue;
         if ('error' in r) {
           errors.push(r.error);
-          warnings.push(r.error);
           continue;
         }
         hostFacts.push(r.ok.facts);
         disks.push(...r.ok.disks);
         const hw = r.ok.facts.warnings ?? [];
-        warnings.push(`${t.host}: collected${hw.length ? ` with ${hw.length} warning(s): ${hw.slice(0, 3).join('; ')}${hw.length > 3 ? '; …' : ''}` : ''}`);
+        collected.push(`${t.host}: collected${hw.length ? ` with ${hw.length} warning(s): ${hw.slice(0, 3).join('; ')}${hw.length > 3 ? '; …' : ''}` : ''}`);
       }
+      // A partial collection leads with what was not collected: a reader of a cut-short list sees the failures.
+      warnings.unshift(...errors);
+      warnings.push(...collected);
       if (targets.length > 0 && errors.length === targets.length) {
         throw new CollectorError(`all ${targets.length} host(s) failed: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? '; …' : ''}`);
       }
