@@ -31,12 +31,17 @@ export function blastRadius(index: FleetIndex, atStake: readonly Server[], impac
   }
   // Impacted first, then DB servers, then by name: the order the night engineer reads them in.
   servers.sort((a, b) => Number(b.impacted) - Number(a.impacted) || Number(b.db) - Number(a.db) || a.name.localeCompare(b.name));
-  const dbServers = servers.filter((s) => s.db).map((s) => s.name);
   const clusterOf = (id: string): string | undefined => {
     const server = index.server(id);
     return server ? index.clusterOfServer(server) : undefined;
   };
-  const clusters = [...new Set(servers.map((s) => clusterOf(s.id)).filter((c): c is string => c !== undefined))].sort();
+  return radiusOf(servers, servers.map((s) => clusterOf(s.id)).filter((c): c is string => c !== undefined));
+}
+
+/** The lists and counts of a blast radius, from its servers (already in reading order) and their clusters. */
+export function radiusOf(servers: readonly AffectedServer[], clusterNames: readonly string[]): BlastRadius {
+  const dbServers = servers.filter((s) => s.db).map((s) => s.name);
+  const clusters = [...new Set(clusterNames)].sort();
   const projects = [...new Set(servers.map((s) => s.project).filter((p): p is string => p !== undefined))].sort();
   const owners = [...new Set(servers.flatMap((s) => s.owners))].sort();
   return {

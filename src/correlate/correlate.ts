@@ -151,7 +151,7 @@ export function correlate(snapshot: Snapshot, findings: readonly Finding[], opti
   for (const d of drafts) for (const id of d.impacted.keys()) if (!byServer.has(id)) byServer.set(id, d);
   attachKubernetes(index, kubernetes, drafts, byServer);
 
-  const incidents = drafts.map((d) => finish(index, snapshot, d)).sort(
+  const incidents = drafts.map((d) => finish(index, d)).sort(
     (a, b) => severityRank(b.severity) - severityRank(a.severity) || a.title.localeCompare(b.title) || a.id.localeCompare(b.id),
   );
   const explained = new Set<string>();
@@ -472,7 +472,7 @@ function attachKubernetes(index: FleetIndex, items: readonly { finding: Finding;
   }
 }
 
-function finish(index: FleetIndex, snapshot: Snapshot, d: Draft): Incident {
+function finish(index: FleetIndex, d: Draft): Incident {
   const hv = d.hypervisor;
   const seen = new Set<string>();
   const findings = d.findings.filter((f) => (seen.has(f.fingerprint) ? false : (seen.add(f.fingerprint), true)));

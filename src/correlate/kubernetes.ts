@@ -1,5 +1,5 @@
 import type { Finding } from '../core/findings.js';
-import type { FleetIndex } from '../snapshot/fleet-index.js';
+import { shortHostName, type FleetIndex } from '../snapshot/fleet-index.js';
 import type { Server } from '../snapshot/schema.js';
 
 /** A Kubernetes finding's node, and the server behind that node when it maps. */
@@ -47,8 +47,7 @@ export function nodeOfFinding(index: FleetIndex, finding: Finding): NodePlacemen
 function uniqueServer(index: FleetIndex, host: string): Server | undefined {
   const named = index.serversNamed(host);
   if (named.length === 1) return named[0];
-  const short = host.split('.')[0] ?? host;
-  const byShort = index.serversNamed(short);
+  const byShort = index.serversNamed(shortHostName(host));
   return byShort.length === 1 ? byShort[0] : undefined;
 }
 

@@ -2,6 +2,7 @@ import type { Evidence, Finding } from '../core/findings.js';
 import type { Correlation } from '../correlate/correlate.js';
 import type { Incident, IncidentCase } from '../correlate/types.js';
 import { openHardwareFaults, type OpenFault } from '../detect/alarm-classes.js';
+import { isUnrequestedStop } from '../detect/resources.js';
 import { indexOf, shortHostName, type FleetIndex } from '../snapshot/fleet-index.js';
 import type { Alarm, Hypervisor, Server, Snapshot } from '../snapshot/schema.js';
 
@@ -295,7 +296,7 @@ function planFor(p: PlanInput): Plan {
     }
     case 'host-stopped-server': {
       const stopped = impacted.map((s) => s.name);
-      const flaps = stopped.map((name) => ({ name, stops: countHostStops(p.index, name) }));
+      const flaps = impacted.map((s) => ({ name: s.name, stops: countHostStops(p.index, s.id) }));
       reasons.push(`${host} stopped ${stopped.join(', ') || 'its servers'} itself (Nova recorded a stop with no user or project): the cause is on the host, not in the guest (seed 002).`);
       if (incident.root.resource.kind !== 'server') reasons.push(`The host-side cause is ${incident.root.detectorId} on ${incident.root.resource.name ?? incident.root.resource.id}; starting the servers without fixing it starts the next stop.`);
       else reasons.push('No host-side cause was found in the collected facts; collect host facts (SSH) to find it before the next stop.');
@@ -446,10 +447,8 @@ function earliest(faults: readonly OpenFault[]): OpenFault {
 }
 
 /** Stops Nova made on its own for a server, from the instance actions on record. */
-function countHostStops(index: FleetIndex, name: string): number {
-  const server = index.serversNamed(name)[0];
-  if (!server) return 0;
-  return index.actionsOf(server.id).filter((a) => a.action === 'stop' && a.userId === null && a.projectId === null).length;
+function countHostStops(index: FleetIndex, serverId: string): number {
+  return index.actionsOf(serverId).filter(isUnrequestedStop).length;
 }
 
 function agentRuntime(index: FleetIndex, host: string): 'docker-compose' | 'containerd' | 'unknown (no container facts)' {

@@ -3,6 +3,7 @@
  * them to the notices, with names an attacker (or an unlucky developer) might
  * give a server. Not part of the notices' API.
  */
+import { radiusOf } from '../../correlate/blast-radius.js';
 import type { AffectedServer, Incident, IncidentCase } from '../../correlate/types.js';
 import type { Alarm } from '../../snapshot/schema.js';
 
@@ -27,9 +28,6 @@ export function server(name: string, extra: Partial<AffectedServer> = {}): Affec
 
 export function incident(options: { case?: IncidentCase; servers?: readonly AffectedServer[]; title?: string; tickets?: readonly string[]; zone?: 'prod' | 'dev' } = {}): Incident {
   const servers = options.servers ?? [server('web-1'), server('toros-stargate-my1', { db: true, owners: ['bob', 'alice'] })];
-  const owners = [...new Set(servers.flatMap((s) => s.owners))].sort();
-  const projects = [...new Set(servers.flatMap((s) => (s.project ? [s.project] : [])))];
-  const dbServers = servers.filter((s) => s.db).map((s) => s.name);
   return {
     id: 'inc-pm-hang-krane-pg1-com908',
     title: options.title ?? 'krane-pg1-com908 is hung',
@@ -39,21 +37,7 @@ export function incident(options: { case?: IncidentCase; servers?: readonly Affe
     zone: options.zone ?? 'prod',
     root: { resource: { kind: 'hypervisor', id: 'hv-908', name: 'krane-pg1-com908', region: 'pg1' }, detectorId: 'hypervisor-down', fingerprint: 'fp-root' },
     chain: [{ resource: { kind: 'hypervisor', id: 'hv-908', name: 'krane-pg1-com908' }, detectorId: 'hypervisor-down', summary: 'no ping, no ssh' }],
-    blastRadius: {
-      servers,
-      dbServers,
-      clusters: [],
-      projects,
-      owners,
-      counts: {
-        servers: servers.length,
-        impactedServers: servers.filter((s) => s.impacted).length,
-        dbServers: dbServers.length,
-        clusters: 0,
-        projects: projects.length,
-        owners: owners.length,
-      },
-    },
+    blastRadius: radiusOf(servers, []),
     findings: ['fp-root'],
     tickets: options.tickets ?? [TICKET.ticketId],
   };
