@@ -190,10 +190,14 @@ describe('faultline scan: a dead or slow collector', () => {
       `clouds:\n  pg1:\n    auth:\n      auth_url: http://127.0.0.1:1/v3\n      username: admin\n      password: ${SECRET}-pw\n      project_name: admin\n      user_domain_name: Default\n      project_domain_name: Default\n`,
     );
     const outputs: string[] = [];
-    for (const format of ['json', 'table', 'markdown', 'html']) {
-      const r = await faultline(['scan', '--format', format, '--out', `r.${format}`, '--verbose'], { cwd: dir, env: { OS_CLOUD: 'pg1' } });
+    // One collecting run (its logs and the errors it kept); the other formats render what it saved, errors included.
+    const collected = await faultline(['scan', '--format', 'json', '--out', 'r.json', '--save-snapshot', 'saved.json', '--verbose'], { cwd: dir, env: { OS_CLOUD: 'pg1' } });
+    outputs.push(collected.stdout, collected.stderr, await readFile(join(dir, 'r.json'), 'utf8'), await readFile(join(dir, 'saved.json'), 'utf8'));
+    for (const format of ['table', 'markdown', 'html']) {
+      const r = await faultline(['scan', '--from', 'saved.json', '--format', format, '--out', `r.${format}`, '--verbose'], { cwd: dir });
       outputs.push(r.stdout, r.stderr, await readFile(join(dir, `r.${format}`), 'utf8'));
     }
+    assert.match(await readFile(join(dir, 'r.html'), 'utf8'), /ECONNREFUSED/, 'the replayed report still carries the collection errors');
     const snap = await faultline(['snapshot', '--out', 's.json', '--verbose'], { cwd: dir, env: { OS_CLOUD: 'pg1' } });
     outputs.push(snap.stdout, snap.stderr, await readFile(join(dir, 's.json'), 'utf8'));
     const all = outputs.join('\n');

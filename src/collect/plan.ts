@@ -60,6 +60,7 @@ export function hostCollectorFromConfig(config: FaultlineConfig, hosts: HostsCon
     ...(hosts.jumpHost ? { jumpHost: hosts.jumpHost } : {}),
     concurrency: hosts.concurrency,
     hostTimeoutMs: hosts.hostTimeoutSeconds * 1000,
+    connectTimeoutMs: hosts.connectTimeoutSeconds * 1000,
     commandTimeoutMs: hosts.commandTimeoutSeconds * 1000,
     address: hosts.address,
     ...(pattern ? { hostPattern: pattern } : {}),

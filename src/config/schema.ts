@@ -99,6 +99,7 @@ export const hostsSchema = z
       .describe('Bastion to go through (like ProxyJump).'),
     concurrency: z.number().int().positive().default(32).describe('Hosts collected at once.'),
     hostTimeoutSeconds: seconds(120, 'Everything on one host, connection included'),
+    connectTimeoutSeconds: seconds(15, 'TCP connect, SSH handshake and authentication on one host (a hung host answers nothing)'),
     commandTimeoutSeconds: seconds(30, 'One command on one host'),
     address: z.enum(['hostIp', 'name', 'host']).default('hostIp').describe('Which hypervisor field to connect to.'),
     hostPattern: z

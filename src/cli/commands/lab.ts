@@ -111,7 +111,9 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
           openstack: { cloud: 'lab', regions: lab.fleet.regions.map((r) => r.id) },
           alarms: { source: lab.alarmsUrl, format: 'tickets' },
           inventory: { file: 'inventory.json' },
-          probes: { sshPort: lab.network?.sshPort ?? sshPort },
+          // Loopback answers in microseconds, so the lab's hang and connect limits can be a fraction of a real
+          // network's defaults: a scan of a scenario with a hung server or hypervisor then takes seconds, not a minute.
+          probes: { sshPort: lab.network?.sshPort ?? sshPort, sshHangSeconds: 2, sshConnectTimeoutSeconds: 1 },
           ...(hosts
             ? {
                 hosts: {
@@ -121,6 +123,7 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
                   knownHosts: 'known_hosts',
                   agent: false,
                   address: 'hostIp',
+                  connectTimeoutSeconds: 3,
                   // The lab's hypervisor template reserves 1 GiB pages for guests (at least 150 on its smallest host), so check-host checks them.
                   hugepages: { pageSize: '1G', minTotal: 128 },
                 },

@@ -52,7 +52,7 @@ describe('PM hang runbook: reboot the hypervisor, then restart it with faultline
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fl-pmhang-'));
-    const started = await startLabProcess(dir, ['--scenario', 'pm-hang']);
+    const started = await startLabProcess(dir, ['--scenario', 'pm-hang', '--action-seconds', '0.5']);
     lab = started.child;
     const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(started.banner);
     assert.ok(m, `admin endpoint in the banner:\n${started.banner}`);

@@ -162,6 +162,8 @@ async function connect(config: ConnectConfig, names: readonly string[], settings
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     client.once('ready', () => {
+      // Commands and their exits are small packets answered one by one: Nagle's algorithm would hold each for a delayed ACK.
+      client.setNoDelay(true);
       signal.removeEventListener('abort', onAbort);
       resolve(client);
     });

@@ -99,6 +99,9 @@ export async function startHostsSsh(faults: LabFaults, options: HostsSshOptions 
   };
 
   const serve = (conn: Connection, hv: LabHypervisor): void => {
+    // Many small request/answer exchanges per host: without this, Nagle's algorithm and delayed ACKs hold each for up to 40 ms.
+    // ssh2's Connection has setNoDelay; its type declarations leave it out.
+    (conn as Connection & { setNoDelay(on: boolean): void }).setNoDelay(true);
     connections.add(conn);
     conn.on('close', () => connections.delete(conn));
     conn.on('error', () => undefined);
