@@ -109,7 +109,7 @@ export interface HostFacts {
   runtime: ContainerRuntime;
   containers: LabContainer[];
   /** systemd unit → `systemctl is-active` answer. */
-  services: Record<string, 'active' | 'inactive' | 'failed'>;
+  services: Record<string, 'active' | 'inactive' | 'failed' | 'activating'>;
   /** CPU package temperatures, °C, one per socket. */
   cpuTemperaturesC: number[];
   virtualization: LabVirtualization;

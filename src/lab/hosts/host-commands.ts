@@ -7,6 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { dmesgTime, type HostFacts, type LabContainer, type LabDisk } from './facts.js';
+import { NODE_COMMANDS, SHARED_WITH_NODES } from './node-commands.js';
+import type { NodeFacts } from './node-facts.js';
 
 export interface CommandResult {
   stdout: string;
@@ -873,8 +875,30 @@ export function answeredCommands(facts: HostFacts): string[] {
   return [...Object.keys(FIXED), ...facts.disks.flatMap((d) => [`smartctl -j -a /dev/${d.device}`, `smartctl -a /dev/${d.device}`])];
 }
 
-/** Runs one command against a host's facts; anything not allowed is refused like a missing command. */
+function isNode(facts: HostFacts): facts is NodeFacts {
+  return 'node' in facts && (facts as Partial<NodeFacts>).node !== undefined;
+}
+
+/** Every command string a node VM answers without sudo. */
+export function answeredNodeCommands(): string[] {
+  return [...Object.keys(FIXED).filter((c) => SHARED_WITH_NODES.has(c)), ...Object.keys(NODE_COMMANDS)];
+}
+
+/**
+ * Runs one command against a host's facts; anything not allowed is refused like a missing
+ * command. A node VM answers its own checklist commands and the hypervisor ones that make
+ * sense on a guest.
+ */
 export function runHostCommand(command: string, ctx: HostContext): CommandResult {
+  const facts = ctx.facts;
+  if (isNode(facts)) {
+    const plain = unwrapSudo(command);
+    const own = NODE_COMMANDS[plain];
+    if (own) return own(facts, ctx.now);
+    const shared = SHARED_WITH_NODES.has(plain) ? FIXED[plain] : undefined;
+    if (shared) return shared(ctx);
+    return { stdout: '', stderr: `faultline-lab: command not allowed: ${command}\n`, code: 127 };
+  }
   const renderer = rendererFor(command);
   if (!renderer) return { stdout: '', stderr: `faultline-lab: command not allowed: ${command}\n`, code: 127 };
   return renderer(ctx);

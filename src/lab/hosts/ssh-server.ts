@@ -1,7 +1,9 @@
 /**
- * The hypervisors' SSH: one listener answers for every hypervisor address, each with
- * its own host key, and runs the read-only commands of `host-commands.ts` against
- * that hypervisor's facts.
+ * The hosts' SSH: one listener answers for every hypervisor address and every
+ * Kubernetes node VM address (the sshd a node image ships, on the same port), each with
+ * its own host key, and runs the read-only commands of `host-commands.ts` against that
+ * host's facts. A node VM that is not running does not answer; a hung one accepts
+ * the connection and never sends a banner, as with vm-hang's port 22.
  *
  * Like the guest network, it binds 0.0.0.0 (one socket receives every 127.x.y.z
  * address; `socket.localAddress` says which one was dialled) and destroys any
@@ -13,10 +15,14 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 // ssh2 is CommonJS; Node's ESM loader only sees its default export.
 import ssh2, { type Connection, type ParsedKey, type Server as Ssh2Server } from 'ssh2';
-import type { LabHypervisor } from '../fleet/types.js';
+import type { LabHypervisor, LabServer } from '../fleet/types.js';
 import type { LabFaults } from '../scenarios/faults.js';
 import { runHostCommand } from './host-commands.js';
 import { seededEd25519, type LabKeyPair } from './host-keys.js';
+import { isNodeServer } from './node-facts.js';
+
+/** Who answers at an address: a hypervisor, or a Kubernetes node VM (which answers its own checklist too). */
+type LabHost = { kind: 'hypervisor'; hostname: string; ip: string; hv: LabHypervisor } | { kind: 'node'; hostname: string; ip: string; server: LabServer };
 
 const { Server, utils } = ssh2;
 
@@ -41,9 +47,9 @@ export interface HostsSsh {
   readonly privateKey: string;
   /** `ssh-ed25519 AAAA… faultline@lab` */
   readonly publicKey: string;
-  /** One line per hypervisor: `[127.x.y.z]:port ssh-ed25519 AAAA…`. */
+  /** One line per hypervisor and node VM: `[127.x.y.z]:port ssh-ed25519 AAAA…`. */
   knownHosts(): string;
-  /** A hypervisor's host key (public, OpenSSH form). */
+  /** A hypervisor's or node VM's host key (public, OpenSSH form). */
   hostKey(hostname: string): string;
   close(): Promise<void>;
 }
@@ -75,9 +81,11 @@ export async function startHostsSsh(faults: LabFaults, options: HostsSshOptions 
   if (clientKey instanceof Error) throw new Error(`lab SSH client key does not parse: ${clientKey.message}`);
   const authorized = (Array.isArray(clientKey) ? clientKey[0] : clientKey) as ParsedKey;
 
-  const byAddress = new Map<string, LabHypervisor>(state.hypervisors.map((hv) => [hv.hostIp, hv]));
+  const byAddress = new Map<string, LabHost>(state.hypervisors.map((hv) => [hv.hostIp, { kind: 'hypervisor', hostname: hv.hostname, ip: hv.hostIp, hv }]));
+  const nodes = state.allServers().filter(isNodeServer);
+  for (const server of nodes) byAddress.set(server.ip, { kind: 'node', hostname: server.name, ip: server.ip, server });
   const hostKeys = new Map<string, LabKeyPair>();
-  const keyOf = (hv: LabHypervisor): LabKeyPair => {
+  const keyOf = (hv: { hostname: string }): LabKeyPair => {
     let key = hostKeys.get(hv.hostname);
     if (!key) {
       key = seededEd25519(seed, `host:${hv.hostname}`, `root@${hv.hostname}`);
@@ -90,7 +98,7 @@ export async function startHostsSsh(faults: LabFaults, options: HostsSshOptions 
   const connections = new Set<Connection>();
   const sockets = new Set<Socket>();
 
-  const serverFor = (hv: LabHypervisor): Ssh2Server => {
+  const serverFor = (hv: LabHost): Ssh2Server => {
     let server = servers.get(hv.hostname);
     if (server) return server;
     server = new Server({ hostKeys: [keyOf(hv).privateKey], ident: HOSTS_SSH_IDENT }, (conn) => serve(conn, hv));
@@ -98,7 +106,7 @@ export async function startHostsSsh(faults: LabFaults, options: HostsSshOptions 
     return server;
   };
 
-  const serve = (conn: Connection, hv: LabHypervisor): void => {
+  const serve = (conn: Connection, hv: LabHost): void => {
     // Many small request/answer exchanges per host: without this, Nagle's algorithm and delayed ACKs hold each for up to 40 ms.
     // ssh2's Connection has setNoDelay; its type declarations leave it out.
     (conn as Connection & { setNoDelay(on: boolean): void }).setNoDelay(true);
@@ -128,13 +136,16 @@ export async function startHostsSsh(faults: LabFaults, options: HostsSshOptions 
         session.on('subsystem', (_accept, reject) => reject());
         session.on('exec', (accept, _reject, info) => {
           const stream = accept();
-          if (faults.reachability(hv.hostIp) !== 'ok') {
+          if (faults.reachability(hv.ip) !== 'ok') {
             // The host hung after the connection was made: say nothing, as a hung host would.
             return;
           }
-          const facts = faults.hostFacts(hv.hostname);
-          const guests = state.serversOnHost(hv.hostname).map((s) => ({ instanceNumber: s.instanceNumber, launchedAt: s.launchedAt }));
-          const out = runHostCommand(info.command, { facts, now: state.now(), vcpus: hv.vcpus, guests });
+          const out = hv.kind === 'hypervisor' ? runHostCommand(info.command, {
+            facts: faults.hostFacts(hv.hostname),
+            now: state.now(),
+            vcpus: hv.hv.vcpus,
+            guests: state.serversOnHost(hv.hostname).map((s) => ({ instanceNumber: s.instanceNumber, launchedAt: s.launchedAt })),
+          }) : runHostCommand(info.command, { facts: faults.nodeFacts(hv.hostname), now: state.now(), vcpus: state.flavors.get(hv.server.flavorId)?.vcpus ?? 4, guests: [] });
           if (out.stdout) stream.write(out.stdout);
           if (out.stderr) stream.stderr.write(out.stderr);
           stream.exit(out.code);
@@ -150,8 +161,16 @@ export async function startHostsSsh(faults: LabFaults, options: HostsSshOptions 
       return;
     }
     const hv = byAddress.get(plainV4(socket.localAddress));
-    // Not a hypervisor address, or a hung hypervisor: no banner, as with nftables dropping the SYN.
-    if (!hv || faults.reachability(hv.hostIp) !== 'ok') {
+    const reach = hv ? faults.reachability(hv.ip) : 'unknown';
+    if (hv && reach === 'hang') {
+      // A hung guest's kernel still completes the TCP handshake; sshd never speaks.
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+      return;
+    }
+    // Not a lab host address, a hung hypervisor or a VM that is not running: no banner, as with nftables dropping the SYN.
+    if (!hv || reach !== 'ok') {
       socket.destroy();
       return;
     }
@@ -177,16 +196,16 @@ export async function startHostsSsh(faults: LabFaults, options: HostsSshOptions 
     privateKey: client.privateKey,
     publicKey: client.publicKey,
     knownHosts: () =>
-      state.hypervisors
-        .map((hv) => {
-          const key = keyOf(hv).publicKey.split(' ');
-          return `${name(hv.hostIp)} ${key[0]} ${key[1]}\n`;
+      [...byAddress.values()]
+        .map((h) => {
+          const key = keyOf(h).publicKey.split(' ');
+          return `${name(h.ip)} ${key[0]} ${key[1]}\n`;
         })
         .join(''),
     hostKey: (hostname) => {
-      const hv = state.hypervisorByHost.get(hostname);
-      if (!hv) throw new Error(`no hypervisor ${hostname}`);
-      return keyOf(hv).publicKey;
+      const known = state.hypervisorByHost.has(hostname) || nodes.some((n) => n.name === hostname);
+      if (!known) throw new Error(`no hypervisor or node VM ${hostname}`);
+      return keyOf({ hostname }).publicKey;
     },
     async close() {
       if (closed) return;

@@ -143,7 +143,8 @@ export class LabClusters {
 
   kubeletAlive(server: LabServer): boolean {
     if (server.vmState !== 'active' || server.powerState !== PowerState.RUNNING) return false;
-    return this.faults.reachability(server.ip) === 'ok';
+    // A kubelet stopped on the VM (after a reboot, refused to start with swap on) renews nothing though the VM answers.
+    return this.faults.reachability(server.ip) === 'ok' && !this.faults.kubeletStopped(server.id);
   }
 
   /** When a server that is not answering stopped: its stop, its host's silence, or the fault that hung it. */

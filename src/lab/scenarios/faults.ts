@@ -7,9 +7,10 @@
  */
 import { PowerState, type LabHypervisor, type LabServer } from '../fleet/types.js';
 import { HEALTHY_DISK_HEALTH, healthyHostFacts, hungTaskLines, qcow2RefcountLines, qemuOopsLines, dmesgTime, type HostFacts } from '../hosts/facts.js';
+import { healthyNodeFacts, isNodeServer, kubeadmPreflightFailure, klogPrefix, type NodeFacts } from '../hosts/node-facts.js';
 import { LabError, type LabState } from '../openstack/state.js';
 import { asyncPfPanicLines, rootMountPanicLines } from './guest-panics.js';
-import type { AlarmCode, FaultSpec, HostFactsPatch, HypervisorSelector, ServerSelector, ShutoffEvidence } from './schema.js';
+import type { AlarmCode, FaultSpec, HostFactsPatch, NodeFactsPatch, HypervisorSelector, ServerSelector, ShutoffEvidence } from './schema.js';
 
 export type Reachability = 'ok' | 'hang' | 'down' | 'unknown';
 export type FaultStatus = 'scheduled' | 'active' | 'cleared' | 'unmatched';
@@ -392,6 +393,7 @@ export class LabFaults {
           }
           break;
         }
+        case 'node-facts':
         case 'calico-crashloop':
         case 'node-not-joined':
         case 'kubelet-version-skew':
@@ -584,6 +586,58 @@ export class LabFaults {
     return this.tickets.map((t) => ({ ...t, ips: [...t.ips] }));
   }
 
+  /** A node VM's boot time: when it was last started (the lab's start at the latest), stable across calls. */
+  private nodeBoot(server: LabServer): number {
+    const launched = server.launchedAt ?? server.createdAt;
+    return Math.max(launched, this.startedAt - (2 + (server.instanceNumber % 30)) * 86_400_000);
+  }
+
+  /**
+   * What SSH on a Kubernetes node VM shows now: a healthy node plus the active faults
+   * on it. A server that never joined (node-not-joined) has containerd stopped, its
+   * socket missing and kubeadm's preflight failure in the journal (seed 004).
+   */
+  nodeFacts(serverName: string): NodeFacts {
+    this.tick();
+    const server = this.state.allServers().find((s) => s.name === serverName);
+    if (!server || !isNodeServer(server)) throw new LabError('notFound', `no Kubernetes node VM ${serverName}`);
+    const flavor = this.state.flavors.get(server.flavorId);
+    const now = this.state.now();
+    let bootAt = this.nodeBoot(server);
+    const facts = healthyNodeFacts(server, flavor?.ramMb ?? 8192, flavor?.diskGb ?? 80, bootAt, now);
+    const mine = this.faults.filter((f) => f.status === 'active' && f.appliedAt !== null && f.servers.includes(server.id));
+    for (const f of mine) {
+      if (f.spec.kind !== 'node-facts' || !f.spec.facts.reboot || f.appliedAt === null) continue;
+      const at = f.appliedAt - f.spec.facts.reboot.minutesAgo * MINUTE;
+      if (at > bootAt) {
+        bootAt = at;
+        facts.reboots.unshift(at);
+      }
+    }
+    facts.uptimeSeconds = Math.max(0, Math.round((now - bootAt) / 1000));
+    // A boot starts the journal's view of the units over: what kubelet logged before it is older than the boot.
+    facts.node.journal = facts.node.journal.map((e, i) => ({ ...e, at: bootAt + 21_000 + i * 2_000 }));
+    for (const f of mine) {
+      const at = f.appliedAt ?? now;
+      if (f.spec.kind === 'node-not-joined') {
+        facts.services['containerd'] = 'inactive';
+        facts.node.containerdSocket = false;
+        // kubeadm never registered the node, so kubelet keeps restarting without a config.
+        facts.services['kubelet'] = 'activating';
+        facts.node.journal = kubeadmPreflightFailure(bootAt + 5 * MINUTE).map((message, i) => ({ unit: 'kubeadm-join', ident: 'kubeadm[2210]', at: bootAt + 5 * MINUTE + i, message }));
+      } else if (f.spec.kind === 'node-facts') {
+        applyNodePatch(facts, f.spec.facts, at);
+      }
+    }
+    return facts;
+  }
+
+  /** Whether a fault stopped kubelet on this server (the node then renews no Lease). */
+  kubeletStopped(serverId: string): boolean {
+    this.tick();
+    return this.faults.some((f) => f.status === 'active' && f.spec.kind === 'node-facts' && f.servers.includes(serverId) && f.spec.facts.services?.kubelet !== undefined && f.spec.facts.services.kubelet !== 'active');
+  }
+
   /** The host-side facts of a hypervisor now: its healthy base plus every active fault's declarations. */
   hostFacts(hostname: string): HostFacts {
     this.tick();
@@ -643,6 +697,34 @@ export class LabFaults {
       if (asks && asks !== 'small' && s.vmState === 'active' && s.powerState === PowerState.RUNNING) usedKb += flavor.ramMb * 1024;
     }
     pool.free = Math.max(0, pool.total - Math.ceil(usedKb / pool.pageSizeKb));
+  }
+}
+
+function applyNodePatch(facts: NodeFacts, patch: NodeFactsPatch, at: number): void {
+  for (const [unit, state] of Object.entries(patch.services ?? {})) facts.services[unit] = state;
+  if (patch.containerdSocket !== undefined) facts.node.containerdSocket = patch.containerdSocket;
+  if (patch.swap) {
+    facts.memory.swapTotalBytes = Math.round(patch.swap.totalGb * GIB);
+    facts.memory.swapUsedBytes = Math.round(patch.swap.usedGb * GIB);
+  }
+  for (const nic of patch.interfaces ?? []) {
+    const existing = facts.node.interfaces.find((x) => x.name === nic.name);
+    if (existing) existing.mtu = nic.mtu;
+    else facts.node.interfaces.push({ name: nic.name, mtu: nic.mtu, up: true, mac: 'fa:16:3e:00:00:99', addresses: [] });
+  }
+  if (patch.failedPaths !== undefined) {
+    const map = facts.node.multipath[0];
+    map?.paths.forEach((p, i) => {
+      const down = i >= map.paths.length - patch.failedPaths!;
+      p.dmState = down ? 'failed' : 'active';
+      p.checker = down ? 'faulty' : 'ready';
+    });
+    if (map && patch.failedPaths > 0) facts.kernelLog.push(`${dmesgTime(at)} device-mapper: multipath: 253:0: Failing path ${map.paths[map.paths.length - 1]?.devt ?? '8:16'}.`);
+  }
+  for (const [i, e] of (patch.journal ?? []).entries()) {
+    const ident = e.unit === 'kubelet' ? (e.message.startsWith('kubelet.service') ? 'systemd[1]' : 'kubelet[1187]') : 'kubeadm[2210]';
+    const message = e.message.replaceAll('{klog}', klogPrefix('E', at + i, 1187));
+    facts.node.journal.push({ unit: e.unit, ident, at: at + i, message });
   }
 }
 

@@ -132,6 +132,24 @@ export const hostFactsPatchSchema = z
   })
   .describe('Host-side facts to declare on a hypervisor.');
 
+export const nodeFactsPatchSchema = z
+  .strictObject({
+    services: z.record(z.enum(['kubelet', 'containerd']), z.enum(['active', 'inactive', 'failed'])).optional().describe('kubelet and containerd unit states.'),
+    containerdSocket: z.boolean().optional().describe('Whether /run/containerd/containerd.sock exists.'),
+    swap: z.strictObject({ totalGb: z.number().positive(), usedGb: z.number().min(0).default(0) }).optional().describe('Swap turned on: free and /proc/swaps show it; kubelet refuses to start with it.'),
+    reboot: z
+      .strictObject({ minutesAgo: z.number().min(0).default(40).describe('How long before the fault appears the node booted.') })
+      .optional()
+      .describe('An unplanned reboot: uptime starts over and `last reboot` shows the new boot.'),
+    interfaces: z
+      .array(z.strictObject({ name: z.string().min(1), mtu: z.number().int().positive() }))
+      .optional()
+      .describe('MTU per interface, merged by name (the storage NIC is stor0, 9000 when healthy).'),
+    failedPaths: z.number().int().min(0).optional().describe('Paths of the multipath map mpatha that are down (failed faulty).'),
+    journal: z.array(z.strictObject({ unit: z.enum(['kubelet', 'kubeadm-join']), message: z.string().min(1) })).optional().describe('Journal messages logged when the fault appears.'),
+  })
+  .describe('Facts to declare on a Kubernetes node VM.');
+
 const common = {
   id: z
     .string()
@@ -238,6 +256,9 @@ export const faultSchema = z.discriminatedUnion('kind', [
     })
     .describe("calico-node on these servers' nodes crash-loops: confd wrote no bird.cfg, so bird cannot start (its log says so) and the readiness probe fails."),
   z
+    .strictObject({ ...common, kind: z.literal('node-facts'), servers: serverSelectorSchema.prefault({ role: 'k8s-worker' }), facts: nodeFactsPatchSchema })
+    .describe("Declares facts on these Kubernetes node VMs (what SSH on the node shows); a kubelet that is not active stops the node's heartbeats."),
+  z
     .strictObject({ ...common, kind: z.literal('node-not-joined'), servers: serverSelectorSchema.prefault({ role: 'k8s-worker' }) })
     .describe('The server is ACTIVE but never joined its cluster: no Node object (kubeadm join failed its preflight because containerd was not running).'),
   z
@@ -280,6 +301,7 @@ export type FaultSpec = z.infer<typeof faultSchema>;
 export type FaultInput = z.input<typeof faultSchema>;
 export type FaultKind = FaultSpec['kind'];
 export type HostFactsPatch = z.infer<typeof hostFactsPatchSchema>;
+export type NodeFactsPatch = z.infer<typeof nodeFactsPatchSchema>;
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 export type ShutoffEvidence = (typeof EVIDENCE)[number];
