@@ -4,7 +4,7 @@ import type { FaultlineConfig } from '../config/schema.js';
 import type { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { createAlarmCollector } from './alarms/index.js';
-import { createHostCollector } from './host/index.js';
+import { createHostCollector, createNodeCollector } from './host/index.js';
 import { createInventoryFileCollector } from './inventory/file.js';
 import { OpenStackClient } from './openstack/client.js';
 import { createOpenStackCollectors } from './openstack/collectors.js';
@@ -45,6 +45,27 @@ export function createOpenStackClient(config: FaultlineConfig, cloud: ResolvedCl
 }
 
 type HostsConfig = NonNullable<FaultlineConfig['hosts']>;
+
+/** The node-VM host-facts collector: `hosts.nodes`, over the hypervisors' SSH settings. */
+export function nodeCollectorFromConfig(hosts: HostsConfig, nodes: NonNullable<HostsConfig['nodes']>, env: NodeJS.ProcessEnv, timeoutMs?: number): Collector {
+  return createNodeCollector({
+    username: hosts.username,
+    port: nodes.port ?? hosts.port,
+    ...(hosts.privateKey ? { privateKeyPath: hosts.privateKey } : {}),
+    ...(hosts.passphrase !== undefined ? { passphrase: hosts.passphrase } : {}),
+    agent: hosts.agent === true ? (env['SSH_AUTH_SOCK'] ?? false) : hosts.agent,
+    knownHostsPath: hosts.knownHosts,
+    insecureSkipHostKeyCheck: hosts.insecureSkipHostKeyCheck,
+    ...(hosts.jumpHost ? { jumpHost: hosts.jumpHost } : {}),
+    concurrency: nodes.concurrency ?? hosts.concurrency,
+    hostTimeoutMs: hosts.hostTimeoutSeconds * 1000,
+    commandTimeoutMs: hosts.commandTimeoutSeconds * 1000,
+    serverPattern: nodes.serverPattern,
+    storageInterfaces: nodes.storageInterfaces,
+    sudo: hosts.sudo,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
+}
 
 /** The SSH host-facts collector as faultline.yaml's `hosts` section describes it. */
 export function hostCollectorFromConfig(config: FaultlineConfig, hosts: HostsConfig, env: NodeJS.ProcessEnv, timeoutMs?: number): Collector {
@@ -155,6 +176,14 @@ export function planCollectors(input: PlanInput): PlannedCollector[] {
   else {
     const collector = hostCollectorFromConfig(config, hosts, input.env ?? process.env, timeout('host-ssh'));
     plan.push({ id: collector.id, produces: collector.produces, collector });
+  }
+  if (hosts?.nodes) {
+    if (!openstackReady) plan.push({ id: 'node-ssh', produces: ['hostFacts'], unavailable: 'node facts need the server list from OpenStack, which is not configured' });
+    else if (!enabled('node-ssh')) plan.push({ id: 'node-ssh', produces: ['hostFacts'], unavailable: 'disabled in config (collectors.node-ssh.enabled: false)' });
+    else {
+      const collector = nodeCollectorFromConfig(hosts, hosts.nodes, input.env ?? process.env, timeout('node-ssh'));
+      plan.push({ id: collector.id, produces: collector.produces, collector });
+    }
   }
   const probesReady = plan.some((p) => p.id === 'probes' && p.collector);
   if (!openstackReady || !input.cloud) plan.push({ id: 'console-logs', produces: ['consoleLogs'], unavailable: 'console logs are read through Nova, which is not configured' });

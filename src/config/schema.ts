@@ -108,6 +108,23 @@ export const hostsSchema = z
       .optional()
       .describe('Only hosts whose name matches; default: openstack.computeHostPattern.'),
     sudo: z.boolean().default(false).describe('Run root-only commands through sudo -n.'),
+    nodes: z
+      .strictObject({
+        serverPattern: z
+          .string()
+          .refine(isRegExp, { message: 'is not a valid regular expression', params: { fix: 'write a JavaScript regular expression, e.g. "^k8s-.+-(master|worker)-\\d+$"' } })
+          .default('^k8s-.+-(master|worker)-\\d+$')
+          .describe('Servers whose name matches are Kubernetes node VMs.'),
+        storageInterfaces: z
+          .string()
+          .refine(isRegExp, { message: 'is not a valid regular expression', params: { fix: 'write a JavaScript regular expression, e.g. "^(stor|san)"' } })
+          .default('^(stor|san|iscsi)')
+          .describe('Node interfaces whose name matches carry storage traffic (judged against the jumbo MTU).'),
+        port: z.number().int().min(1).max(65535).optional().describe('SSH port on the nodes; default: hosts.port.'),
+        concurrency: z.number().int().positive().optional().describe('Nodes collected at once; default: hosts.concurrency.'),
+      })
+      .optional()
+      .describe('Also collect host facts from the Kubernetes node VMs (kubelet, containerd and its socket, join errors, swap, interfaces and MTU, iSCSI, multipath) at their server addresses, with the same SSH credentials.'),
     hugepages: z
       .strictObject({
         pageSize: z.enum(['2M', '1G']).describe('Page size the flavors ask for (hw:mem_page_size).'),

@@ -138,6 +138,7 @@ const logEventSchema = z.object({
 
 export const hostFactsSchema = z.object({
   host: z.string().describe('hypervisor or node host name'),
+  role: z.enum(['hypervisor', 'node']).optional().describe('what the host is: a hypervisor (host-ssh) or a Kubernetes node VM (node-ssh)'),
   collectedAt: isoTime,
   memory: z.object({ totalBytes: z.number(), availableBytes: z.number(), swapTotalBytes: z.number(), swapUsedBytes: z.number() }).optional(),
   filesystems: z

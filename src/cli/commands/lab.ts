@@ -126,6 +126,8 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
                   connectTimeoutSeconds: 3,
                   // The lab's hypervisor template reserves 1 GiB pages for guests (at least 150 on its smallest host), so check-host checks them.
                   hugepages: { pageSize: '1G', minTotal: 128 },
+                  // The clusters' node VMs answer the same SSH at their server addresses.
+                  nodes: { serverPattern: '^k8s-.+-(master|worker)-\\d+$', storageInterfaces: '^stor' },
                 },
               }
             : {}),

@@ -52,6 +52,28 @@ export const BASE_COMMANDS: readonly CommandSpec[] = [
   spec('hugepages', 'grep -H . /sys/kernel/mm/hugepages/hugepages-*/nr_hugepages /sys/kernel/mm/hugepages/hugepages-*/free_hugepages'),
 ];
 
+/** The units a Kubernetes node is asked about: kubelet and its container runtime. */
+export const NODE_UNITS = ['kubelet', 'containerd'] as const;
+export const CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
+
+const SHARED_WITH_NODES = new Set(['date', 'uptime', 'uptimeSince', 'dmesg', 'journalKernel', 'free', 'df', 'swaps', 'lastReboot', 'meminfo']);
+
+/**
+ * Run on a Kubernetes node VM: the hypervisor commands that mean something on a guest,
+ * then what the cluster failure checklist reads there (seed 003).
+ */
+export const NODE_COMMANDS: readonly CommandSpec[] = [
+  ...BASE_COMMANDS.filter((c) => SHARED_WITH_NODES.has(c.id)),
+  spec('nodeServices', `systemctl is-active ${NODE_UNITS.join(' ')}`),
+  // Exit status only: 0 when the socket exists, 1 when it does not.
+  spec('containerdSocket', `test -S ${CONTAINERD_SOCKET}`, true),
+  spec('nodeJournal', 'journalctl -u kubelet -u kubeadm-join --since "-24h" --no-pager -o short-iso', true),
+  spec('interfaces', 'ip -j addr show'),
+  spec('iscsiNodes', 'iscsiadm -m node', true),
+  spec('iscsiSessions', 'iscsiadm -m session', true),
+  spec('multipath', 'multipath -ll', true),
+];
+
 /** Asked only when `lsblk` could not list the disks. */
 export const SMART_SCAN: CommandSpec = spec('smartScan', 'smartctl --scan-open -j', true);
 
@@ -82,7 +104,7 @@ export function render(command: CommandSpec, sudo: boolean): string {
 }
 
 function everySpec(): CommandSpec[] {
-  const out = [...BASE_COMMANDS, SMART_SCAN];
+  const out = [...BASE_COMMANDS, ...NODE_COMMANDS, SMART_SCAN];
   for (const p of COMPOSE_PROJECTS) out.push(composeCommand(p, 'v1'), composeCommand(p, 'v2'));
   return out;
 }

@@ -3,6 +3,8 @@
  * assembly of command outputs into `hostFacts` / `disks`, and the parsers
  * (also usable on text gathered another way, e.g. guest console logs).
  */
+export { createNodeCollector, DEFAULT_NODE_SERVER_PATTERN, type NodeCollectorOptions } from './node-collector.js';
+export { assembleNode, DEFAULT_STORAGE_INTERFACES } from './node-facts.js';
 export { createHostCollector, DEFAULT_HOST_COLLECTOR, INSECURE_HOST_KEY_WARNING, type HostCollectorOptions, type JumpHostOptions } from './ssh-collector.js';
 export { allowedCommands, BASE_COMMANDS, isAllowedCommand, SERVICE_UNITS, type CommandSpec } from './commands.js';
 export { assembleHost, diskRoles, type CommandOutput, type HostOutputs, type AssembledHost, type DiskRole } from './facts.js';

@@ -22,7 +22,8 @@ import { CollectorError, ConfigError, errorMessage, TimeoutError } from '../../c
 import type { SnapshotInput } from '../../snapshot/schema.js';
 import { mapBounded } from '../../core/bounded.js';
 import type { Collector } from '../types.js';
-import { BASE_COMMANDS, composeCommand, DEVICE_NAME, isAllowedCommand, render, SMART_SCAN, smartCommand, type CommandSpec } from './commands.js';
+import { BASE_COMMANDS, composeCommand, DEVICE_NAME, isAllowedCommand, NODE_COMMANDS, render, SMART_SCAN, smartCommand, type CommandSpec } from './commands.js';
+import { assembleNode } from './node-facts.js';
 import { assembleHost, missingTool, type AssembledHost, type CommandOutput, type DiskInput, type HostFactsInput } from './facts.js';
 import { hostKeyAlgorithmsFor, knownHostsName, parseKnownHosts, verifyHostKey, type KnownHostEntry } from './known-hosts.js';
 import { COMPOSE_PROJECTS } from './parsers/containers.js';
@@ -123,6 +124,8 @@ export interface HostTarget {
   readonly port: number;
   /** Names to look up in known_hosts, already in `[host]:port` form where needed. */
   readonly knownNames: readonly string[];
+  /** A Kubernetes node VM gets the node commands (`NODE_COMMANDS`) instead of the hypervisor ones. */
+  readonly node?: { readonly storageInterfaces?: RegExp };
 }
 
 /** Resources to release when a host is done or abandoned. */
@@ -317,6 +320,16 @@ async function gather(client: Client, settings: HostSessionSettings, signal: Abo
   return outputs;
 }
 
+/** A node's outputs: one round, no disks (a VM's virtio disks have no SMART to read). */
+async function gatherNode(client: Client, settings: HostSessionSettings, signal: AbortSignal): Promise<Map<string, CommandOutput>> {
+  const outputs = new Map<string, CommandOutput>();
+  await mapBounded(NODE_COMMANDS, settings.channelsPerHost, async (s) => {
+    if (signal.aborted) return;
+    outputs.set(s.id, await runCommand(client, s, settings, signal));
+  });
+  return outputs;
+}
+
 function diskNames(out: CommandOutput | undefined): string[] {
   if (!out || !out.stdout.trim()) return [];
   return parseLsblk(out.stdout)
@@ -342,8 +355,14 @@ export async function collectHost(target: HostTarget, settings: HostSessionSetti
     const work = (async () => {
       const client = await openSession(target, settings, controller.signal, closer);
       const startedAt = now();
+      if (target.node) {
+        const outputs = await gatherNode(client, settings, controller.signal);
+        const facts = assembleNode(target.host, outputs, { collectedAt: startedAt, ...(target.node.storageInterfaces ? { storageInterfaces: target.node.storageInterfaces } : {}) });
+        return { facts, disks: [] };
+      }
       const outputs = await gather(client, settings, controller.signal);
-      return assembleHost(target.host, outputs, { collectedAt: startedAt });
+      const assembled = assembleHost(target.host, outputs, { collectedAt: startedAt });
+      return { ...assembled, facts: { ...assembled.facts, role: 'hypervisor' as const } };
     })();
     work.catch(() => undefined);
     return await Promise.race([work, deadline]);
@@ -376,7 +395,7 @@ function targetsOf(hypervisors: readonly HypervisorInput[], options: HostCollect
   return { targets, skipped };
 }
 
-async function loadSettings(options: HostCollectorOptions): Promise<HostSessionSettings> {
+export async function loadSettings(options: HostCollectorOptions): Promise<HostSessionSettings> {
   let privateKey: ParsedKey | undefined;
   if (options.privateKeyPath) {
     let raw: Buffer;
@@ -436,24 +455,20 @@ export function hostCollectorDeadline(hosts: number, concurrency: number, hostTi
   return Math.max(MIN_HOST_COLLECTOR_DEADLINE_MS, Math.ceil(hosts / Math.max(1, concurrency)) * hostTimeoutMs);
 }
 
-export const INSECURE_HOST_KEY_WARNING = 'host keys were NOT verified (insecureSkipHostKeyCheck): anyone on the path could have answered in a hypervisor\'s place';
 
-export function createHostCollector(options: HostCollectorOptions): Collector {
-  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_HOST_COLLECTOR.concurrency);
-  return {
-    id: 'host-ssh',
-    description: `host facts over SSH (read-only allow-listed commands; ${concurrency} hosts at a time${options.jumpHost ? `, via ${options.jumpHost.host}` : ''})`,
-    produces: ['hostFacts', 'disks'],
-    needs: ['hypervisors'],
-    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-    timeoutFor: (input) =>
-      hostCollectorDeadline(targetsOf(input.hypervisors ?? [], options).targets.length, concurrency, options.hostTimeoutMs ?? DEFAULT_HOST_COLLECTOR.hostTimeoutMs),
-    async collect(ctx) {
-      const settings = await loadSettings(options);
-      const { targets, skipped } = targetsOf(ctx.input.hypervisors ?? [], options);
-      const warnings: string[] = [];
-      if (settings.knownHosts === 'insecure') warnings.push(INSECURE_HOST_KEY_WARNING);
-      if (skipped > 0) warnings.push(`${skipped} hypervisor(s) do not match the host pattern and were not collected`);
+/**
+ * Collects every target under bounded concurrency; one failing never stops the others.
+ * Warnings lead with the hosts that failed, then say which were collected; all failing
+ * is an error. `noun` names the hosts in messages.
+ */
+export async function collectTargets(
+  ctx: Parameters<Collector['collect']>[0],
+  targets: readonly HostTarget[],
+  settings: HostSessionSettings,
+  concurrency: number,
+  warnings: string[],
+  noun: string,
+): Promise<{ hostFacts: HostFactsInput[]; disks: DiskInput[]; failed: number }> {
       let failures = 0;
       let done = 0;
       const results = await mapBounded(targets, concurrency, async (t): Promise<{ ok: AssembledHost } | { error: string }> => {
@@ -464,10 +479,10 @@ export function createHostCollector(options: HostCollectorOptions): Collector {
         } catch (err) {
           failures += 1;
           result = { error: `${t.host} (${t.address}:${t.port}): failed: ${errorMessage(err)}` };
-          ctx.log.warn('host collection failed', { host: t.host, error: errorMessage(err) });
+          ctx.log.warn(`${noun} collection failed`, { host: t.host, error: errorMessage(err) });
         }
         done += 1;
-        if (done % 50 === 0 || done === targets.length) ctx.progress(`hosts ${done}/${targets.length}, ${failures} failed`);
+        if (done % 50 === 0 || done === targets.length) ctx.progress(`${noun}s ${done}/${targets.length}, ${failures} failed`);
         return result;
       });
       // One line per host, in host order, so runs diff cleanly.
@@ -491,10 +506,32 @@ export function createHostCollector(options: HostCollectorOptions): Collector {
       warnings.unshift(...errors);
       warnings.push(...collected);
       if (targets.length > 0 && errors.length === targets.length) {
-        throw new CollectorError(`all ${targets.length} host(s) failed: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? '; …' : ''}`);
+        throw new CollectorError(`all ${targets.length} ${noun}(s) failed: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? '; …' : ''}`);
       }
+  return { hostFacts, disks, failed: errors.length };
+}
+
+export const INSECURE_HOST_KEY_WARNING = 'host keys were NOT verified (insecureSkipHostKeyCheck): anyone on the path could have answered in a hypervisor\'s place';
+
+export function createHostCollector(options: HostCollectorOptions): Collector {
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_HOST_COLLECTOR.concurrency);
+  return {
+    id: 'host-ssh',
+    description: `host facts over SSH (read-only allow-listed commands; ${concurrency} hosts at a time${options.jumpHost ? `, via ${options.jumpHost.host}` : ''})`,
+    produces: ['hostFacts', 'disks'],
+    needs: ['hypervisors'],
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    timeoutFor: (input) =>
+      hostCollectorDeadline(targetsOf(input.hypervisors ?? [], options).targets.length, concurrency, options.hostTimeoutMs ?? DEFAULT_HOST_COLLECTOR.hostTimeoutMs),
+    async collect(ctx) {
+      const settings = await loadSettings(options);
+      const { targets, skipped } = targetsOf(ctx.input.hypervisors ?? [], options);
+      const warnings: string[] = [];
+      if (settings.knownHosts === 'insecure') warnings.push(INSECURE_HOST_KEY_WARNING);
+      if (skipped > 0) warnings.push(`${skipped} hypervisor(s) do not match the host pattern and were not collected`);
+      const { hostFacts, disks, failed } = await collectTargets(ctx, targets, settings, concurrency, warnings, 'host');
       disks.sort((a, b) => a.host.localeCompare(b.host) || a.device.localeCompare(b.device));
-      return { data: { hostFacts, disks }, status: errors.length > 0 ? 'partial' : 'ok', warnings };
+      return { data: { hostFacts, disks }, status: failed > 0 ? 'partial' : 'ok', warnings };
     },
   };
 }
