@@ -216,10 +216,18 @@ export function podsByOwner(cluster: KubernetesCluster, pods: readonly Kubernete
   return out;
 }
 
-/** The host facts read on a node, by node name or by its server's name. */
+/**
+ * The host facts read on a node, by node name or by its server's name. Facts a
+ * hypervisor collector filed are never a node's, even when the short names collide
+ * (a node named after the host it once ran on).
+ */
 export function nodeFacts(index: FleetIndex, node: KubernetesNode): FleetIndex['snapshot']['hostFacts'][number] | undefined {
   const server = index.serverOfNode(node);
-  return index.hostFacts(node.name) ?? (server ? index.hostFacts(server.name) : undefined);
+  const ofNode = (name: string): FleetIndex['snapshot']['hostFacts'][number] | undefined => {
+    const f = index.hostFacts(name);
+    return f && f.role !== 'hypervisor' ? f : undefined;
+  };
+  return ofNode(node.name) ?? (server ? ofNode(server.name) : undefined);
 }
 
 /** Control-plane nodes by role label, role list or taint. */

@@ -152,6 +152,8 @@ export class LabClusters {
     if (server.vmState !== 'active' || server.powerState !== PowerState.RUNNING) return server.updatedAt;
     const service = this.state.computeService(server.host);
     if (this.faults.reachability(this.state.hypervisorByHost.get(server.host)?.hostIp ?? '') === 'down' && service?.lastHeartbeatAt) return service.lastHeartbeatAt;
+    const kubeletStopped = this.faults.kubeletStoppedAt(server.id);
+    if (kubeletStopped !== undefined) return kubeletStopped;
     const fault = this.faults.list().find((f) => f.status === 'active' && f.servers.includes(server.id));
     return fault?.appliedAt ?? this.state.now();
   }

@@ -632,6 +632,13 @@ export class LabFaults {
     return facts;
   }
 
+  /** When kubelet stopped on this server, if a fault stopped it: the reboot it did not come back from, or the fault's start. */
+  kubeletStoppedAt(serverId: string): number | undefined {
+    const f = this.faults.find((x) => x.status === 'active' && x.appliedAt !== null && x.spec.kind === 'node-facts' && x.servers.includes(serverId) && x.spec.facts.services?.kubelet !== undefined && x.spec.facts.services.kubelet !== 'active');
+    if (!f || f.appliedAt === null || f.spec.kind !== 'node-facts') return undefined;
+    return f.appliedAt - (f.spec.facts.reboot?.minutesAgo ?? 0) * MINUTE;
+  }
+
   /** Whether a fault stopped kubelet on this server (the node then renews no Lease). */
   kubeletStopped(serverId: string): boolean {
     this.tick();
@@ -701,7 +708,9 @@ export class LabFaults {
 }
 
 function applyNodePatch(facts: NodeFacts, patch: NodeFactsPatch, at: number): void {
-  for (const [unit, state] of Object.entries(patch.services ?? {})) facts.services[unit] = state;
+  for (const [unit, state] of Object.entries(patch.services ?? {})) if (state !== undefined) facts.services[unit] = state;
+  // A kubelet that did not start this boot logged nothing since it; the patch's journal says why if it tried.
+  if (patch.services?.kubelet !== undefined && patch.services.kubelet !== 'active') facts.node.journal = facts.node.journal.filter((e) => e.unit !== 'kubelet');
   if (patch.containerdSocket !== undefined) facts.node.containerdSocket = patch.containerdSocket;
   if (patch.swap) {
     facts.memory.swapTotalBytes = Math.round(patch.swap.totalGb * GIB);

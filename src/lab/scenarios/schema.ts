@@ -134,7 +134,10 @@ export const hostFactsPatchSchema = z
 
 export const nodeFactsPatchSchema = z
   .strictObject({
-    services: z.record(z.enum(['kubelet', 'containerd']), z.enum(['active', 'inactive', 'failed'])).optional().describe('kubelet and containerd unit states.'),
+    services: z
+      .strictObject({ kubelet: z.enum(['active', 'inactive', 'failed']).optional(), containerd: z.enum(['active', 'inactive', 'failed']).optional() })
+      .optional()
+      .describe('kubelet and containerd unit states.'),
     containerdSocket: z.boolean().optional().describe('Whether /run/containerd/containerd.sock exists.'),
     swap: z.strictObject({ totalGb: z.number().positive(), usedGb: z.number().min(0).default(0) }).optional().describe('Swap turned on: free and /proc/swaps show it; kubelet refuses to start with it.'),
     reboot: z
