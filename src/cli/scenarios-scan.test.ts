@@ -53,10 +53,12 @@ const EXACT: Record<string, Record<string, { fault: string; on: 'servers' | 'hyp
 interface ExpectedIncident {
   readonly case: string;
   readonly fault: string;
-  readonly on: 'hypervisor' | 'servers';
+  readonly on: 'hypervisor' | 'servers' | 'nodes';
 }
 const host = (c: string, fault: string): ExpectedIncident => ({ case: c, fault, on: 'hypervisor' });
 const servers = (c: string, fault: string): ExpectedIncident => ({ case: c, fault, on: 'servers' });
+/** Rooted on the node VM itself (its own facts, filed under the server's name). */
+const nodes = (c: string, fault: string): ExpectedIncident => ({ case: c, fault, on: 'nodes' });
 const INCIDENTS: Record<string, { incidents: readonly ExpectedIncident[]; triage?: Readonly<Record<string, string>> }> = {
   'agents-down-containerd': { incidents: [host('compute-agents-down', 'nova-down')] },
   'agents-down-docker': { incidents: [host('compute-agents-down', 'neutron-down')] },
@@ -94,8 +96,8 @@ const INCIDENTS: Record<string, { incidents: readonly ExpectedIncident[]; triage
   // Kubernetes scenarios: the scan sees their OpenStack and host side; their clusters join once faultline collects Kubernetes.
   'node-vm-shutoff': { incidents: [host('host-stopped-server', 'stopped-node')] },
   'calico-crashloop': { incidents: [] },
-  'node-join-failed': { incidents: [] },
-  'kubelet-down': { incidents: [] },
+  'node-join-failed': { incidents: [nodes('node-not-ready', 'unjoined')] },
+  'kubelet-down': { incidents: [nodes('other', 'kubelet-stopped')] },
   'node-swap': { incidents: [] },
   'node-network': { incidents: [] },
   'version-skew': { incidents: [] },
@@ -217,6 +219,7 @@ describe('scanning every lab scenario', () => {
             const fault = faults.find((f) => f.id === e.fault);
             assert.ok(fault, `${name}: fault ${e.fault} is active`);
             const where = short(fault.hypervisor ?? fault.servers[0]?.host);
+            if (e.on === 'nodes') return fault.servers.map((sv) => `${e.case} on ${short(sv.name)}`);
             return e.on === 'hypervisor' ? `${e.case} on ${where}` : fault.servers.map((sv) => `${e.case} on ${sv.id}`);
           });
           const got = report.incidents.map((i) => {

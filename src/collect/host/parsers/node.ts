@@ -95,7 +95,7 @@ export function parseMultipathLl(text: string): Parsed<MultipathMap[]> {
         out.push(current);
         continue;
       }
-      const path = /^[\s|`-]*[|`]- (\d+:\d+:\d+:\d+) (\S+) \d+:\d+ (\S+) (\S+)(?: (\S+))?/.exec(raw);
+      const path = /^[\s|`]*[|`]- (\d+:\d+:\d+:\d+)\s+(\S+)\s+\d+:\d+\s+(\S+)\s+(\S+)/.exec(raw);
       if (path?.[2] && path[3] && path[4]) {
         if (!current) {
           warn('a path line before any map');
