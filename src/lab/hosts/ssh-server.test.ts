@@ -10,6 +10,7 @@ import ssh2 from 'ssh2';
 import { startLab, type RunningLab } from '../openstack/lab.js';
 import { loadScenario, parseFault } from '../scenarios/load.js';
 import { seededEd25519 } from './host-keys.js';
+import { isNodeServer } from './node-facts.js';
 import { LAB_SSH_USER } from './ssh-server.js';
 
 const run = promisify(execFile);
@@ -102,9 +103,37 @@ describe('the hypervisors’ SSH server', () => {
     assert.notEqual(seededEd25519('s', 'a').publicKey, seededEd25519('s', 'b').publicKey);
     assert.ok(ssh2.utils.parseKey(seededEd25519('s', 'a').privateKey) instanceof Error === false);
     const lines = lab.hostsSsh?.knownHosts().trim().split('\n') ?? [];
-    assert.equal(lines.length, lab.fleet.hypervisors.length);
+    assert.equal(lines.length, lab.fleet.hypervisors.length + lab.state.allServers().filter(isNodeServer).length, 'a line per hypervisor and per node VM');
     assert.match(lines[0] ?? '', /^\[127\.\d+\.\d+\.\d+\]:\d+ ssh-ed25519 AAAA[\w+/=]+$/);
-    assert.equal(new Set(lines.map((l) => l.split(' ')[2])).size, lines.length, 'a host key per hypervisor');
+    assert.equal(new Set(lines.map((l) => l.split(' ')[2])).size, lines.length, 'a host key per host');
+  });
+
+  it('answers a node VM at its own address with the node checklist, and refuses hypervisor-only commands there', async () => {
+    const nodes = lab.state.allServers().filter((s) => isNodeServer(s) && s.vmState === 'active');
+    const [up, down] = nodes;
+    assert.ok(up && down, 'two running node VMs');
+    lab.faults.add(parseFault({ id: 'broken-path', kind: 'node-facts', servers: { name: up.name }, facts: { failedPaths: 1, interfaces: [{ name: 'stor0', mtu: 1500 }] } }));
+    const node = await connect(lab, up.ip, { privateKey: lab.hostsSsh?.privateKey ?? '' });
+    try {
+      const units = await exec(node, 'systemctl is-active kubelet containerd');
+      assert.deepEqual([units.stdout, units.code], ['active\nactive\n', 0]);
+      assert.equal((await exec(node, 'test -S /run/containerd/containerd.sock')).code, 0);
+      const mp = await exec(node, "sudo -n sh -c 'multipath -ll'");
+      assert.match(mp.stdout, /^mpatha \(3600a0980\w+\) dm-0 NETAPP,LUN C-Mode$/m);
+      assert.match(mp.stdout, /^ {2}`- 3:0:0:0 sdb 8:16 failed faulty running$/m);
+      const links = JSON.parse((await exec(node, 'ip -j addr show')).stdout) as { ifname: string; mtu: number }[];
+      assert.equal(links.find((l) => l.ifname === 'stor0')?.mtu, 1500);
+      const sessions = await exec(node, 'iscsiadm -m session');
+      assert.equal(sessions.stdout.trim().split('\n').length, 2);
+      const refused = await exec(node, 'kvm-ok');
+      assert.equal(refused.code, 127);
+      assert.match(refused.stderr, /command not allowed/);
+    } finally {
+      node.end();
+    }
+    // A VM that is stopped has no sshd to answer.
+    lab.state.stopFromHost(down.id, lab.state.now());
+    await assert.rejects(connect(lab, down.ip, { privateKey: lab.hostsSsh?.privateKey ?? '' }, 2_000));
   });
 
   it('answers smartctl -j with the NVMe error-log entries the host declares', async () => {
