@@ -59,6 +59,7 @@ export function nodeCollectorFromConfig(hosts: HostsConfig, nodes: NonNullable<H
     ...(hosts.jumpHost ? { jumpHost: hosts.jumpHost } : {}),
     concurrency: nodes.concurrency ?? hosts.concurrency,
     hostTimeoutMs: hosts.hostTimeoutSeconds * 1000,
+    connectTimeoutMs: hosts.connectTimeoutSeconds * 1000,
     commandTimeoutMs: hosts.commandTimeoutSeconds * 1000,
     serverPattern: nodes.serverPattern,
     storageInterfaces: nodes.storageInterfaces,

@@ -1,12 +1,13 @@
+/** The lab's node VMs and faultline's node collector agree: what the lab renders assembles into the facts it was rendered from. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { generateFleet } from '../../lab/fleet/generate.js';
-import { runHostCommand } from '../../lab/hosts/host-commands.js';
-import { healthyNodeFacts, isNodeServer, kubeadmPreflightFailure, type NodeFacts } from '../../lab/hosts/node-facts.js';
-import { hostFactsSchema } from '../../snapshot/schema.js';
-import { isAllowedCommand, NODE_COMMANDS, render } from './commands.js';
-import type { CommandOutput } from './facts.js';
-import { assembleNode } from './node-facts.js';
+import { generateFleet } from '../lab/fleet/generate.js';
+import { runHostCommand } from '../lab/hosts/host-commands.js';
+import { healthyNodeFacts, isNodeServer, kubeadmPreflightFailure, type NodeFacts } from '../lab/hosts/node-facts.js';
+import { hostFactsSchema } from '../snapshot/schema.js';
+import { isAllowedCommand, NODE_COMMANDS, render } from '../collect/host/commands.js';
+import type { CommandOutput } from '../collect/host/facts.js';
+import { assembleNode } from '../collect/host/node-facts.js';
 
 const NOW = Date.parse('2026-11-25T03:00:00Z');
 const fleet = generateFleet({ seed: 'node-facts', size: 'small' });
