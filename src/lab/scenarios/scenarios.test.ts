@@ -268,6 +268,9 @@ const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     assert.equal(faults.find((f) => f.id === 'late-down').status, 'scheduled');
     await ctx.admin('/clock/advance', { method: 'POST', body: { seconds: 60 } });
     faults = (await ctx.admin('/faults')).faults as Json[];
+    assert.equal(faults.find((f) => f.id === 'stopped-node').status, 'scheduled');
+    await ctx.admin('/clock/advance', { method: 'POST', body: { seconds: 15 } });
+    faults = (await ctx.admin('/faults')).faults as Json[];
     assert.ok(faults.every((f) => f.status === 'active'), JSON.stringify(faults.map((f) => [f.id, f.status, f.problem])));
     const codes = await alarmCodes(ctx);
     assert.deepEqual(codes, ['FAN:1', 'MEM_SBE:11', 'PING_FAIL:1', 'SYS_KERNEL_PANIC:1']);
@@ -414,11 +417,38 @@ const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
   'node-join-failed': async (ctx) => {
     const { cluster, serverId, get } = clusterOf(ctx, 'unjoined');
     assert.equal((await ctx.server(serverId)).status, 'ACTIVE');
+    const facts = ctx.lab.faults.nodeFacts(ctx.lab.state.server(serverId)!.name);
+    assert.deepEqual([facts.services['containerd'], facts.node.containerdSocket], ['inactive', false]);
+    assert.match(facts.node.journal.map((e) => e.message).join('\n'), /\[ERROR CRI\]: container runtime is not running/);
     const names = (await get('/api/v1/nodes')).items.map((n: Json) => n.metadata.name);
     const servers = [...cluster.plan.masters, ...cluster.plan.workers].map((s) => s.name);
     assert.deepEqual(names.sort(), servers.filter((n) => n !== ctx.lab.state.server(serverId)!.name).sort());
     const ds = await get('/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy');
     assert.equal(ds.status.desiredNumberScheduled, servers.length - 1);
+  },
+  'kubelet-down': async (ctx) => {
+    const { serverId, get } = clusterOf(ctx, 'kubelet-stopped');
+    const name = ctx.lab.state.server(serverId)!.name;
+    assert.equal((await ctx.server(serverId)).status, 'ACTIVE');
+    const facts = ctx.lab.faults.nodeFacts(name);
+    assert.equal(facts.services['kubelet'], 'inactive');
+    assert.equal(facts.reboots.length, 2, 'last reboot shows the unplanned boot');
+    assert.ok(facts.uptimeSeconds < 40 * 60);
+    const ready = (await get(`/api/v1/nodes/${name}`)).status.conditions.find((c: Json) => c.type === 'Ready');
+    assert.equal(ready.status, 'Unknown', 'NotReady after the grace period');
+  },
+  'node-swap': async (ctx) => {
+    const { serverId } = clusterOf(ctx, 'swap-node');
+    const facts = ctx.lab.faults.nodeFacts(ctx.lab.state.server(serverId)!.name);
+    assert.equal(facts.memory.swapTotalBytes, 4 * 1024 ** 3);
+    assert.equal(facts.services['kubelet'], 'failed');
+    assert.match(facts.node.journal.map((e) => e.message).join('\n'), /running with swap on is not supported/);
+  },
+  'node-network': async (ctx) => {
+    const { serverId } = clusterOf(ctx, 'storage-net');
+    const facts = ctx.lab.faults.nodeFacts(ctx.lab.state.server(serverId)!.name);
+    assert.equal(facts.node.interfaces.find((n) => n.name === 'stor0')?.mtu, 1500);
+    assert.deepEqual(facts.node.multipath[0]?.paths.map((p) => p.checker), ['ready', 'faulty']);
   },
   'version-skew': async (ctx) => {
     const { cluster, serverId, get } = clusterOf(ctx, 'old-kubelet');
