@@ -4,13 +4,14 @@
 # addresses truly unreachable, openssl for the lab's Kubernetes CA). With --test, also
 # what the test suite drives: Chromium (HTML report in a real browser), the OpenStack
 # CLI, the OpenSSH client and python3-kubernetes (fidelity checks against the lab), and
-# PostgreSQL (the store tests start their own server from it). Safe to run again:
+# PostgreSQL (the store tests start their own server from it), and Prometheus with
+# promtool (the lab backfills metric history and serves it to the collector). Safe to run again:
 # installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(fping nftables openssl)
-if [ "${1:-}" = "--test" ]; then debs+=(chromium python3-openstackclient openssh-client python3-kubernetes postgresql); fi
+if [ "${1:-}" = "--test" ]; then debs+=(chromium python3-openstackclient openssh-client python3-kubernetes postgresql prometheus); fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

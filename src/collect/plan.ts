@@ -10,6 +10,7 @@ import { OpenStackClient } from './openstack/client.js';
 import { createOpenStackCollectors } from './openstack/collectors.js';
 import { createConsoleLogCollector } from './openstack/console-logs.js';
 import { createProbeCollector } from './probe/collector.js';
+import { createPrometheusCollector } from './prometheus/index.js';
 import type { Collector } from './types.js';
 
 export interface PlanInput {
@@ -192,7 +193,7 @@ export function planCollectors(input: PlanInput): PlannedCollector[] {
   else if (!probesReady) plan.push({ id: 'console-logs', produces: ['consoleLogs'], unavailable: 'console logs are read for the servers that fail a probe, and the probes are disabled (collectors.probes.enabled)' });
   else for (const c of consoleLogCollectors(input, input.cloud, timeout('console-logs'))) plan.push({ id: c.id, produces: c.produces, collector: c });
   plan.push({ id: 'kubernetes', produces: ['kubernetes'], unavailable: 'the Kubernetes collector is not part of this version yet' });
-  plan.push({ id: 'prometheus', produces: ['prometheus'], unavailable: 'the Prometheus collector (unused-service signals) is not part of this version yet' });
+  plan.push(prometheusEntry(config, enabled('prometheus'), timeout('prometheus', config.prometheus?.timeoutSeconds)));
 
   if (!config.alarms) plan.push({ id: 'alarms', produces: ['alarms'], unavailable: 'no alarm feed configured (set alarms.source in faultline.yaml)' });
   else if (!enabled('alarms')) plan.push({ id: 'alarms', produces: ['alarms'], unavailable: 'disabled in config (collectors.alarms.enabled: false)' });
@@ -218,6 +219,22 @@ export function planCollectors(input: PlanInput): PlannedCollector[] {
     plan.push({ id: 'inventory', produces: ['inventory'], collector: t === undefined ? c : { ...c, timeoutMs: t } });
   }
   return plan;
+}
+
+/** The unused-service signals: only when a Prometheus is configured and the collector is not switched off. */
+function prometheusEntry(config: FaultlineConfig, enabled: boolean, timeoutMs: number | undefined): PlannedCollector {
+  const p = config.prometheus;
+  if (!p) return { id: 'prometheus', produces: ['prometheus'], unavailable: 'no Prometheus configured (set prometheus.url in faultline.yaml)' };
+  if (!enabled) return { id: 'prometheus', produces: ['prometheus'], unavailable: 'disabled in config (collectors.prometheus.enabled: false)' };
+  const collector = createPrometheusCollector({
+    url: p.url,
+    clusterLabel: p.clusterLabel,
+    windowDays: p.windowDays,
+    ...(p.headers ? { headers: p.headers } : {}),
+    ...(p.bearerToken ? { bearerToken: p.bearerToken } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
+  return { id: 'prometheus', produces: ['prometheus'], collector };
 }
 
 /** Which data keys this configuration can collect, and for the others why not. */

@@ -80,6 +80,21 @@ export const alarmsSchema = z
   })
   .describe('Where hardware alarms come from.');
 
+export const prometheusConfigSchema = z
+  .strictObject({
+    url: z.string().refine(isHttpUrl, { message: 'is not an http(s) URL', params: { fix: 'write the base URL, e.g. http://prometheus.monitoring:9090' } }).describe('Base URL of the Prometheus HTTP API (or Thanos Query / Mimir), without /api/v1, e.g. http://prometheus.monitoring:9090.'),
+    clusterLabel: z
+      .string()
+      .refine((v) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(v), { message: 'is not a Prometheus label name', params: { fix: 'use letters, digits and underscores, e.g. "cluster"' } })
+      .default('cluster')
+      .describe('The label that names the Kubernetes cluster on every series (its value must equal the cluster name).'),
+    windowDays: z.number().int().positive().default(7).describe('Days a Service must be idle to count as unused.'),
+    timeoutSeconds: seconds(30, 'Timeout of the Prometheus queries'),
+    headers: z.record(z.string(), z.string()).optional().describe('HTTP headers, e.g. X-Scope-OrgID for Mimir. Values of Authorization headers are secrets.'),
+    bearerToken: z.string().min(1).optional().describe('Sent as Authorization: Bearer. A secret: redacted from all output.'),
+  })
+  .describe('The Prometheus that holds the unused-service signals (istio_requests_total, kafka consumer rates, kube-state-metrics).');
+
 export const inventorySchema = z
   .strictObject({ file: z.string().min(1).describe('Path to the inventory file.') })
   .describe('The host inventory.');
@@ -265,6 +280,7 @@ export const configSchema = z
     collectTimeoutSeconds: seconds(120, 'Deadline of a collector that sets none'),
     alarms: alarmsSchema.optional(),
     inventory: inventorySchema.optional(),
+    prometheus: prometheusConfigSchema.optional(),
     hosts: hostsSchema.optional(),
     detectors: z.record(z.string(), detectorSettingsSchema).default({}).describe('Per-detector settings by detector id.'),
     suppressions: z.array(suppressionSchema).default([]).describe('Findings to hide, each with a reason.'),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Evidence } from '../../core/findings.js';
 import type { KubernetesCluster, KubernetesPod, KubernetesWorkload, PrometheusSignal, PrometheusSignalResult, Server } from '../../snapshot/schema.js';
 import type { FleetIndex } from '../../snapshot/fleet-index.js';
+import { signalQuery } from '../../snapshot/prometheus-queries.js';
 import { defineDetector, type RawFinding } from '../define.js';
 import { judgedClusters } from '../inputs.js';
 import { clusterRef, findWorkload, formatCpu, isControlPlane, parseTime, podOwner, podsOfService, podsOwnedBy, serviceRef, systemNamespacesOption, workloadRef } from '../kubernetes.js';
@@ -9,11 +10,11 @@ import { formatBytes, listNames } from '../resources.js';
 
 type Messages = 'idleService' | 'idleConsumer' | 'suspendedCronJob' | 'clusterReclaimable';
 
-/** The PromQL each signal is collected with; the collector sends exactly these (window substituted). */
+/** The PromQL each signal is collected with, as in the doc (the collector adds its cluster label to each `by`). */
 export const UNUSED_SERVICE_QUERIES: Readonly<Record<PrometheusSignal, string>> = {
-  httpRequests: 'sum by (destination_service_namespace, destination_service_name) (increase(istio_requests_total{reporter="destination"}[7d]))',
-  kafkaConsumption: 'max by (namespace, client_id) (max_over_time(kafka_consumer_fetch_manager_records_consumed_rate[7d]))',
-  cronjobSuspended: 'min by (namespace, cronjob) (min_over_time(kube_cronjob_spec_suspend[7d]))',
+  httpRequests: signalQuery('httpRequests', 7),
+  kafkaConsumption: signalQuery('kafkaConsumption', 7),
+  cronjobSuspended: signalQuery('cronjobSuspended', 7),
 };
 
 interface Usage {
@@ -112,7 +113,7 @@ export default defineDetector({
       const http = signalOf(cluster.name, 'httpRequests');
       const kafka = signalOf(cluster.name, 'kafkaConsumption');
       const cron = signalOf(cluster.name, 'cronjobSuspended');
-      const signalEvidence = (name: PrometheusSignal, said: string): Evidence => ({ label: `${name}_${window}d`, value: said, source: `prometheus: ${(UNUSED_SERVICE_QUERIES[name]).replace('[7d]', `[${window}d]`)}` });
+      const signalEvidence = (name: PrometheusSignal, said: string): Evidence => ({ label: `${name}_${window}d`, value: said, source: `prometheus: ${signalOf(cluster.name, name)?.query || signalQuery(name, window)}` });
       const unused: { owners: string[]; usage: Usage }[] = [];
       const behindService = new Set<string>();
 
