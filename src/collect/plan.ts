@@ -47,24 +47,31 @@ export function createOpenStackClient(config: FaultlineConfig, cloud: ResolvedCl
 
 type HostsConfig = NonNullable<FaultlineConfig['hosts']>;
 
-/** The node-VM host-facts collector: `hosts.nodes`, over the hypervisors' SSH settings. */
-export function nodeCollectorFromConfig(hosts: HostsConfig, nodes: NonNullable<HostsConfig['nodes']>, env: NodeJS.ProcessEnv, timeoutMs?: number): Collector {
-  return createNodeCollector({
+/** The SSH transport both host-facts collectors share: who logs in, how, and how long each step may take. */
+function sshSettings(hosts: HostsConfig, env: NodeJS.ProcessEnv) {
+  return {
     username: hosts.username,
-    port: nodes.port ?? hosts.port,
     ...(hosts.privateKey ? { privateKeyPath: hosts.privateKey } : {}),
     ...(hosts.passphrase !== undefined ? { passphrase: hosts.passphrase } : {}),
     agent: hosts.agent === true ? (env['SSH_AUTH_SOCK'] ?? false) : hosts.agent,
     knownHostsPath: hosts.knownHosts,
     insecureSkipHostKeyCheck: hosts.insecureSkipHostKeyCheck,
     ...(hosts.jumpHost ? { jumpHost: hosts.jumpHost } : {}),
-    concurrency: nodes.concurrency ?? hosts.concurrency,
     hostTimeoutMs: hosts.hostTimeoutSeconds * 1000,
     connectTimeoutMs: hosts.connectTimeoutSeconds * 1000,
     commandTimeoutMs: hosts.commandTimeoutSeconds * 1000,
+    sudo: hosts.sudo,
+  };
+}
+
+/** The node-VM host-facts collector: `hosts.nodes`, over the hypervisors' SSH settings. */
+export function nodeCollectorFromConfig(hosts: HostsConfig, nodes: NonNullable<HostsConfig['nodes']>, env: NodeJS.ProcessEnv, timeoutMs?: number): Collector {
+  return createNodeCollector({
+    ...sshSettings(hosts, env),
+    port: nodes.port ?? hosts.port,
+    concurrency: nodes.concurrency ?? hosts.concurrency,
     serverPattern: nodes.serverPattern,
     storageInterfaces: nodes.storageInterfaces,
-    sudo: hosts.sudo,
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
 }
@@ -73,21 +80,11 @@ export function nodeCollectorFromConfig(hosts: HostsConfig, nodes: NonNullable<H
 export function hostCollectorFromConfig(config: FaultlineConfig, hosts: HostsConfig, env: NodeJS.ProcessEnv, timeoutMs?: number): Collector {
   const pattern = hosts.hostPattern ?? config.openstack.computeHostPattern;
   return createHostCollector({
-    username: hosts.username,
+    ...sshSettings(hosts, env),
     port: hosts.port,
-    ...(hosts.privateKey ? { privateKeyPath: hosts.privateKey } : {}),
-    ...(hosts.passphrase !== undefined ? { passphrase: hosts.passphrase } : {}),
-    agent: hosts.agent === true ? (env['SSH_AUTH_SOCK'] ?? false) : hosts.agent,
-    knownHostsPath: hosts.knownHosts,
-    insecureSkipHostKeyCheck: hosts.insecureSkipHostKeyCheck,
-    ...(hosts.jumpHost ? { jumpHost: hosts.jumpHost } : {}),
     concurrency: hosts.concurrency,
-    hostTimeoutMs: hosts.hostTimeoutSeconds * 1000,
-    connectTimeoutMs: hosts.connectTimeoutSeconds * 1000,
-    commandTimeoutMs: hosts.commandTimeoutSeconds * 1000,
     address: hosts.address,
     ...(pattern ? { hostPattern: pattern } : {}),
-    sudo: hosts.sudo,
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   });
 }

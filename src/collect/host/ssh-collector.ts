@@ -455,7 +455,6 @@ export function hostCollectorDeadline(hosts: number, concurrency: number, hostTi
   return Math.max(MIN_HOST_COLLECTOR_DEADLINE_MS, Math.ceil(hosts / Math.max(1, concurrency)) * hostTimeoutMs);
 }
 
-
 /**
  * Collects every target under bounded concurrency; one failing never stops the others.
  * Warnings lead with the hosts that failed, then say which were collected; all failing
@@ -469,49 +468,49 @@ export async function collectTargets(
   warnings: string[],
   noun: string,
 ): Promise<{ hostFacts: HostFactsInput[]; disks: DiskInput[]; failed: number }> {
-      let failures = 0;
-      let done = 0;
-      const results = await mapBounded(targets, concurrency, async (t): Promise<{ ok: AssembledHost } | { error: string }> => {
-        let result: { ok: AssembledHost } | { error: string };
-        try {
-          if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('cancelled');
-          result = { ok: await collectHost(t, settings, ctx.signal, ctx.now) };
-        } catch (err) {
-          failures += 1;
-          result = { error: `${t.host} (${t.address}:${t.port}): failed: ${errorMessage(err)}` };
-          ctx.log.warn(`${noun} collection failed`, { host: t.host, error: errorMessage(err) });
-        }
-        done += 1;
-        if (done % 50 === 0 || done === targets.length) ctx.progress(`${noun}s ${done}/${targets.length}, ${failures} failed`);
-        return result;
-      });
-      // One line per host, in host order, so runs diff cleanly.
-      const order = targets.map((t, i) => ({ t, r: results[i] })).sort((a, b) => a.t.host.localeCompare(b.t.host));
-      const hostFacts: HostFactsInput[] = [];
-      const disks: DiskInput[] = [];
-      const errors: string[] = [];
-      const collected: string[] = [];
-      for (const { t, r } of order) {
-        if (!r) continue;
-        if ('error' in r) {
-          errors.push(r.error);
-          continue;
-        }
-        hostFacts.push(r.ok.facts);
-        disks.push(...r.ok.disks);
-        const hw = r.ok.facts.warnings ?? [];
-        collected.push(`${t.host}: collected${hw.length ? ` with ${hw.length} warning(s): ${hw.slice(0, 3).join('; ')}${hw.length > 3 ? '; …' : ''}` : ''}`);
-      }
-      // A partial collection leads with what was not collected: a reader of a cut-short list sees the failures.
-      warnings.unshift(...errors);
-      warnings.push(...collected);
-      if (targets.length > 0 && errors.length === targets.length) {
-        throw new CollectorError(`all ${targets.length} ${noun}(s) failed: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? '; …' : ''}`);
-      }
+  let failures = 0;
+  let done = 0;
+  const results = await mapBounded(targets, concurrency, async (t): Promise<{ ok: AssembledHost } | { error: string }> => {
+    let result: { ok: AssembledHost } | { error: string };
+    try {
+      if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('cancelled');
+      result = { ok: await collectHost(t, settings, ctx.signal, ctx.now) };
+    } catch (err) {
+      failures += 1;
+      result = { error: `${t.host} (${t.address}:${t.port}): failed: ${errorMessage(err)}` };
+      ctx.log.warn(`${noun} collection failed`, { host: t.host, error: errorMessage(err) });
+    }
+    done += 1;
+    if (done % 50 === 0 || done === targets.length) ctx.progress(`${noun}s ${done}/${targets.length}, ${failures} failed`);
+    return result;
+  });
+  // One line per host, in host order, so runs diff cleanly.
+  const order = targets.map((t, i) => ({ t, r: results[i] })).sort((a, b) => a.t.host.localeCompare(b.t.host));
+  const hostFacts: HostFactsInput[] = [];
+  const disks: DiskInput[] = [];
+  const errors: string[] = [];
+  const collected: string[] = [];
+  for (const { t, r } of order) {
+    if (!r) continue;
+    if ('error' in r) {
+      errors.push(r.error);
+      continue;
+    }
+    hostFacts.push(r.ok.facts);
+    disks.push(...r.ok.disks);
+    const hw = r.ok.facts.warnings ?? [];
+    collected.push(`${t.host}: collected${hw.length ? ` with ${hw.length} warning(s): ${hw.slice(0, 3).join('; ')}${hw.length > 3 ? '; …' : ''}` : ''}`);
+  }
+  // A partial collection leads with what was not collected: a reader of a cut-short list sees the failures.
+  warnings.unshift(...errors);
+  warnings.push(...collected);
+  if (targets.length > 0 && errors.length === targets.length) {
+    throw new CollectorError(`all ${targets.length} ${noun}(s) failed: ${errors.slice(0, 3).join('; ')}${errors.length > 3 ? '; …' : ''}`);
+  }
   return { hostFacts, disks, failed: errors.length };
 }
 
-export const INSECURE_HOST_KEY_WARNING = 'host keys were NOT verified (insecureSkipHostKeyCheck): anyone on the path could have answered in a hypervisor\'s place';
+export const INSECURE_HOST_KEY_WARNING = 'host keys were NOT verified (insecureSkipHostKeyCheck): anyone on the path could have answered in a host\'s place';
 
 export function createHostCollector(options: HostCollectorOptions): Collector {
   const concurrency = Math.max(1, options.concurrency ?? DEFAULT_HOST_COLLECTOR.concurrency);
