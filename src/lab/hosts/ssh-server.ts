@@ -145,7 +145,7 @@ export async function startHostsSsh(faults: LabFaults, options: HostsSshOptions 
             now: state.now(),
             vcpus: hv.hv.vcpus,
             guests: state.serversOnHost(hv.hostname).map((s) => ({ instanceNumber: s.instanceNumber, launchedAt: s.launchedAt })),
-          }) : runHostCommand(info.command, { facts: faults.nodeFacts(hv.hostname), now: state.now(), vcpus: state.flavors.get(hv.server.flavorId)?.vcpus ?? 4, guests: [] });
+          }) : runHostCommand(info.command, { facts: faults.nodeFacts(hv.server.id), now: state.now(), vcpus: state.flavors.get(hv.server.flavorId)?.vcpus ?? 4, guests: [] });
           if (out.stdout) stream.write(out.stdout);
           if (out.stderr) stream.stderr.write(out.stderr);
           stream.exit(out.code);

@@ -597,10 +597,11 @@ export class LabFaults {
    * on it. A server that never joined (node-not-joined) has containerd stopped, its
    * socket missing and kubeadm's preflight failure in the journal (seed 004).
    */
-  nodeFacts(serverName: string): NodeFacts {
+  nodeFacts(serverId: string): NodeFacts {
     this.tick();
-    const server = this.state.allServers().find((s) => s.name === serverName);
-    if (!server || !isNodeServer(server)) throw new LabError('notFound', `no Kubernetes node VM ${serverName}`);
+    // By id: SSH asks once per command, and a name lookup would walk the whole fleet each time.
+    const server = this.state.server(serverId);
+    if (!server || !isNodeServer(server)) throw new LabError('notFound', `no Kubernetes node VM ${serverId}`);
     const flavor = this.state.flavors.get(server.flavorId);
     const now = this.state.now();
     let bootAt = this.nodeBoot(server);
@@ -642,7 +643,7 @@ export class LabFaults {
   /** Whether a fault stopped kubelet on this server (the node then renews no Lease). */
   kubeletStopped(serverId: string): boolean {
     this.tick();
-    return this.faults.some((f) => f.status === 'active' && f.spec.kind === 'node-facts' && f.servers.includes(serverId) && f.spec.facts.services?.kubelet !== undefined && f.spec.facts.services.kubelet !== 'active');
+    return this.kubeletStoppedAt(serverId) !== undefined;
   }
 
   /** The host-side facts of a hypervisor now: its healthy base plus every active fault's declarations. */

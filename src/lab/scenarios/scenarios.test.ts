@@ -417,7 +417,7 @@ const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
   'node-join-failed': async (ctx) => {
     const { cluster, serverId, get } = clusterOf(ctx, 'unjoined');
     assert.equal((await ctx.server(serverId)).status, 'ACTIVE');
-    const facts = ctx.lab.faults.nodeFacts(ctx.lab.state.server(serverId)!.name);
+    const facts = ctx.lab.faults.nodeFacts(serverId);
     assert.deepEqual([facts.services['containerd'], facts.node.containerdSocket], ['inactive', false]);
     assert.match(facts.node.journal.map((e) => e.message).join('\n'), /\[ERROR CRI\]: container runtime is not running/);
     const names = (await get('/api/v1/nodes')).items.map((n: Json) => n.metadata.name);
@@ -430,7 +430,7 @@ const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     const { serverId, get } = clusterOf(ctx, 'kubelet-stopped');
     const name = ctx.lab.state.server(serverId)!.name;
     assert.equal((await ctx.server(serverId)).status, 'ACTIVE');
-    const facts = ctx.lab.faults.nodeFacts(name);
+    const facts = ctx.lab.faults.nodeFacts(serverId);
     assert.equal(facts.services['kubelet'], 'inactive');
     assert.equal(facts.reboots.length, 2, 'last reboot shows the unplanned boot');
     assert.ok(facts.uptimeSeconds < 40 * 60);
@@ -439,14 +439,14 @@ const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
   },
   'node-swap': async (ctx) => {
     const { serverId } = clusterOf(ctx, 'swap-node');
-    const facts = ctx.lab.faults.nodeFacts(ctx.lab.state.server(serverId)!.name);
+    const facts = ctx.lab.faults.nodeFacts(serverId);
     assert.equal(facts.memory.swapTotalBytes, 4 * 1024 ** 3);
     assert.equal(facts.services['kubelet'], 'failed');
     assert.match(facts.node.journal.map((e) => e.message).join('\n'), /running with swap on is not supported/);
   },
   'node-network': async (ctx) => {
     const { serverId } = clusterOf(ctx, 'storage-net');
-    const facts = ctx.lab.faults.nodeFacts(ctx.lab.state.server(serverId)!.name);
+    const facts = ctx.lab.faults.nodeFacts(serverId);
     assert.equal(facts.node.interfaces.find((n) => n.name === 'stor0')?.mtu, 1500);
     assert.deepEqual(facts.node.multipath[0]?.paths.map((p) => p.checker), ['ready', 'faulty']);
   },
