@@ -1,4 +1,5 @@
 /**
+ * (Here in cli/ because it drives the collector against the lab, which collect/ may not import.)
  * The kubernetes collector against the lab's API servers (every cluster of the small
  * fleet, paged small) and against a scripted HTTPS server for the ways a cluster fails:
  * 403/404 kinds, an expired continue token, 401, garbage, a dead port, a hang.
@@ -12,16 +13,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { configSchema } from '../../config/schema.js';
-import type { Redactor } from '../../core/redact.js';
-import { snapshotSchema } from '../../snapshot/schema.js';
-import { generateFleet } from '../../lab/fleet/generate.js';
-import { healFleet } from '../../lab/fleet/heal.js';
-import { createLabCertificates, type LabCertificates } from '../../lab/kubernetes/certificates.js';
-import { kube, target } from '../../lab/kubernetes/testing.js';
-import { startLab, type RunningLab } from '../../lab/openstack/lab.js';
-import type { CollectContext, CollectorResult } from '../types.js';
-import { planKubernetes } from './plan.js';
+import { configSchema } from '../config/schema.js';
+import type { Redactor } from '../core/redact.js';
+import { snapshotSchema } from '../snapshot/schema.js';
+import { generateFleet } from '../lab/fleet/generate.js';
+import { healFleet } from '../lab/fleet/heal.js';
+import { createLabCertificates, type LabCertificates } from '../lab/kubernetes/certificates.js';
+import { kube, target } from '../lab/kubernetes/testing.js';
+import { startLab, type RunningLab } from '../lab/openstack/lab.js';
+import type { CollectContext, CollectorResult } from '../collect/types.js';
+import { planKubernetes } from '../collect/kubernetes/plan.js';
 
 type Obj = Record<string, unknown>;
 
