@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import type { DataKey } from '../core/data-keys.js';
 import type { ResolvedCloud } from '../config/clouds.js';
 import type { FaultlineConfig } from '../config/schema.js';
@@ -11,6 +12,8 @@ import { createOpenStackCollectors } from './openstack/collectors.js';
 import { createConsoleLogCollector } from './openstack/console-logs.js';
 import { createProbeCollector } from './probe/collector.js';
 import { createPrometheusCollector } from './prometheus/index.js';
+import { planKubernetes } from './kubernetes/plan.js';
+import type { Redactor } from '../core/redact.js';
 import type { Collector } from './types.js';
 
 export interface PlanInput {
@@ -22,6 +25,10 @@ export interface PlanInput {
   readonly log?: Logger;
   /** For the ssh-agent socket (SSH_AUTH_SOCK); defaults to the process environment. */
   readonly env?: NodeJS.ProcessEnv;
+  /** faultline.yaml, named in configuration errors. */
+  readonly file?: string;
+  /** Receives the kubeconfig's tokens and keys. */
+  readonly redactor?: Redactor;
 }
 
 const OPENSTACK_KEYS: DataKey[] = ['regions', 'servers', 'hypervisors', 'computeServices', 'networkAgents', 'instanceActions'];
@@ -189,7 +196,21 @@ export function planCollectors(input: PlanInput): PlannedCollector[] {
   else if (!enabled('console-logs')) plan.push({ id: 'console-logs', produces: ['consoleLogs'], unavailable: 'disabled in config (collectors.console-logs.enabled: false)' });
   else if (!probesReady) plan.push({ id: 'console-logs', produces: ['consoleLogs'], unavailable: 'console logs are read for the servers that fail a probe, and the probes are disabled (collectors.probes.enabled)' });
   else for (const c of consoleLogCollectors(input, input.cloud, timeout('console-logs'))) plan.push({ id: c.id, produces: c.produces, collector: c });
-  plan.push({ id: 'kubernetes', produces: ['kubernetes'], unavailable: 'the Kubernetes collector is not part of this version yet' });
+  if (!enabled('kubernetes')) plan.push({ id: 'kubernetes', produces: ['kubernetes'], unavailable: 'disabled in config (collectors.kubernetes.enabled: false)' });
+  else {
+    const env = input.env ?? process.env;
+    const t = timeout('kubernetes');
+    const k = planKubernetes({
+      config,
+      env,
+      home: env['HOME'] ?? homedir(),
+      cwd: process.cwd(),
+      ...(input.file ? { file: input.file } : {}),
+      ...(input.redactor ? { redactor: input.redactor } : {}),
+      ...(t !== undefined ? { timeoutMs: t } : {}),
+    });
+    plan.push('collector' in k ? { id: 'kubernetes', produces: ['kubernetes'], collector: k.collector } : { id: 'kubernetes', produces: ['kubernetes'], unavailable: k.unavailable });
+  }
   plan.push(prometheusEntry(config, enabled('prometheus'), timeout('prometheus', config.prometheus?.timeoutSeconds)));
 
   if (!config.alarms) plan.push({ id: 'alarms', produces: ['alarms'], unavailable: 'no alarm feed configured (set alarms.source in faultline.yaml)' });

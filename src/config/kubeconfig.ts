@@ -152,7 +152,7 @@ function registerUserSecrets(user: Dict, redactor: Redactor): void {
 }
 
 export interface SelectContextsOptions {
-  /** `kubernetes.contexts` from faultline.yaml; empty or undefined means the current context. */
+  /** `kubernetes.contexts` from faultline.yaml; empty or undefined means the current context, `["*"]` every context. */
   readonly wanted?: readonly string[];
   /** faultline.yaml, named in errors about `kubernetes.contexts`. */
   readonly configFile?: string;
@@ -162,7 +162,12 @@ export interface SelectContextsOptions {
 export function selectContexts(kube: ResolvedKubeconfig, options: SelectContextsOptions = {}): KubeContext[] {
   const names = kube.contexts.map((c) => c.name);
   const chosen: KubeContext[] = [];
-  if (options.wanted && options.wanted.length > 0) {
+  if (options.wanted?.length === 1 && options.wanted[0] === '*') {
+    if (kube.contexts.length === 0) {
+      throw new ConfigError({ file: kube.files[0] as string, key: 'contexts', problem: 'kubernetes.contexts is ["*"] but the kubeconfig defines no context', fix: 'add a context to the kubeconfig (kubectl config set-context)' });
+    }
+    chosen.push(...kube.contexts);
+  } else if (options.wanted && options.wanted.length > 0) {
     options.wanted.forEach((name, i) => {
       const context = kube.contexts.find((c) => c.name === name);
       if (!context) {

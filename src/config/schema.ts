@@ -57,7 +57,11 @@ export const openstackSchema = z
 export const kubernetesSchema = z
   .strictObject({
     kubeconfig: z.string().min(1).optional().describe('Path to a kubeconfig; default: KUBECONFIG, then ~/.kube/config.'),
-    contexts: z.array(z.string().min(1)).optional().describe('Contexts to collect; default: the current context.'),
+    contexts: z.array(z.string().min(1)).optional().describe('Contexts to collect; default: the current context; ["*"]: every context in the kubeconfig(s).'),
+    inCluster: z.boolean().optional().describe('Use the pod\'s service account (KUBERNETES_SERVICE_HOST and /var/run/secrets/kubernetes.io/serviceaccount); default: when those are present and no kubeconfig is configured or found.'),
+    concurrency: z.number().int().positive().default(16).describe('Clusters read at once.'),
+    clusterTimeoutSeconds: z.number().positive().default(60).describe('Deadline for reading one cluster, in seconds; kinds not listed by then are reported unlisted.'),
+    pageSize: z.number().int().positive().max(10_000).default(500).describe('Objects per list page (the limit parameter).'),
   })
   .describe('How to reach Kubernetes.');
 

@@ -114,6 +114,8 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
           // Loopback answers in microseconds, so the lab's hang and connect limits can be a fraction of a real
           // network's defaults: a scan of a scenario with a hung server or hypervisor then takes seconds, not a minute.
           probes: { sshPort: lab.network?.sshPort ?? sshPort, sshHangSeconds: 2, sshConnectTimeoutSeconds: 1 },
+          // Every cluster of the lab, one context each.
+          ...(kube ? { kubernetes: { kubeconfig: 'kubeconfig', contexts: ['*'] } } : {}),
           ...(hosts
             ? {
                 hosts: {

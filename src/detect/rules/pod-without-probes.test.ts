@@ -17,6 +17,12 @@ testDetector(detector, {
       snapshot: fleet().k8s('c', (c) => c.service('shop/web').pod('shop/web-1', { labels: { app: 'web' }, containers: [container('app', { probes: { liveness: false, readiness: true, startup: false } })] })).build(),
       options: { probes: ['readiness'] },
     },
+    {
+      name: 'an Istio sidecar with a readiness probe only is the mesh\'s to judge',
+      snapshot: fleet()
+        .k8s('c', (c) => c.service('shop/web').pod('shop/web-1', { labels: { app: 'web' }, containers: [container('app'), container('istio-proxy', { probes: { liveness: false, readiness: true, startup: false } })] }))
+        .build(),
+    },
   ],
   invalid: [
     {

@@ -23,6 +23,10 @@ export default defineDetector({
   },
   options: z.object({
     probes: z.array(z.enum(['readiness', 'liveness'])).default(['readiness', 'liveness']).describe('which probes every serving container must declare'),
+    sidecars: z
+      .array(z.string().min(1))
+      .default(['istio-proxy', 'linkerd-proxy'])
+      .describe('containers a service mesh injects, judged by the mesh\'s own health checks (Istio\'s sidecar declares a readiness probe only), not here'),
     includeSystemNamespaces: z.boolean().default(false).describe('also judge the system namespaces'),
     systemNamespaces: systemNamespacesOption,
   }),
@@ -43,7 +47,8 @@ export default defineDetector({
         for (const pod of podsOfService(cluster, svc)) servedBy.set(`${pod.namespace}/${pod.name}`, [...(servedBy.get(`${pod.namespace}/${pod.name}`) ?? []), `${svc.namespace}/${svc.name}`]);
       }
       const serving = cluster.pods.filter((p) => servedBy.has(`${p.namespace}/${p.name}`));
-      const gaps = hygieneGaps(cluster, serving, (c) => options.probes.filter((kind) => !c.probes[kind]).map((kind) => `no ${kind} probe`));
+      const sidecars = new Set(options.sidecars);
+      const gaps = hygieneGaps(cluster, serving, (c) => (sidecars.has(c.name) ? [] : options.probes.filter((kind) => !c.probes[kind]).map((kind) => `no ${kind} probe`)));
       for (const g of gaps) {
         const services = [...new Set(g.members.flatMap((p) => servedBy.get(`${p.namespace}/${p.name}`) ?? []))];
         out.push({

@@ -589,6 +589,41 @@ export const RESOURCES: readonly ResourceType[] = [
     columns: genericColumns,
     cells: generic,
   },
+  // Served so clients that list them (faultline's collector, kubectl get ingress -A) get the empty lists a fresh cluster has.
+  {
+    id: 'networking.k8s.io/ingresses',
+    group: 'networking.k8s.io',
+    version: 'v1',
+    plural: 'ingresses',
+    singular: 'ingress',
+    kind: 'Ingress',
+    namespaced: true,
+    shortNames: ['ing'],
+    columns: genericColumns,
+    cells: generic,
+  },
+  {
+    id: 'admissionregistration.k8s.io/validatingwebhookconfigurations',
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    plural: 'validatingwebhookconfigurations',
+    singular: 'validatingwebhookconfiguration',
+    kind: 'ValidatingWebhookConfiguration',
+    namespaced: false,
+    columns: genericColumns,
+    cells: generic,
+  },
+  {
+    id: 'admissionregistration.k8s.io/mutatingwebhookconfigurations',
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    plural: 'mutatingwebhookconfigurations',
+    singular: 'mutatingwebhookconfiguration',
+    kind: 'MutatingWebhookConfiguration',
+    namespaced: false,
+    columns: genericColumns,
+    cells: generic,
+  },
 ];
 
 export const VERBS_READ = VERBS;
