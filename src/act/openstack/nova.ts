@@ -171,8 +171,10 @@ export async function consoleLog(client: OpenStackClient, serverId: string, line
 }
 
 /** Sends a server action (`os-stop`, `os-start`, `reboot`); Nova answers 202 and works on it in the background. */
-export async function serverAction(client: OpenStackClient, serverId: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
-  await client.requestJson('compute', `servers/${encodeURIComponent(serverId)}/action`, { method: 'POST', body, signal });
+/** Sends a server action; Nova's request id for it when Nova named one. */
+export async function serverAction(client: OpenStackClient, serverId: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<string | undefined> {
+  const answer = await client.requestJson('compute', `servers/${encodeURIComponent(serverId)}/action`, { method: 'POST', body, signal });
+  return answer.requestId;
 }
 
 const projectsSchema = z.object({ projects: z.array(z.object({ id: z.string(), name: z.string() })) });

@@ -34,7 +34,7 @@ export interface ActionRecord {
   readonly before?: string;
   readonly after?: string;
   readonly detail: string;
-  /** Nova's request id when Nova refused (x-openstack-request-id): what to grep the Nova logs for. */
+  /** Nova's request id for the action (x-openstack-request-id), accepted or refused: what to grep the Nova logs for. */
   readonly requestId?: string;
 }
 
@@ -285,11 +285,11 @@ class ServerRun {
     this.#progress(`${action} requested`);
     let how: 'sent' | 'moot' = 'sent';
     let detail = 'accepted by Nova (202)';
-    let conflictId: string | undefined;
+    let requestId: string | undefined;
     try {
-      await serverAction(this.#at.client, this.#server.id, body, this.#o.signal);
+      requestId = await serverAction(this.#at.client, this.#server.id, body, this.#o.signal);
     } catch (err) {
-      const requestId = err instanceof OpenStackHttpError ? err.requestId : undefined;
+      requestId = err instanceof OpenStackHttpError ? err.requestId : undefined;
       if (!isConflict(err)) {
         this.#record(action, started, 'failed', errorMessage(err), before, requestId);
         throw err;
@@ -300,16 +300,15 @@ class ServerRun {
         throw err;
       }
       how = 'moot';
-      conflictId = requestId;
       detail = `Nova answered 409; read again: ${stateOf(s)}, already as wanted or on its way`;
     }
     try {
       await this.#waitFor(wait.what, wait.done, wait.timeoutMs);
     } catch (err) {
-      this.#record(action, started, 'failed', `${detail}, but ${err instanceof Deadline ? err.message : errorMessage(err)}`, before, conflictId);
+      this.#record(action, started, 'failed', `${detail}, but ${err instanceof Deadline ? err.message : errorMessage(err)}`, before, requestId);
       throw err;
     }
-    this.#record(action, started, how === 'sent' ? 'ok' : 'unchanged', `${detail}; ${wait.what} after ${((this.#now() - started) / 1000).toFixed(1)} s`, before, conflictId);
+    this.#record(action, started, how === 'sent' ? 'ok' : 'unchanged', `${detail}; ${wait.what} after ${((this.#now() - started) / 1000).toFixed(1)} s`, before, requestId);
     return how;
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -344,6 +344,35 @@ describe('server commands against the lab', { timeout: 300_000 }, () => {
       assert.equal(vm(s.id).vmState, 'active');
       assert.equal(await power(ctx, 'stop', s.id, { timeout: '30' }, tty('yes\n')), 0);
       assert.equal(vm(s.id).vmState, 'stopped');
+    });
+
+    it('records the stop and start with Nova\'s request ids in the store, and `history` shows them', async () => {
+      // A directory of its own, so the other tests here run without a store.
+      const withStore = await mkdtemp(join(tmpdir(), 'fl-act-store-'));
+      await writeFile(join(withStore, 'clouds.yaml'), await readFile(join(dir, 'clouds.yaml')));
+      const probes = await readFile(join(dir, 'faultline.yaml'), 'utf8');
+      await writeFile(join(withStore, 'faultline.yaml'), `${probes}store:\n  path: ${join(withStore, 'store')}\n`);
+      const env = { USER: 'tester', OS_CLIENT_CONFIG_FILE: join(withStore, 'clouds.yaml'), OS_CLOUD: 'lab' };
+      const run = async (args: string[]): Promise<Json> => {
+        const r = await runFaultline([...args, '--format', 'json'], { cwd: withStore, env });
+        assert.equal(r.code, 0, `faultline ${args.join(' ')}: ${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /not written to the store/);
+        return JSON.parse(r.stdout);
+      };
+      const target = activeIdle()[3] as LabServer;
+      await run(['stop', target.id, '--yes', '--timeout', '30']);
+      await run(['start', target.id, '--yes', '--timeout', '30', '--verify-timeout', '10']);
+      const nova = lab.state.instanceActions(vm(target.id));
+      const sent = (action: string): string | undefined => nova.find((a) => a.action === action)?.requestId;
+      assert.match(sent('stop') ?? '', /^req-/);
+      assert.match(sent('start') ?? '', /^req-/);
+      const history = await run(['history', target.name]);
+      const actions = (history.events as { kind: string; ref?: string; summary: string }[]).filter((e) => e.kind === 'action');
+      assert.deepEqual(
+        actions.filter((a) => a.ref !== undefined).map((a) => a.ref),
+        [sent('stop'), sent('start')],
+        `the accepted actions cite the request ids Nova gave them: ${JSON.stringify(actions)}`,
+      );
     });
   });
 

@@ -87,6 +87,8 @@ export interface JsonAnswer {
   readonly what: string;
   readonly status: number;
   readonly attempts: number;
+  /** What the service called this request (x-openstack-request-id): the audit trail of an action cites it. */
+  readonly requestId?: string;
 }
 
 /**
@@ -214,7 +216,8 @@ export class OpenStackClient {
    */
   async requestJson(serviceType: string, path: string, options: RequestOptions = {}): Promise<JsonAnswer> {
     const { answer, what } = await this.#exchange(serviceType, path, options);
-    return { json: this.#parseJson(answer, what), what, status: answer.status, attempts: answer.attempts };
+    const requestId = requestIdOf(answer.headers);
+    return { json: this.#parseJson(answer, what), what, status: answer.status, attempts: answer.attempts, ...(requestId ? { requestId } : {}) };
   }
 
   /**
