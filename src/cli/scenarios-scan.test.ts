@@ -10,13 +10,15 @@ import { detectors } from '../detect/rules/index.js';
 import { loadSnapshot } from '../snapshot/io.js';
 
 /**
- * Table-driven over every shipped lab scenario: a scan through the real APIs,
- * probes and alarm feed reports the scenario's OpenStack-layer and alarm faults,
- * and nothing on the part of the fleet the scenario left healthy.
+ * Table-driven over every shipped lab scenario: a scan through the real APIs
+ * (OpenStack, Kubernetes), probes, host SSH and the alarm feed reports the
+ * scenario's faults and the incidents they imply, and nothing on the part of the
+ * fleet the scenario left healthy: for Kubernetes findings that is every node
+ * whose VM no fault touched, and every cluster without such a node.
  */
 const SCENARIOS = resolve('src/lab/scenarios');
-/** Inputs the lab serves today; detectors needing others (host facts over SSH, consoles) are not judged here. */
-const SERVED = new Set(['regions', 'servers', 'hypervisors', 'computeServices', 'networkAgents', 'instanceActions', 'probes', 'alarms', 'hostFacts', 'disks', 'consoleLogs']);
+/** Inputs the lab serves; a covered detector needing anything else is not judged here. */
+const SERVED = new Set(['regions', 'servers', 'hypervisors', 'computeServices', 'networkAgents', 'instanceActions', 'probes', 'alarms', 'hostFacts', 'disks', 'consoleLogs', 'kubernetes']);
 
 /**
  * Where a scenario's own detectors must report, by the fault whose targets they name:
@@ -93,12 +95,12 @@ const INCIDENTS: Record<string, { incidents: readonly ExpectedIncident[]; triage
   'virtualization-misconfigured': { incidents: [] },
   'vm-down': { incidents: [servers('vm-hang', 'dead-web')] },
   'vm-hang': { incidents: [servers('vm-hang', 'hung-worker')] },
-  // Kubernetes scenarios: the scan sees their OpenStack and host side; their clusters join once faultline collects Kubernetes.
+  // Kubernetes scenarios: a node's findings join the incident of the VM behind it, or make the node's own.
   'node-vm-shutoff': { incidents: [host('host-stopped-server', 'stopped-node')] },
-  'calico-crashloop': { incidents: [] },
-  'node-join-failed': { incidents: [nodes('node-not-ready', 'unjoined')] },
-  'kubelet-down': { incidents: [nodes('other', 'kubelet-stopped')] },
-  'node-swap': { incidents: [] },
+  'calico-crashloop': { incidents: [nodes('system-pod-unhealthy', 'calico')] },
+  'node-join-failed': { incidents: [nodes('node-never-joined', 'unjoined')] },
+  'kubelet-down': { incidents: [nodes('node-not-ready', 'kubelet-stopped')] },
+  'node-swap': { incidents: [nodes('node-not-ready', 'swap-node')] },
   'node-network': { incidents: [] },
   'version-skew': { incidents: [] },
   'control-plane-workloads': { incidents: [] },
@@ -115,7 +117,7 @@ interface Fault {
 }
 interface Finding {
   detectorId: string;
-  resource: { kind: string; id: string; name?: string; parent?: { id: string; name?: string } };
+  resource: { kind: string; id: string; name?: string; parent?: { kind?: string; id: string; name?: string } };
 }
 interface Incident {
   id: string;
@@ -158,7 +160,7 @@ const triage = async (dir: string, target: string): Promise<TriageOut> => {
 function rootPlace(i: Incident): { host: string; server?: string } {
   const r = i.root.resource;
   if (r.kind === 'server') return { host: short(r.parent?.name ?? r.parent?.id), server: r.id };
-  if (r.kind === 'hypervisor' || r.kind === 'host') return { host: short(r.name ?? r.id) };
+  if (r.kind === 'hypervisor' || r.kind === 'host' || r.kind === 'node') return { host: short(r.name ?? r.id) };
   return { host: short(r.parent?.name ?? r.parent?.id) };
 }
 
@@ -257,8 +259,19 @@ describe('scanning every lab scenario', () => {
         // A node VM's own facts are filed under its server name: findings there are on the faulted part too.
         const hosts = new Set(faults.flatMap((f) => [short(f.hypervisor), ...f.servers.flatMap((s) => [short(s.host), short(s.name)])]).filter(Boolean));
         const serverIds = new Set(faults.flatMap((f) => f.servers.map((s) => s.id)));
+        // Kubernetes findings sit on a node (a node VM, named after its server), on a pod of one, or on a cluster's object.
+        // A node VM is in the faulted part when the fault names its server or its server runs on a faulted hypervisor.
+        const snap = await loadSnapshot(join(dir, 'snapshot.json.gz'));
+        const onFaultedHost = snap.servers.filter((sv) => hosts.has(short(sv.host))).map((sv) => sv.name);
+        const faultedNodes = new Set([...faults.flatMap((f) => f.servers.map((s) => s.name)), ...onFaultedHost].filter((n): n is string => Boolean(n)));
+        const faultedClusters = new Set([...faultedNodes].map((n) => /^(.+)-(?:master|worker)-\d+$/.exec(n)?.[1]).filter(Boolean));
         const stray = report.results.flatMap((x) => x.findings).filter((f) => {
           const res = f.resource;
+          if (res.kind === 'node') return !faultedNodes.has(res.name ?? '');
+          if (res.parent?.kind === 'node') return !faultedNodes.has(res.parent.name ?? '');
+          // A cluster-wide object (a Service, a workload, a namespace's events) names its cluster as parent.
+          if (res.parent?.kind === 'cluster') return !faultedClusters.has(res.parent.id);
+          if (res.kind === 'cluster') return !faultedClusters.has(res.id);
           if (res.kind === 'server') return !serverIds.has(res.id) && !hosts.has(short(res.parent?.name ?? res.parent?.id));
           return !hosts.has(short(res.name ?? res.id)) && !hosts.has(short(res.parent?.name ?? res.parent?.id));
         });

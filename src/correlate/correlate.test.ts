@@ -199,6 +199,33 @@ describe('correlate', () => {
     const lost = result.incidents.find((i) => i.case === 'node-not-ready');
     assert.equal(lost?.root.resource.name, 'lost-node');
   });
+
+  it("a node VM's own host fact joins its NotReady node's incident; with no node trouble it stands alone", () => {
+    const b = reachAll(twoHosts(), ['web-1', 'web-2', 'web-3', 'api-1', 'orders-db-1']);
+    // Both VMs rebooted an hour ago; web-1's node did not come back, web-2's did.
+    const boot = '2025-12-31T23:00:00Z';
+    b.hostFacts('web-1', { role: 'node', bootTime: boot }).hostFacts('web-2', { role: 'node', bootTime: boot });
+    b.cluster({
+      name: 'k8s-shop-pg1-01',
+      nodes: [
+        { name: 'web-1', providerId: `openstack:///${b.idOf('web-1')}`, conditions: [{ type: 'Ready', status: 'False' }] },
+        { name: 'web-2', providerId: `openstack:///${b.idOf('web-2')}`, conditions: [{ type: 'Ready', status: 'True' }] },
+      ],
+    });
+    const { findings, result } = scan(b);
+    const of = (detectorId: string, name: string): Finding | undefined => findings.find((f) => f.detectorId === detectorId && f.resource.name === name);
+    const notReady = of('node-not-ready', 'web-1');
+    const reboot1 = of('unexpected-reboot', 'web-1');
+    const reboot2 = of('unexpected-reboot', 'web-2');
+    assert.ok(notReady && reboot1 && reboot2, findings.map((f) => `${f.detectorId} ${f.resource.kind} ${f.resource.name}`).join('\n'));
+    const node = result.incidents.filter((i) => i.findings.includes(notReady.fingerprint));
+    assert.equal(node.length, 1);
+    assert.equal(node[0]?.case, 'node-not-ready');
+    assert.ok(node[0]?.findings.includes(reboot1.fingerprint), 'the reboot of the VM behind the node is in the node incident');
+    const alone = result.incidents.filter((i) => i.findings.includes(reboot2.fingerprint));
+    assert.deepEqual(alone.map((i) => [i.case, i.root.fingerprint]), [['other', reboot2.fingerprint]]);
+    assert.equal(result.incidents.filter((i) => i.findings.includes(reboot1.fingerprint)).length, 1, 'never two incidents for one finding');
+  });
 });
 
 describe('correlate on the offline example (real detectors, Kubernetes included)', () => {

@@ -99,7 +99,7 @@ export function correlate(snapshot: Snapshot, findings: readonly Finding[], opti
   const minAffected = options.minAffectedForHypervisor ?? 3;
   const groups = new Map<string, HostGroup>();
   const unplacedServerSymptoms: Finding[] = [];
-  const kubernetes: { finding: Finding; node: NodePlacement | undefined }[] = [];
+  const kubernetes: KubernetesItem[] = [];
 
   const groupOf = (hv: Hypervisor): HostGroup => {
     let g = groups.get(hv.id);
@@ -120,8 +120,11 @@ export function correlate(snapshot: Snapshot, findings: readonly Finding[], opti
     const where = place(index, f);
     if (role.kind === 'host-cause') {
       if (!where.hypervisor) {
-        // A cause on a host that is not a known hypervisor (a node VM, say) stands alone.
-        if (severityRank(f.severity) >= severityRank(ALONE_MIN_SEVERITY)) unplacedServerSymptoms.push(f);
+        // A cause read on a Kubernetes node's VM (its reboot, its swap) belongs with that node's trouble;
+        // on any other host that is not a known hypervisor it stands alone.
+        const node = nodeOfFinding(index, f);
+        if (node && node.node !== '') kubernetes.push({ finding: f, node, hostFact: true });
+        else if (severityRank(f.severity) >= severityRank(ALONE_MIN_SEVERITY)) unplacedServerSymptoms.push(f);
         continue;
       }
       const g = groupOf(where.hypervisor);
@@ -404,13 +407,21 @@ const NODE_ROOT_ORDER: readonly string[] = ['container-runtime-down', 'kubelet-d
 const SYSTEM_POD_DETECTORS = new Set(['system-pod-unhealthy', 'static-pod-unhealthy']);
 const NODE_INCIDENT_ROOTS = new Set(['container-runtime-down', 'kubelet-down', 'node-never-joined', 'node-not-ready']);
 
+/** A Kubernetes finding, or a host fact read on a node's VM (`hostFact`), with the node it sits on. */
+interface KubernetesItem {
+  readonly finding: Finding;
+  readonly node: NodePlacement | undefined;
+  readonly hostFact?: boolean;
+}
+
 /**
  * Kubernetes findings follow the VM behind their node (catalog §7): into that
  * server's incident when it has one; else one incident per node for the node's
- * own trouble, which its pods join; system pods left over are one incident per
- * cluster; other pod findings stay findings.
+ * own trouble, which its pods and its VM's host facts join; a host fact with no
+ * node trouble to join stands alone as it would on any host; system pods left
+ * over are one incident per cluster; other pod findings stay findings.
  */
-function attachKubernetes(index: FleetIndex, items: readonly { finding: Finding; node: NodePlacement | undefined }[], drafts: Draft[], byServer: Map<string, Draft>): void {
+function attachKubernetes(index: FleetIndex, items: readonly KubernetesItem[], drafts: Draft[], byServer: Map<string, Draft>): void {
   const byNode = new Map<string, Draft>();
   const nodeLevel = (f: Finding): boolean => f.resource.kind !== 'pod';
   const rank = (f: Finding): number => {
@@ -419,7 +430,7 @@ function attachKubernetes(index: FleetIndex, items: readonly { finding: Finding;
   };
   const ordered = [...items].sort((a, b) => rank(a.finding) - rank(b.finding) || a.finding.fingerprint.localeCompare(b.finding.fingerprint));
   const leftoverPods = new Map<string, { findings: Finding[]; servers: Map<string, Server> }>();
-  for (const { finding, node } of ordered) {
+  for (const { finding, node, hostFact } of ordered) {
     const nodeKey = node && node.node !== '' ? `${node.cluster}/${node.node}` : undefined;
     const owner = (node?.server ? byServer.get(node.server.id) : undefined) ?? (nodeKey ? byNode.get(nodeKey) : undefined);
     if (owner) {
@@ -435,6 +446,13 @@ function attachKubernetes(index: FleetIndex, items: readonly { finding: Finding;
         if (node.server) group.servers.set(node.server.id, node.server);
         leftoverPods.set(node.cluster, group);
       }
+      continue;
+    }
+    if (hostFact && !NODE_INCIDENT_ROOTS.has(finding.detectorId)) {
+      if (severityRank(finding.severity) < severityRank(ALONE_MIN_SEVERITY)) continue;
+      const d = singleDraft(index, finding);
+      drafts.push(d);
+      if (nodeKey) byNode.set(nodeKey, d);
       continue;
     }
     // A node's own incident needs a node that does not work; a wrong MTU alone is worth a finding, not a page.

@@ -40,6 +40,8 @@ export interface ClusterFaultView {
   serviceEndpoints: number | null;
   /** A failed Job, a suspended CronJob and a Pending PVC, since when. */
   workloadFailures: number | null;
+  /** The servers whose nodes the failures happened on (the evicted pod's node). */
+  workloadFailureNodes: ReadonlySet<string>;
 }
 
 export const NO_FAULTS: ClusterFaultView = {
@@ -48,6 +50,7 @@ export const NO_FAULTS: ClusterFaultView = {
   controlPlaneWorkload: null,
   serviceEndpoints: null,
   workloadFailures: null,
+  workloadFailureNodes: new Set(),
 };
 
 type Obj = Record<string, unknown>;
@@ -781,6 +784,7 @@ function appNamespace(b: Builder): void {
       runFor: (i, podCreated) => [running(b, podCreated, !(unready !== null && component === 'api' && i === 0)), running(b, podCreated)],
     });
   }
+  if (b.faults.workloadFailures !== null) evictedPod(b, ns, `${team}-web`, b.faults.workloadFailures - 40 * MINUTE);
   if (unready !== null) {
     const name = `${team}-checkout`;
     deployment(b, ns, name, 2, appContainers(team, name, 8080), {
@@ -840,6 +844,31 @@ function appNamespace(b: Builder): void {
   claimObjects(b, ns, claim, '20Gi', STORAGE_CLASS, created + MINUTE, { app: dbName });
   if (b.faults.workloadFailures !== null) claimObjects(b, ns, `${team}-uploads`, '100Gi', MISSING_STORAGE_CLASS, b.faults.workloadFailures - 30 * MINUTE, { app: `${team}-uploads` });
   cronJobs(b, ns, created);
+}
+
+/**
+ * A pod the kubelet evicted under disk pressure: Failed, reason Evicted, kept in
+ * the API until someone deletes it. Its ReplicaSet has already replaced it, so it
+ * is no replica of the workload.
+ */
+function evictedPod(b: Builder, ns: string, workload: string, at: number): void {
+  const w = b.workloads.find((x) => x.namespace === ns && x.name === workload && x.kind === 'Deployment');
+  if (!w || !w.rsName || !w.rsUid) return;
+  const node = b.workers.find((n) => b.faults.workloadFailureNodes.has(n.server.id)) ?? b.workers[0] ?? null;
+  const plan: PodPlan = {
+    ...w.template,
+    name: `${w.rsName}-${nameSuffix(`${b.plan.name}/${ns}/${w.rsName}/evicted`)}`,
+    owner: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: w.rsName, uid: w.rsUid },
+    node,
+    runs: w.template.containers.map(() => ({ state: 'failed', startedAt: at, finishedAt: at + 20 * MINUTE, exitCode: 137 }) as ContainerRun),
+    createdAt: at,
+  };
+  const pod = addPod(b, plan);
+  const status = pod.object.status as Obj;
+  status.reason = 'Evicted';
+  status.message = 'The node was low on resource: ephemeral-storage. Threshold quantity: 4281126156, available: 3986120Ki. Container web was using 9812344Ki, request is 0, has larger consumption of ephemeral-storage.';
+  delete status.podIP;
+  delete status.podIPs;
 }
 
 function claimObjects(b: Builder, ns: string, name: string, size: string, storageClass: string, createdAt: number, labels: Record<string, string>): void {

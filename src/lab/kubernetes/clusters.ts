@@ -98,7 +98,7 @@ export interface ClusterFaults extends ClusterFaultView {
   kubeletVersions: ReadonlyMap<string, string>;
 }
 
-const EMPTY_VIEW = (): ClusterFaults => ({ notJoined: new Set(), calicoCrashloop: new Map(), controlPlaneWorkload: null, serviceEndpoints: null, workloadFailures: null, kubeletVersions: new Map() });
+const EMPTY_VIEW = (): ClusterFaults => ({ notJoined: new Set(), calicoCrashloop: new Map(), controlPlaneWorkload: null, serviceEndpoints: null, workloadFailures: null, workloadFailureNodes: new Set(), kubeletVersions: new Map() });
 
 /** Every cluster of the fleet, their tokens, and what the faults in force do to them. */
 export class LabClusters {
@@ -196,6 +196,7 @@ export class LabClusters {
               break;
             case 'workload-failures':
               v.workloadFailures = f.appliedAt;
+              (v.workloadFailureNodes as Set<string>).add(id);
               break;
             default:
               break;

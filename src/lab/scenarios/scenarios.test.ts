@@ -483,14 +483,18 @@ const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     assert.equal(deploy.status.readyReplicas, 2);
   },
   'workload-failures': async (ctx) => {
-    const { cluster, get } = clusterOf(ctx, 'failures');
+    const { cluster, serverId, get } = clusterOf(ctx, 'failures');
     const ns = cluster.plan.team;
     const jobs = (await get(`/apis/batch/v1/namespaces/${ns}/jobs`)).items;
     const failed = jobs.filter((j: Json) => j.status.conditions?.some((c: Json) => c.type === 'Failed' && c.reason === 'BackoffLimitExceeded'));
     assert.equal(failed.length, 1);
     assert.ok(failed[0].metadata.name.startsWith(`${ns}-settlement-`));
     const pods = (await get(`/api/v1/namespaces/${ns}/pods?fieldSelector=status.phase%3DFailed`)).items;
-    assert.equal(pods.length, 3);
+    // The Job's three attempts, and the web pod the kubelet evicted on the fault's node.
+    assert.equal(pods.length, 4);
+    const evicted = pods.filter((p: Json) => p.status.reason === 'Evicted');
+    assert.deepEqual(evicted.map((p: Json) => p.metadata.ownerReferences[0].kind), ['ReplicaSet']);
+    assert.equal(evicted[0].spec.nodeName, ctx.lab.state.server(serverId)?.name);
     const crons = (await get(`/apis/batch/v1/namespaces/${ns}/cronjobs`)).items;
     assert.deepEqual(crons.filter((c: Json) => c.spec.suspend).map((c: Json) => c.metadata.name), [`${ns}-cleanup`]);
     const pvc = await get(`/api/v1/namespaces/${ns}/persistentvolumeclaims/${ns}-uploads`);
