@@ -91,6 +91,12 @@ describe('faultline demo', () => {
     assert.match(r.stderr, /finding\(s\): .*report written to/);
     const html = await readFile(join(dir, 'report.html'), 'utf8');
     for (const id of ['hypervisor-mass-impact', 'server-unreachable', 'part-needs-judgement', 'swap-enabled']) assert.match(html, new RegExp(id));
+    // The Kubernetes half of the bad day: the hung PM's nodes, calico, the node that never joined, swap on a node.
+    for (const id of ['node-not-ready', 'system-pod-unhealthy', 'node-never-joined', 'container-runtime-down', 'kubelet-down']) assert.match(html, new RegExp(`data-detector="${id}"|>${id}<`), id);
+    // A partial collection's warning leads with its failures and says how many it did not print.
+    const nodeWarning = r.stderr.split('\n').find((l) => l.startsWith('warning: collector node-ssh partial: ')) ?? '';
+    assert.match(nodeWarning, /^warning: collector node-ssh partial: k8s-\S+ \(\S+\): failed: /, r.stderr);
+    assert.match(nodeWarning, /; and \d+ more \(all in the report's collection section\)$/, nodeWarning);
     assert.match(r.stderr, /lab stopped/);
   });
 });

@@ -117,14 +117,16 @@ interface Fault {
 }
 interface Finding {
   detectorId: string;
+  fingerprint: string;
   resource: { kind: string; id: string; name?: string; parent?: { kind?: string; id: string; name?: string } };
 }
 interface Incident {
   id: string;
   case: string;
   root: { detectorId: string; resource: { kind: string; id: string; name?: string; parent?: { id: string; name?: string } } };
-  blastRadius: { dbServers: string[]; servers: { name: string; db: boolean; impacted: boolean }[] };
+  blastRadius: { dbServers: string[]; clusters: string[]; servers: { name: string; db: boolean; impacted: boolean }[] };
   tickets: string[];
+  findings: string[];
 }
 interface Report {
   results: { detectorId: string; status: string; reason?: string; findings: Finding[] }[];
@@ -229,6 +231,16 @@ describe('scanning every lab scenario', () => {
             return expected.incidents.some((e) => e.case === i.case && e.on === 'servers') && place.server ? `${i.case} on ${place.server}` : `${i.case} on ${place.host}`;
           });
           assert.deepEqual(got.sort(), want.flat().sort(), `${name}: the incidents its faults imply, and no others`);
+        }
+        if (name === 'node-vm-shutoff') {
+          // The 002 chain: the VM its host stopped explains its NotReady node; the node is in that incident, not one of its own.
+          const fault = faults.find((f) => f.id === 'stopped-node')!;
+          const node = report.results.find((x) => x.detectorId === 'node-not-ready')?.findings.find((f) => f.resource.name === fault.servers[0]?.name);
+          assert.ok(node, `${name}: the stopped VM's node is NotReady`);
+          const owners = report.incidents.filter((i) => i.findings.includes(node.fingerprint));
+          assert.deepEqual(owners.map((i) => i.case), ['host-stopped-server'], `${name}: the node follows its VM`);
+          const cluster = /^(.+)-(?:master|worker)-\d+$/.exec(node.resource.name ?? '')?.[1];
+          assert.ok(cluster && owners[0]!.blastRadius.clusters.includes(cluster), `${name}: the blast radius names the node's cluster ${cluster}`);
         }
         const alarms = new Map((await listTickets(dir)).map((t) => [t.ticketId, t.faultCode]));
         for (const [ticket, code] of alarms) {

@@ -73,7 +73,11 @@ export async function obtainSnapshot(
   ctx.term.clearProgress();
   for (const o of run.outcomes) {
     if (o.status === 'failed') ctx.term.err(`warning: collector ${o.collector} failed: ${o.error}`);
-    else if (o.status === 'partial') ctx.term.err(`warning: collector ${o.collector} partial: ${o.warnings.slice(0, 3).join('; ')}`);
+    else if (o.status === 'partial') {
+      // Collectors put what failed first; the count says the list goes on, so no failure looks like the last one.
+      const more = o.warnings.length - 3;
+      ctx.term.err(`warning: collector ${o.collector} partial: ${o.warnings.slice(0, 3).join('; ')}${more > 0 ? `; and ${more} more (all in the report's collection section)` : ''}`);
+    }
   }
   // Collector errors may echo what a source was sent (a token in an error page); the snapshot is saved and shared, so scrub them.
   const redactor = ctx.term.redactor;
