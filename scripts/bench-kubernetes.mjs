@@ -4,20 +4,28 @@
 // list page the collector reads (JSON.parse, nothing else). Then the same collection with
 // one dead cluster, to show it costs the per-cluster deadline and no more. Not a test.
 //
-// BENCH_K8S_SIZE     lab fleet size (default medium: 90 clusters; large for the big fleet)
-// BENCH_KUBECTL_N    clusters in the kubectl sample (default 10)
+// BENCH_K8S_SIZE     lab fleet: fleet500 (default: 518 clusters of at most 20 nodes, 10,078 nodes,
+//                    about 150,000 pods), or a lab size name (small, medium, large)
+// BENCH_K8S_PODS     extra pods per worker node (default 10 for fleet500, else 0)
+// BENCH_KUBECTL_N    clusters in the kubectl sample (default 20)
 // BENCH_DIST         build to measure (default dist)
-import { spawnSync } from 'node:child_process';
+// With --json the last line of stdout is the results object alone (npm run bench reads it).
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
 const dist = resolve(process.env.BENCH_DIST ?? 'dist');
-const size = process.env.BENCH_K8S_SIZE ?? 'medium';
-const kubectlN = Number(process.env.BENCH_KUBECTL_N ?? 10);
+const sizeName = process.env.BENCH_K8S_SIZE ?? 'fleet500';
+// 16 regions x 30 projects, clusters capped at 20 servers: the issue's 500 clusters and 10,000 nodes.
+const size = sizeName === 'fleet500' ? { regions: 16, hypervisors: 800, servers: 19_600, clusterNodes: 20 } : sizeName;
+const extraPods = Number(process.env.BENCH_K8S_PODS ?? (sizeName === 'fleet500' ? 10 : 0));
+const kubectlN = Number(process.env.BENCH_KUBECTL_N ?? 20);
+const jsonOnly = process.argv.includes('--json');
 const load = (p) => import(pathToFileURL(join(dist, p)).href);
 const { startLab } = await load('lab/openstack/lab.js');
 const { generateFleet } = await load('lab/fleet/generate.js');
@@ -29,7 +37,7 @@ let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
 const mib = (b) => Math.round(b / 2 ** 20);
 
-const lab = await startLab({ fleet: generateFleet({ seed: 'bench', size }), clock: 'manual', sshHosts: false });
+const lab = await startLab({ fleet: generateFleet({ seed: 'bench', size }), clock: 'manual', sshHosts: false, kubernetesShape: { extraPodsPerWorker: extraPods } });
 const kube = lab.kubernetes;
 const names = kube.clusters.clusters.map((c) => c.name);
 const dir = mkdtempSync(join(tmpdir(), 'fl-bench-k8s-'));
@@ -53,7 +61,7 @@ async function faultline(kubeConfig, contexts, clusterTimeoutMs = 60_000) {
   const collector = createKubernetesCollector({ kubeConfig, contexts, concurrency: 16, clusterTimeoutMs, pageSize: 500 });
   const r = await collector.collect(ctx());
   const clusters = r.data.kubernetes.clusters;
-  return { clusters: clusters.length, failed: clusters.filter((c) => c.collection.status === 'failed').length, nodes: clusters.reduce((n, c) => n + c.nodes.length, 0), pods: clusters.reduce((n, c) => n + c.pods.length, 0), events: clusters.reduce((n, c) => n + c.events.length, 0) };
+  return { clusters: clusters.length, failed: clusters.filter((c) => c.collection.status === 'failed').length, nodes: clusters.reduce((n, c) => n + (c.nodes?.length ?? 0), 0), pods: clusters.reduce((n, c) => n + (c.pods?.length ?? 0), 0), events: clusters.reduce((n, c) => n + (c.events?.length ?? 0), 0) };
 }
 
 /** Reference (b): every page of every list the collector reads, with the same concurrency, parsed and dropped. */
@@ -96,34 +104,55 @@ async function plainFetch() {
   return { pages };
 }
 
-const results = { size, clusters: names.length, when: new Date().toISOString(), node: process.version, measurements: [] };
+function kubectlGet(context) {
+  return new Promise((res, rej) => {
+    const child = spawn('/usr/bin/kubectl', ['--kubeconfig', kubeconfigFile, '--context', context, 'get', 'pods,nodes,events', '-A', '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let bytes = 0;
+    let err = '';
+    child.stdout.on('data', (d) => (bytes += d.length));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', rej);
+    child.on('close', (code) => (code === 0 ? res(bytes) : rej(new Error(`kubectl on ${context}: ${err}`))));
+  });
+}
+
+const results = { size: sizeName, extraPodsPerWorker: extraPods, clusters: names.length, when: new Date().toISOString(), node: process.version, measurements: [] };
 try {
   await plainFetch(); // warm the lab's per-cluster stores once, untimed
   const fl = await timed(`faultline kubernetes collector (${names.length} clusters)`, () => faultline(kc, names));
   const plain = await timed(`plain fetch of every list page (${names.length} clusters)`, plainFetch);
   const sample = names.slice(0, Math.min(kubectlN, names.length));
   const kubectl = await timed(`kubectl get pods,nodes,events -A -o json, sequential (${sample.length} clusters)`, async () => {
-    for (const c of sample) {
-      const r = spawnSync('/usr/bin/kubectl', ['--kubeconfig', kubeconfigFile, '--context', c, 'get', 'pods,nodes,events', '-A', '-o', 'json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
-      if (r.status !== 0) throw new Error(`kubectl on ${c}: ${r.stderr}`);
-    }
+    // Asynchronously: the lab answers from this very process, so a blocking spawn would starve it.
+    for (const c of sample) await kubectlGet(c);
     return {};
   });
   kubectl.scaledSeconds = (kubectl.seconds / sample.length) * names.length;
   kubectl.note = `measured on ${sample.length} clusters, scaled to ${names.length}`;
-  // One dead cluster: a context pointing at a port nothing listens on... and one that hangs.
+  // One dead cluster, the bad kind: its address accepts the connection and never answers (a hung
+  // API server or a black-holing load balancer), so only the per-cluster deadline ends it.
+  const hung = createServer(() => {});
+  await new Promise((res) => hung.listen(0, '127.0.0.1', res));
   const dead = new KubeConfig();
   dead.loadFromFile(kubeconfigFile);
-  dead.addCluster({ name: 'dead', server: 'https://127.0.0.1:9', caData: Buffer.from(kube.caPem).toString('base64'), skipTLSVerify: false });
+  dead.addCluster({ name: 'dead', server: `https://127.0.0.1:${hung.address().port}`, caData: Buffer.from(kube.caPem).toString('base64'), skipTLSVerify: false });
   dead.addContext({ name: 'dead', cluster: 'dead', user: dead.contexts[0].user });
-  const deadline = 5_000;
-  const withDead = await timed(`faultline with one dead cluster (deadline ${deadline / 1000} s)`, () => faultline(dead, [...names, 'dead'], deadline));
+  const deadline = 10_000;
+  const withDead = await timed(`faultline with one hung cluster (deadline ${deadline / 1000} s)`, () => faultline(dead, ['dead', ...names], deadline));
+  hung.close();
+  for (const c of hung.connections ?? []) c.destroy();
   results.measurements.push(fl, plain, kubectl, withDead);
-  results.ratios = { kubectlLoopVsFaultline: kubectl.scaledSeconds / fl.seconds, faultlineVsPlainFetch: fl.seconds / plain.seconds, deadClusterExtraSeconds: withDead.seconds - fl.seconds };
-  console.log(JSON.stringify(results, null, 2));
-  console.log('\nmeasurement'.padEnd(80) + 'seconds  peak RSS');
-  for (const m of results.measurements) console.log(`${m.label.padEnd(79)} ${m.seconds.toFixed(2).padStart(7)} ${String(m.peakRssMiB).padStart(5)} MiB${m.scaledSeconds ? `  (scaled: ${m.scaledSeconds.toFixed(1)} s)` : ''}`);
-  console.log(`\nratios (targets: kubectl loop ≥ 10× faultline, faultline ≤ 1.5× plain fetch): ${JSON.stringify(results.ratios)}`);
+  results.ratios = {
+    kubectlLoopVsFaultline: kubectl.scaledSeconds / fl.seconds,
+    faultlineVsPlainFetch: fl.seconds / plain.seconds,
+    hungClusterRunVsDeadlinePlusCollection: withDead.seconds / (deadline / 1000 + fl.seconds),
+  };
+  console.log(jsonOnly ? JSON.stringify(results) : JSON.stringify(results, null, 2));
+  if (!jsonOnly) {
+    console.log('\nmeasurement'.padEnd(80) + 'seconds  peak RSS');
+    for (const m of results.measurements) console.log(`${m.label.padEnd(79)} ${m.seconds.toFixed(2).padStart(7)} ${String(m.peakRssMiB).padStart(5)} MiB${m.scaledSeconds ? `  (scaled: ${m.scaledSeconds.toFixed(1)} s)` : ''}`);
+    console.log(`\nratios (targets: kubectl loop ≥ 10× faultline, faultline ≤ 1.5× plain fetch, hung-cluster run ≤ 1.0× deadline + collection): ${JSON.stringify(results.ratios)}`);
+  }
 } finally {
   clearInterval(sampler);
   await lab.stop();

@@ -7,7 +7,7 @@
 // BENCH_OUT    where results and the lab's files go (default .bench)
 // BENCH_BASELINE_DIST  another build (e.g. of the previous commit) whose `faultline snapshot`
 //              is timed too, against the same lab in the same run, for before/after figures
-// BENCH_SKIP   comma-separated parts to leave out: osc, ssh, sweep, correlate, store
+// BENCH_SKIP   comma-separated parts to leave out: osc, ssh, sweep, correlate, store, kubernetes
 // BENCH_SSH_CONCURRENCY  hosts collected at once over SSH (default 32, faultline's default)
 // BENCH_ROUNDS rounds of the plain fetch and the faultline collections (default 3): each round
 //              times each of them once, in turn, and the figures are each one's median
@@ -300,6 +300,17 @@ if (!skip.has('sweep')) {
   results.ratios.sweepVsFping = sweep.seconds / fpingDirect.seconds;
   results.ratios.pingLoopVsSweep = pingLoop.extrapolatedSeconds / sweep.seconds;
 }
+// Kubernetes: 500 clusters / 10,000 nodes / 150,000 pods against the kubectl loop and a plain fetch
+// (scripts/bench-kubernetes.mjs, its own lab, in its own process so its memory is its own).
+if (!skip.has('kubernetes')) {
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench-kubernetes.mjs'), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, BENCH_DIST: dist } });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  if (r.status !== 0 || !last.startsWith('{')) throw new Error(`bench-kubernetes failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  const k = JSON.parse(last);
+  for (const m of k.measurements) results.measurements.push({ ...m, label: `k8s: ${m.label}`, maxRssMiB: m.peakRssMiB, ...(m.scaledSeconds ? { seconds: m.scaledSeconds, measuredSeconds: m.seconds } : {}) });
+  results.kubernetes = { clusters: k.clusters, nodes: k.measurements[0].nodes, pods: k.measurements[0].pods, extraPodsPerWorker: k.extraPodsPerWorker };
+  Object.assign(results.ratios, { k8sKubectlLoopVsFaultline: k.ratios.kubectlLoopVsFaultline, k8sFaultlineVsPlainFetch: k.ratios.faultlineVsPlainFetch, k8sHungClusterRunVsDeadlinePlusCollection: k.ratios.hungClusterRunVsDeadlinePlusCollection });
+}
 results.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
 
 writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -316,7 +327,7 @@ if (byKey.ssh) {
   console.log(`\nSSH host facts: ${s.hosts} of ${s.hypervisors} hypervisors in ${s.sshCollectorSeconds.toFixed(2)} s (host-ssh collector), ${s.hostsPerSecond.toFixed(1)} hosts/s, ${s.failed} failed, peak RSS ${s.maxRssMiB} MiB`);
 }
 if (results.sameDataAsBaseline) console.log(`\nsame sections as the baseline build: ${JSON.stringify(results.sameDataAsBaseline)}`);
-console.log('\nratios (targets: collection ≥ 5× faster than openstackclient, ≤ 1.3× plain fetch; sweep ≤ 1.5× fping; correlation ≤ 0.10 and store ≤ 0.2 of the scan)');
+console.log('\nratios (targets: collection ≥ 5× faster than openstackclient, ≤ 1.3× plain fetch; sweep ≤ 1.5× fping; correlation ≤ 0.10 and store ≤ 0.2 of the scan; k8s: kubectl loop ≥ 10× faultline, faultline ≤ 1.5× plain fetch, hung cluster ≤ 1.0× deadline + collection)');
 for (const [k, v] of Object.entries(results.ratios)) console.log(`  ${k.padEnd(32)} ${v.toFixed(2)}`);
 console.log(`\nload average (1, 5, 15 min): ${results.loadAverageAtStart.join(', ')} at start, ${results.loadAverageAtEnd.join(', ')} at end; ${results.cores} cores`);
 console.log(`written to ${join(out, 'results.json')}`);

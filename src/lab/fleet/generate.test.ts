@@ -94,6 +94,25 @@ describe('generateFleet', () => {
     assert.throws(() => resolveFleetCounts({ regions: 0, hypervisors: 1, servers: 1 }), /at least one region/);
     assert.throws(() => resolveFleetCounts({ regions: 1, hypervisors: 0, servers: 1 }), /hypervisor/);
     assert.throws(() => resolveFleetCounts({ regions: 1, hypervisors: 1, servers: -1 }), /non-negative/);
+    assert.throws(() => resolveFleetCounts({ regions: 1, hypervisors: 1, servers: 1, clusterNodes: 0 }), /clusterNodes must be a positive integer/);
+  });
+
+  it('caps a Kubernetes cluster at clusterNodes servers and starts another for the rest', () => {
+    const sizes = (clusterNodes?: number): Map<string, number> => {
+      const fleet = generateFleet({ seed: 'caps', size: { regions: 1, hypervisors: 20, servers: 600, ...(clusterNodes ? { clusterNodes } : {}) } });
+      const out = new Map<string, number>();
+      for (const s of fleet.servers) {
+        const m = /^(k8s-.+-\d\d)-(?:master|worker)-\d+$/.exec(s.name);
+        if (m) out.set(m[1] as string, (out.get(m[1] as string) ?? 0) + 1);
+      }
+      return out;
+    };
+    const capped = sizes(5);
+    const uncapped = sizes();
+    assert.ok(Math.max(...capped.values()) <= 5, JSON.stringify([...capped]));
+    assert.ok(Math.max(...uncapped.values()) > 5, 'without a cap some cluster is larger than five');
+    assert.equal([...capped.values()].reduce((a, b) => a + b, 0), [...uncapped.values()].reduce((a, b) => a + b, 0), 'the same servers, in more clusters');
+    assert.ok(capped.size > uncapped.size);
   });
 
   it('generates the large fleet (2,000 hypervisors, 100,000 servers, 11 regions) in a few seconds of CPU', () => {

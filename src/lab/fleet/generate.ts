@@ -24,6 +24,8 @@ export interface FleetCounts {
   regions: number;
   hypervisors: number;
   servers: number;
+  /** The most servers a Kubernetes cluster gets before its project starts another in that region (default 40). */
+  clusterNodes?: number;
 }
 
 export const FLEET_SIZES: Readonly<Record<FleetSizeName, FleetCounts>> = {
@@ -98,7 +100,9 @@ export function resolveFleetCounts(size: FleetSizeName | FleetCounts): FleetCoun
   if (regions < 1) throw new Error('a fleet needs at least one region');
   if (servers > 0 && hypervisors < 1) throw new Error('servers need at least one hypervisor');
   if (servers > 4_000_000) throw new Error('at most 4,000,000 servers fit in 127.0.0.0/8 here');
-  return { regions, hypervisors, servers };
+  const { clusterNodes } = counts;
+  if (clusterNodes !== undefined && (!Number.isInteger(clusterNodes) || clusterNodes < 1)) throw new Error(`fleet clusterNodes must be a positive integer, got ${clusterNodes}`);
+  return { regions, hypervisors, servers, ...(clusterNodes !== undefined ? { clusterNodes } : {}) };
 }
 
 function regionAt(index: number): LabRegion {
@@ -469,7 +473,7 @@ export function generateFleet(options: GenerateFleetOptions): LabFleet {
       case 'k8s-control-plane': {
         const key = `${plan.project.id}/${hv.regionId}`;
         let cluster = clusterOf.get(key);
-        if (!cluster || cluster.size >= 40) {
+        if (!cluster || cluster.size >= (counts.clusterNodes ?? 40)) {
           cluster = { name: `k8s-${plan.team}-${hv.regionId}-${pad(counter(`cluster/${key}`), 2)}`, size: 0, masters: 0 };
           clusterOf.set(key, cluster);
         }

@@ -1186,8 +1186,14 @@ export function buildLeases(plan: ClusterPlan, nodes: NodeState[]): ClusterObjec
   return new Map([['coordination.k8s.io/leases', nodes.map((n) => leaseObject(plan, n, uidFor(`${plan.name}/Node//${n.server.name}`)))]]);
 }
 
+/** How busy the lab's clusters are, beyond the few workloads every cluster has. */
+export interface ClusterShape {
+  /** Pods of a plain worker Deployment per worker node, to give benchmarks a real fleet's pod count (0 by default). */
+  readonly extraPodsPerWorker?: number;
+}
+
 /** Every object of a cluster at `now`. `nodes` are the joined nodes, masters first, in name order. */
-export function buildClusterObjects(plan: ClusterPlan, nodes: NodeState[], faults: ClusterFaultView, now: number): ClusterObjects {
+export function buildClusterObjects(plan: ClusterPlan, nodes: NodeState[], faults: ClusterFaultView, now: number, shape: ClusterShape = {}): ClusterObjects {
   const b: Builder = {
     plan,
     now,
@@ -1210,6 +1216,15 @@ export function buildClusterObjects(plan: ClusterPlan, nodes: NodeState[], fault
   storageClasses(b);
   kubeSystem(b);
   if (b.workers.length > 0) appNamespace(b);
+  if (b.workers.length > 0 && (shape.extraPodsPerWorker ?? 0) > 0) {
+    const name = `${plan.team}-stream-workers`;
+    deployment(b, plan.team, name, b.workers.length * (shape.extraPodsPerWorker as number), appContainers(plan.team, name, 8080), {
+      labels: { app: name },
+      extraLabels: teamLabels(plan.team),
+      annotations: appAnnotations(name),
+      createdAt: plan.createdAt + 3 * HOUR,
+    });
+  }
   emitWorkloads(b);
   services(b);
   nodeEvents(b);

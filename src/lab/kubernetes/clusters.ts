@@ -12,7 +12,7 @@ import { PowerState, type LabServer } from '../fleet/types.js';
 import type { LabState } from '../openstack/state.js';
 import type { LabFaults } from '../scenarios/faults.js';
 import { olderVersion, planClusters, type ClusterPlan, isMaster } from './cluster-plan.js';
-import { buildClusterObjects, buildLeases, NODE_MONITOR_GRACE_MS, type ClusterFaultView, type NodeState } from './cluster-objects.js';
+import { buildClusterObjects, buildLeases, NODE_MONITOR_GRACE_MS, type ClusterFaultView, type ClusterShape, type NodeState } from './cluster-objects.js';
 import { ClusterStore } from './store.js';
 
 /** Leases renew every 10 s, as the kubelet's do. */
@@ -68,7 +68,7 @@ export class LabCluster {
     const joined = this.observeNodes(view, now);
     const nodeSignature = joined.map((n) => `${n.unknownSince ?? ''}/${n.kubeletVersion}`).join(',');
     const full = `${revision}|${Math.floor(now / REBUILD_BUCKET_MS)}|${nodeSignature}`;
-    if (full !== this.syncedFull) this.store.replace(buildClusterObjects(this.plan, joined, view, now), now);
+    if (full !== this.syncedFull) this.store.replace(buildClusterObjects(this.plan, joined, view, now, this.owner.shape), now);
     else this.store.replace(buildLeases(this.plan, joined), now, { partial: true });
     this.syncedFull = full;
     this.syncedRevision = revision;
@@ -112,6 +112,7 @@ export class LabClusters {
   constructor(
     readonly state: LabState,
     readonly faults: LabFaults,
+    readonly shape: ClusterShape = {},
   ) {
     faults.onChange(() => {
       this.faultRevision++;

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import type { LabState } from '../openstack/state.js';
 import type { LabFaults } from '../scenarios/faults.js';
 import { startKubernetesApi, type KubernetesApi, type KubernetesApiOptions } from './api-server.js';
+import type { ClusterShape } from './cluster-objects.js';
 import { labCertificates } from './certificates.js';
 import { LabClusters } from './clusters.js';
 
@@ -23,9 +24,9 @@ export interface LabKubernetes {
   close(): Promise<void>;
 }
 
-export async function startLabKubernetes(state: LabState, faults: LabFaults, options: KubernetesApiOptions = {}): Promise<LabKubernetes> {
+export async function startLabKubernetes(state: LabState, faults: LabFaults, options: KubernetesApiOptions = {}, shape: ClusterShape = {}): Promise<LabKubernetes> {
   const certs = await labCertificates();
-  const clusters = new LabClusters(state, faults);
+  const clusters = new LabClusters(state, faults, shape);
   const api = await startKubernetesApi(clusters, certs, options);
   const serverUrl = (name: string): string => `${api.url}/clusters/${encodeURIComponent(name)}`;
   const caData = Buffer.from(certs.caPem).toString('base64');

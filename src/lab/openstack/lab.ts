@@ -20,6 +20,7 @@ import { healFleet } from '../fleet/heal.js';
 import { startHostsSsh, type HostsSsh, type HostsSshOptions } from '../hosts/ssh-server.js';
 import { startLabKubernetes, type LabKubernetes } from '../kubernetes/lab-kubernetes.js';
 import type { KubernetesApiOptions } from '../kubernetes/api-server.js';
+import type { ClusterShape } from '../kubernetes/cluster-objects.js';
 
 export interface StartLabOptions {
   seed?: string | number;
@@ -43,6 +44,8 @@ export interface StartLabOptions {
   sshHosts?: HostsSshOptions | false;
   /** The Kubernetes API of every cluster in the fleet over HTTPS (default on, any free port); `false` turns it off. */
   kubernetes?: KubernetesApiOptions | false;
+  /** How busy the clusters are (extra pods per worker, for benchmarks); every cluster's usual workloads otherwise. */
+  kubernetesShape?: ClusterShape;
 }
 
 export interface RunningLab {
@@ -255,7 +258,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
   let kubernetes: LabKubernetes | null = null;
   if (options.kubernetes !== false) {
     try {
-      kubernetes = await startLabKubernetes(state, faults, options.kubernetes);
+      kubernetes = await startLabKubernetes(state, faults, options.kubernetes, options.kubernetesShape);
     } catch (err) {
       clearInterval(ticker);
       await network?.close();
