@@ -4,6 +4,7 @@
  * finish in time is left unlisted and the cluster is partial; a cluster that cannot be
  * read at all (unreachable, TLS, 401, garbage) is failed, with the cause.
  */
+import { deadline } from '../../core/deadline.js';
 import type { KubernetesKind } from '../../snapshot/schema.js';
 import { KubeConnection, KubeGarbageError, KubeHttpError, type ClusterEndpoint } from './http.js';
 import {
@@ -98,13 +99,15 @@ async function eachBounded<T>(items: readonly T[], limit: number, task: (item: T
 
 /** Reads one cluster; never throws: how it went is in `collection`. */
 export async function readCluster(name: string, endpoint: () => Promise<ClusterEndpoint>, options: ClusterReadOptions, parent: AbortSignal): Promise<ClusterInput> {
-  const signal = AbortSignal.any([parent, AbortSignal.timeout(options.deadlineMs)]);
+  const guard = deadline(parent, options.deadlineMs);
+  const signal = guard.signal;
   const sink: Sink = { warnings: [], unlisted: new Set() };
   const failed = (error: string): ClusterInput => ({ name, collection: { status: 'failed', error, collectedAt: options.now().toISOString(), unlisted: [], warnings: sink.warnings } });
   let conn: KubeConnection;
   try {
     conn = new KubeConnection(await endpoint());
   } catch (err) {
+    guard.clear();
     return failed(`no credentials: ${describeFailure(err, options.deadlineMs)}`);
   }
   const secrets = Object.values(conn.endpoint.headers).flatMap((v) => (typeof v === 'string' ? [v, v.replace(/^\S+\s+/, '')] : []));
@@ -204,6 +207,7 @@ export async function readCluster(name: string, endpoint: () => Promise<ClusterE
   } catch (err) {
     return failed(scrub(describeFailure(err, options.deadlineMs)));
   } finally {
+    guard.clear();
     conn.close();
   }
 }
