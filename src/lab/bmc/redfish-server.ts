@@ -13,6 +13,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { stringify } from 'yaml';
 import { LabBmcs, RESET_TYPES, type LabBmc, type LabBmcsOptions, type ResetType } from './power.js';
 import type { LabFaults } from '../scenarios/faults.js';
 
@@ -26,6 +27,8 @@ export interface LabBmcServer {
   readonly bmcs: LabBmcs;
   /** `http://<bmc address>:<port>` of a hypervisor's BMC. */
   url(hostname: string): string;
+  /** `hypervisors: {<name>: {address, username, password}}`, the form faultline's bmc.inventory reads. Holds the passwords. */
+  inventoryYaml(): string;
   close(): Promise<void>;
 }
 
@@ -278,6 +281,9 @@ export async function startLabBmcs(faults: LabFaults, options: LabBmcServerOptio
       const bmc = bmcs.ofHost(hostname);
       if (!bmc) throw new Error(`no BMC for hypervisor ${hostname}`);
       return `http://${bmc.address}:${port}`;
+    },
+    inventoryYaml() {
+      return stringify({ hypervisors: Object.fromEntries(bmcs.list().map((b) => [b.hostname, { address: `http://${b.address}:${port}`, username: b.username, password: b.password }])) });
     },
     async close() {
       if (closed) return;
