@@ -126,6 +126,13 @@ function computerSystem(bmcs: LabBmcs, bmc: LabBmc): unknown {
     Status: { State: 'Enabled', Health: 'OK' },
     ProcessorSummary: { Count: 2, Model: hv.cpuModel },
     MemorySummary: { TotalSystemMemoryGiB: hv.hardware.memoryGiB },
+    // Every real BMC has it, and sushy refuses a system without it.
+    Boot: {
+      BootSourceOverrideEnabled: 'Disabled',
+      BootSourceOverrideTarget: 'None',
+      'BootSourceOverrideTarget@Redfish.AllowableValues': ['None', 'Pxe', 'Hdd', 'Cd', 'BiosSetup'],
+      BootSourceOverrideMode: 'UEFI',
+    },
     Actions: {
       '#ComputerSystem.Reset': { target: RESET_TARGET, 'ResetType@Redfish.AllowableValues': [...RESET_TYPES] },
     },
