@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { startLab, type RunningLab } from '../openstack/lab.js';
 import type { LabBmc } from './power.js';
 
