@@ -210,7 +210,7 @@ export async function setPower(client: RedfishClient, goal: PowerGoal, options: 
     const off = await reach(client, 'Off', steps, options, now);
     if (!off.ok) return outcome(false, off.summary, off.state);
     const on = await reach(client, 'On', steps, options, now);
-    return outcome(on.ok, on.ok ? 'power cycled' : on.summary, on.state);
+    return outcome(on.ok, on.ok ? (before === 'Off' ? 'was off: powered on' : 'power cycled') : on.summary, on.state);
   }
   const result = await reach(client, goal === 'on' ? 'On' : 'Off', steps, options, now);
   return outcome(result.ok, result.ok ? (goal === 'on' ? 'powered on' : 'powered off') : result.summary, result.state);
