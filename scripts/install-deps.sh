@@ -3,7 +3,7 @@
 # Debian tools it drives for real (fping for ping sweeps, nftables so the lab can make
 # addresses truly unreachable, openssl for the lab's Kubernetes CA). With --test, also
 # what the test suite drives: Chromium (HTML report in a real browser), the OpenStack
-# CLI, the OpenSSH client and python3-kubernetes (fidelity checks against the lab), and
+# CLI, the OpenSSH client, python3-kubernetes and python3-sushy (fidelity checks against the lab), and
 # PostgreSQL (the store tests start their own server from it), and Prometheus with
 # promtool (the lab backfills metric history and serves it to the collector). Safe to run again:
 # installs only what is missing.
@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(fping nftables openssl)
-if [ "${1:-}" = "--test" ]; then debs+=(chromium python3-openstackclient openssh-client python3-kubernetes postgresql prometheus); fi
+if [ "${1:-}" = "--test" ]; then debs+=(chromium python3-openstackclient openssh-client python3-kubernetes python3-sushy postgresql prometheus); fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

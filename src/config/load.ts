@@ -155,6 +155,7 @@ function resolveRelativePaths(config: FaultlineConfig, base: string, home: strin
           },
         }
       : {}),
+    ...(config.bmc?.inventory !== undefined ? { bmc: { ...config.bmc, inventory: path(config.bmc.inventory) } } : {}),
     report: { ...config.report, ...(config.report.out !== undefined ? { out: path(config.report.out) } : {}) },
     ...(config.store ? { store: { ...config.store, ...(config.store.path !== undefined ? { path: path(config.store.path) } : {}) } } : {}),
   };

@@ -103,6 +103,26 @@ export const inventorySchema = z
   .strictObject({ file: z.string().min(1).describe('Path to the inventory file.') })
   .describe('The host inventory.');
 
+/** One BMC's login; the password is a secret (redacted from all output). */
+export const bmcEntrySchema = z
+  .strictObject({
+    address: z.url({ protocol: /^https?$/ }).describe('The BMC\'s base URL, e.g. https://10.0.8.21 (the Redfish service is below /redfish/v1).'),
+    username: z.string().min(1).describe('BMC user allowed to reset the system.'),
+    password: z.string().min(1).describe('Its password (a secret: redacted from all output).'),
+  })
+  .describe('How to reach one hypervisor\'s BMC.');
+
+export const bmcSchema = z
+  .strictObject({
+    inventory: z.string().min(1).optional().describe('YAML file with `hypervisors: {<name>: {address, username, password}}` (faultline lab writes bmc.yaml); entries under hypervisors here win.'),
+    hypervisors: z.record(z.string(), bmcEntrySchema).default({}).describe('BMC per hypervisor name.'),
+    requestTimeoutSeconds: seconds(10, 'One Redfish request'),
+    powerTimeoutSeconds: seconds(300, 'Waiting for PowerState to reach On or Off after a reset'),
+    pollIntervalSeconds: seconds(2, 'Between PowerState reads'),
+    resetSettleSeconds: seconds(30, 'How long a reset may show no effect before it is sent once more (a timed-out one is observed first)'),
+  })
+  .describe('The hypervisors\' BMCs (Redfish), for power actions out of band.');
+
 export const hostsSchema = z
   .strictObject({
     username: z.string().min(1).default('root').describe('SSH user on the hypervisors.'),
@@ -286,6 +306,7 @@ export const configSchema = z
     inventory: inventorySchema.optional(),
     prometheus: prometheusConfigSchema.optional(),
     hosts: hostsSchema.optional(),
+    bmc: bmcSchema.optional(),
     detectors: z.record(z.string(), detectorSettingsSchema).default({}).describe('Per-detector settings by detector id.'),
     suppressions: z.array(suppressionSchema).default([]).describe('Findings to hide, each with a reason.'),
     probes: probesSchema.prefault({}),
@@ -306,6 +327,7 @@ export type SuppressionConfig = z.output<typeof suppressionSchema>;
 export type CollectorConfig = z.output<typeof collectorSettingsSchema>;
 export type NoticesConfig = z.output<typeof noticesSchema>;
 export type StoreConfig = z.output<typeof storeSchema>;
+export type BmcConfig = z.output<typeof bmcSchema>;
 
 /** The configuration used when there is no file. */
 export function defaultConfig(): FaultlineConfig {

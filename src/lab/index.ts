@@ -25,3 +25,5 @@ export { startLabKubernetes, type LabKubernetes } from './kubernetes/lab-kuberne
 export { LabClusters, LabCluster, KUBERNETES_FAULT_KINDS } from './kubernetes/clusters.js';
 export { LAB_SERVICE_ACCOUNT, type KubernetesApi, type KubernetesApiOptions } from './kubernetes/api-server.js';
 export { planClusters, CLUSTER_VERSIONS, type ClusterPlan } from './kubernetes/cluster-plan.js';
+export { LabBmcs, LAB_BMC_USER, RESET_TYPES, DEFAULT_POWER_DELAY_MS, type LabBmc, type BmcLogEntry, type ResetType, type RedfishPowerState } from './bmc/power.js';
+export { startLabBmcs, type LabBmcServer, type LabBmcServerOptions } from './bmc/redfish-server.js';

@@ -98,6 +98,12 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
     // The CMDB export: hypervisors' boxes and warranties (faultline spare), servers' DB tags, owners and clusters.
     // JSON, not YAML: the large fleet's export has over 100,000 entries.
     await writeFile(join(dir, 'inventory.json'), JSON.stringify(labInventory(lab.fleet)));
+    const bmc = lab.bmc;
+    if (bmc) {
+      // The BMC passwords: readable by its owner only.
+      await writeFile(join(dir, 'bmc.yaml'), bmc.inventoryYaml(), { mode: 0o600 });
+      await chmod(join(dir, 'bmc.yaml'), 0o600);
+    }
     const kube = lab.kubernetes;
     if (kube) {
       // Holds the clusters' bearer tokens: readable by its owner only, as kubectl writes its own.
@@ -133,6 +139,8 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
                 },
               }
             : {}),
+          // The lab's BMCs change the power within seconds, so a minute is a generous wait.
+          ...(bmc ? { bmc: { inventory: 'bmc.yaml', pollIntervalSeconds: 0.5, powerTimeoutSeconds: 60 } } : {}),
           zones: Object.fromEntries(lab.fleet.regions.map((r) => [r.id, r.zone])),
           report: { out: 'report.html' },
         }),
@@ -154,6 +162,7 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
               `  hosts     SSH port ${hosts.port} on every hypervisor address (127.x.y.z), user ${LAB_SSH_USER}, key ${join(dir, 'lab_ssh_key')} (or password ${LAB_SSH_PASSWORD}); host keys in ${join(dir, 'known_hosts')}`,
             ]
           : []),
+        ...(bmc ? [`  BMCs      Redfish (HTTP) on port ${bmc.port} at one 127.252.x.y address per hypervisor, basic auth; logins in ${join(dir, 'bmc.yaml')}; request log ${lab.adminUrl}/bmc/log`] : []),
         ...(kube
           ? [`  k8s       ${kube.clusters.clusters.length} clusters at ${kube.url}/clusters/<name>; kubeconfig ${join(dir, 'kubeconfig')} (one context per cluster)`]
           : []),

@@ -9,6 +9,7 @@ import { ConfigError } from '../../core/errors.js';
 import type { LabResponse } from '../openstack/http.js';
 import { LabError } from '../openstack/state.js';
 import type { LabFault, LabFaults } from '../scenarios/faults.js';
+import type { LabBmcs } from '../bmc/power.js';
 import { parseFault } from '../scenarios/load.js';
 
 export interface AdminContext {
@@ -16,6 +17,8 @@ export interface AdminContext {
   token: string;
   scenario: { name: string; title: string } | null;
   network: { sshPort: number; mode: 'nftables' | 'none'; warning: string | null } | null;
+  /** The BMCs, when the lab runs them: their request log is the witness of every power action. */
+  bmc: LabBmcs | null;
   /** Brings the firewall in line after a change, when there is one. */
   syncNetwork(): Promise<void>;
 }
@@ -125,6 +128,15 @@ export async function handleAdmin(ctx: AdminContext, req: AdminRequest): Promise
           })),
         },
       };
+    }
+    if (parts[0] === 'bmc' && parts[1] === 'log' && parts.length === 2 && m === 'GET') {
+      // Every Redfish request: time, BMC, user, ResetType, status; `?since=<ISO time>` narrows it.
+      if (!ctx.bmc) return { status: 404, body: { error: 'this lab runs no BMCs (started with bmc: false)' } };
+      const since = req.query?.['since'];
+      const sinceMs = since === undefined ? 0 : Date.parse(since);
+      if (Number.isNaN(sinceMs)) return { status: 400, body: { error: 'since must be an ISO time, e.g. 2026-11-25T03:00:00Z' } };
+      ctx.bmc.settle();
+      return { status: 200, body: { requests: ctx.bmc.log(sinceMs), power: Object.fromEntries(ctx.bmc.list().map((b) => [b.hostname, ctx.bmc?.powerState(b.hostname)])) } };
     }
     if (parts[0] === 'faults' && parts.length === 1) {
       if (m === 'GET') return { status: 200, body: { faults: faults.list().map((f) => faultView(ctx, f)) } };

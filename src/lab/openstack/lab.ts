@@ -21,6 +21,7 @@ import { startHostsSsh, type HostsSsh, type HostsSshOptions } from '../hosts/ssh
 import { startLabKubernetes, type LabKubernetes } from '../kubernetes/lab-kubernetes.js';
 import type { KubernetesApiOptions } from '../kubernetes/api-server.js';
 import type { ClusterShape } from '../kubernetes/cluster-objects.js';
+import { startLabBmcs, type LabBmcServer, type LabBmcServerOptions } from '../bmc/redfish-server.js';
 
 export interface StartLabOptions {
   seed?: string | number;
@@ -46,6 +47,8 @@ export interface StartLabOptions {
   kubernetes?: KubernetesApiOptions | false;
   /** How busy the clusters are (extra pods per worker, for benchmarks); every cluster's usual workloads otherwise. */
   kubernetesShape?: ClusterShape;
+  /** A Redfish BMC per hypervisor on one port (default on, any free port, 2 s power delay); `false` turns it off. */
+  bmc?: LabBmcServerOptions | false;
 }
 
 export interface RunningLab {
@@ -69,6 +72,8 @@ export interface RunningLab {
   hostsSsh: HostsSsh | null;
   /** The clusters' Kubernetes API and kubeconfig; null when turned off. */
   kubernetes: LabKubernetes | null;
+  /** The hypervisors' Redfish BMCs (addresses, logins, power, request log); null when turned off. */
+  bmc: LabBmcServer | null;
   /** A clouds.yaml document with `lab` (admin), `lab-viewer` and `lab-appcred` clouds. */
   cloudsYaml(): string;
   stop(): Promise<void>;
@@ -231,6 +236,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     token: options.adminToken ?? randomBytes(18).toString('base64url'),
     scenario: scenario ? { name: scenario.name, title: scenario.title } : null,
     network: null,
+    bmc: null,
     syncNetwork: () => network?.sync() ?? Promise.resolve(),
   };
   // Scheduled faults must appear on time even when nobody asks the lab anything.
@@ -266,6 +272,19 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
       throw err;
     }
   }
+  let bmc: LabBmcServer | null = null;
+  if (options.bmc !== false) {
+    try {
+      bmc = await startLabBmcs(faults, options.bmc);
+    } catch (err) {
+      clearInterval(ticker);
+      await network?.close();
+      await hostsSsh?.close();
+      await kubernetes?.close();
+      throw err;
+    }
+    admin.bmc = bmc.bmcs;
+  }
   let origin = 'http://127.0.0.1';
   const server = createLabServer(state, () => origin, admin);
   server.keepAliveTimeout = 5_000;
@@ -280,6 +299,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     await network?.close();
     await hostsSsh?.close();
     await kubernetes?.close();
+    await bmc?.close();
     throw err;
   });
   const port = (server.address() as AddressInfo).port;
@@ -302,6 +322,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     network,
     hostsSsh,
     kubernetes,
+    bmc,
     cloudsYaml: () =>
       stringify({
         clouds: {
@@ -356,6 +377,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
         await network?.close();
         await hostsSsh?.close();
         await kubernetes?.close();
+        await bmc?.close();
       }
     },
   };

@@ -114,6 +114,10 @@ export class LabFaults {
   private nextId = 1;
   /** Derived from the active faults; rebuilt on every change. */
   private hungHosts = new Set<string>();
+  /** Hypervisors whose BMC cut the power: down like a hung one, but no fault to clear. */
+  private readonly poweredOff = new Set<string>();
+  /** Things that happen on the lab clock outside the fault list (a BMC finishing a reset). */
+  private readonly clockHooks = new Set<() => void>();
   private serverReach = new Map<string, 'hang' | 'down'>();
   /** The last unreachable set, good until a fault changes or a server's state does (see LabState.serverStateRevision). */
   private unreachable: { revision: number; addresses: ReadonlySet<string> } | undefined;
@@ -169,8 +173,15 @@ export class LabFaults {
     return fault;
   }
 
+  /** Runs `hook` on every tick, before the faults are looked at. */
+  onTick(hook: () => void): () => void {
+    this.clockHooks.add(hook);
+    return () => this.clockHooks.delete(hook);
+  }
+
   /** Applies faults whose time has come. */
   tick(): void {
+    for (const hook of this.clockHooks) hook();
     const now = this.state.now();
     let any = false;
     for (const f of this.faults) {
@@ -473,6 +484,7 @@ export class LabFaults {
         f.clearedAt = this.state.now();
       }
     }
+    this.poweredOff.delete(hostname);
     this.state.reviveHost(hostname);
     const now = this.state.now();
     this.bootAt.set(hostname, now);
@@ -489,6 +501,34 @@ export class LabFaults {
     return { stopped };
   }
 
+  /** The operating system is hung (pm-hang): it ignores ACPI requests, only a hard reset helps. */
+  hypervisorHung(hostname: string): boolean {
+    return this.faults.some((f) => f.status === 'active' && f.spec.kind === 'pm-hang' && f.hypervisor === hostname);
+  }
+
+  isPoweredOff(hostname: string): boolean {
+    return this.poweredOff.has(hostname);
+  }
+
+  /**
+   * The power went off: the host and its guests stop answering, and its services stop
+   * heartbeating (Nova marks nova-compute down after its timeout, but keeps the servers
+   * ACTIVE, since nobody is left to sync their power state).
+   */
+  powerOffHypervisor(hostname: string): void {
+    if (!this.state.hypervisorByHost.has(hostname)) throw new LabError('notFound', `no hypervisor ${hostname}`);
+    this.tick();
+    if (this.poweredOff.has(hostname)) return;
+    this.poweredOff.add(hostname);
+    this.state.silenceHost(hostname);
+    this.changed();
+  }
+
+  /** The power came back: the host boots, which is a reboot as far as its guests are concerned. */
+  powerOnHypervisor(hostname: string): { stopped: string[] } {
+    return this.rebootHypervisor(hostname);
+  }
+
   // ------------------------------------------------------------------ derived views
 
   private rebuild(): void {
@@ -500,6 +540,7 @@ export class LabFaults {
       if (f.spec.kind === 'vm-down' || f.spec.kind === 'guest-async-pf-panic' || f.spec.kind === 'root-mount-panic') for (const id of f.servers) reach.set(id, 'down');
       if (f.spec.kind === 'vm-hang' || f.spec.kind === 'kernel-oops') for (const id of f.servers) if (reach.get(id) !== 'down') reach.set(id, 'hang');
     }
+    for (const host of this.poweredOff) hung.add(host);
     this.hungHosts = hung;
     this.serverReach = reach;
     this.unreachable = undefined;
