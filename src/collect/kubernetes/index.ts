@@ -2,6 +2,7 @@
  * The `kubernetes` collector: every configured context read at once up to a bound,
  * each within its own deadline. Failed clusters lead the warnings, by name.
  */
+import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Collector, CollectContext, CollectorResult } from '../types.js';
 import { endpointFor, forContext } from './auth.js';
@@ -40,7 +41,10 @@ export function createKubernetesCollector(options: KubernetesCollectorOptions): 
           ctx.progress(`kubernetes: ${done}/${options.contexts.length} clusters`);
         }
       };
-      await Promise.all(Array.from({ length: Math.min(Math.max(1, options.concurrency), options.contexts.length) }, worker));
+      const workers = Math.min(Math.max(1, options.concurrency), options.contexts.length);
+      // Each cluster being read hangs its deadline on the run's signal: that many listeners at once are expected, not a leak.
+      setMaxListeners(workers + 10, ctx.signal);
+      await Promise.all(Array.from({ length: workers }, worker));
       const read = clusters.filter((c): c is ClusterInput => c !== undefined);
       const failed = read.filter((c) => c.collection?.status === 'failed');
       const partial = read.filter((c) => c.collection?.status === 'partial');
