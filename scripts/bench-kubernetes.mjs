@@ -5,8 +5,8 @@
 // one dead cluster, to show it costs the per-cluster deadline and no more. Not a test.
 //
 // BENCH_K8S_SIZE     lab fleet: fleet500 (default: 518 clusters of at most 20 nodes, 10,078 nodes,
-//                    about 150,000 pods), or a lab size name (small, medium, large)
-// BENCH_K8S_PODS     extra pods per worker node (default 10 for fleet500, else 0)
+//                    with BENCH_K8S_PODS about 150,000 pods), or a lab size name (small, medium, large)
+// BENCH_K8S_PODS     extra pods per worker node (default 14 for fleet500, about 153,000 pods; else 0)
 // BENCH_KUBECTL_N    clusters in the kubectl sample (default 20)
 // BENCH_DIST         build to measure (default dist)
 // With --json the last line of stdout is the results object alone (npm run bench reads it).
@@ -23,7 +23,7 @@ const dist = resolve(process.env.BENCH_DIST ?? 'dist');
 const sizeName = process.env.BENCH_K8S_SIZE ?? 'fleet500';
 // 16 regions x 30 projects, clusters capped at 20 servers: the 500 clusters and 10,000 nodes.
 const size = sizeName === 'fleet500' ? { regions: 16, hypervisors: 800, servers: 19_600, clusterNodes: 20 } : sizeName;
-const extraPods = Number(process.env.BENCH_K8S_PODS ?? (sizeName === 'fleet500' ? 10 : 0));
+const extraPods = Number(process.env.BENCH_K8S_PODS ?? (sizeName === 'fleet500' ? 14 : 0));
 const kubectlN = Number(process.env.BENCH_KUBECTL_N ?? 20);
 const jsonOnly = process.argv.includes('--json');
 const load = (p) => import(pathToFileURL(join(dist, p)).href);
