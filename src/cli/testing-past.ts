@@ -58,9 +58,9 @@ export function runFaultlineAt(args: readonly string[], options: { cwd: string; 
   return new Promise((res, rej) => {
     const child = spawn('faketime', ['-f', fakeTime(options.at), process.execPath, MAIN, ...args], {
       cwd: options.cwd,
-      // Timers run on the monotonic clock, which stays true: only the date is moved. ping times its
+      // Timers run on the monotonic clock, which stays true: only the date is moved. fping times its
       // replies with the wall clock and reads a moved one as no reply, so it keeps the true time.
-      env: { PATH: process.env['PATH'], HOME: options.cwd, NO_COLOR: '1', TZ: 'UTC', FAKETIME_DONT_FAKE_MONOTONIC: '1', FAKETIME_SKIP_CMDS: 'ping', ...options.env },
+      env: { PATH: process.env['PATH'], HOME: options.cwd, NO_COLOR: '1', TZ: 'UTC', FAKETIME_DONT_FAKE_MONOTONIC: '1', FAKETIME_SKIP_CMDS: 'fping,ping', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -90,7 +90,7 @@ export async function replayPast(
     for (const op of moment.operator) {
       const { fault } = await admin<{ fault: { servers: { id: string }[] } }>(lab, `/faults/${encodeURIComponent(op.fault)}`);
       for (const server of fault.servers) {
-        const r = await runFaultlineAt([op.command, server.id, '--yes', '--no-verify', '--format', 'json'], { cwd: options.dir, at: now, ...(options.env ? { env: options.env } : {}) });
+        const r = await runFaultlineAt([op.command, server.id, '--yes', '--format', 'json'], { cwd: options.dir, at: now, ...(options.env ? { env: options.env } : {}) });
         if (r.code !== 0) throw new Error(`faultline ${op.command} ${server.id} at ${moment.ago} ago exited ${r.code}: ${r.stderr}`);
         commands.push(r);
       }

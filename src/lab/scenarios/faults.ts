@@ -249,7 +249,7 @@ export class LabFaults {
       };
       for (const c of moment.counts) change(() => this.setCount(c.fault, c.count));
       for (const id of moment.clear) change(() => this.end(id));
-      for (const id of moment.ownerStarts) change(() => this.ownerStarts(id));
+      for (const id of moment.ownerStarts) change(() => this.ownerStarts(id, at));
       for (const id of moment.forget) change(() => this.referenced(id).tickets.forEach((t) => this.forgotten.add(t)));
       this.moments.push({ at, ago: moment.ago, note: moment.note ?? null, scan: moment.scan, operator: moment.operator });
     }
@@ -276,10 +276,10 @@ export class LabFaults {
   }
 
   /** The owner starts the fault's servers again: the fault ends, and Nova has the user's start on record. */
-  private ownerStarts(id: string): void {
+  private ownerStarts(id: string, at: number): void {
     const fault = this.referenced(id);
     this.end(id);
-    const now = this.state.now();
+    const now = Math.min(at, this.state.now());
     for (const serverId of fault.servers) {
       const s = this.state.server(serverId);
       if (s) this.state.recordAction(s.id, 'start', now, { userId: s.userId, projectId: s.projectId });
