@@ -172,7 +172,10 @@ async function listTickets(dir: string): Promise<{ ticketId: string; faultCode: 
   return snap.alarms.map((a) => ({ ticketId: a.ticketId, faultCode: a.faultCode }));
 }
 
-const files = (await readdir(SCENARIOS)).filter((f) => f.endsWith('.yaml')).sort();
+// A scenario with a past needs it replayed into a store first: aged-scenarios.test.ts scans those.
+const hasPast = async (f: string): Promise<boolean> => ((parse(await readFile(join(SCENARIOS, f), 'utf8')) as { past?: unknown[] }).past ?? []).length > 0;
+const files: string[] = [];
+for (const f of (await readdir(SCENARIOS)).filter((x) => x.endsWith('.yaml')).sort()) if (!(await hasPast(f))) files.push(f);
 
 describe('scanning every lab scenario', () => {
   it('ships the scenarios', () => assert.ok(files.length >= 20, `${files.length} scenarios`));

@@ -158,6 +158,17 @@ export async function handleAdmin(ctx: AdminContext, req: AdminRequest): Promise
         return { status: 200, body: { fault: faultView(ctx, f) } };
       }
     }
+    if (parts[0] === 'past' && parts.length === 1 && m === 'GET') {
+      // The moments a replay visits, with the operator commands to run there; the present follows them.
+      return {
+        status: 200,
+        body: {
+          now: new Date(faults.state.now()).toISOString(),
+          present: new Date(faults.presentAt).toISOString(),
+          moments: faults.past().map((p) => ({ at: new Date(p.at).toISOString(), ago: p.ago, note: p.note, scan: p.scan, operator: p.operator })),
+        },
+      };
+    }
     if (parts[0] === 'clock' && parts[1] === 'advance' && parts.length === 2 && m === 'POST') {
       const seconds = (req.body as { seconds?: unknown } | undefined)?.seconds;
       if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) return { status: 400, body: { error: 'send {"seconds": <non-negative number>}' } };

@@ -15,7 +15,7 @@ import { handleAdmin, type AdminContext } from '../admin/admin-api.js';
 import { handleAlarms } from '../admin/alarm-feed.js';
 import { startGuestNetwork, type GuestNetwork, type GuestNetworkOptions } from '../network/guest-network.js';
 import { LabFaults } from '../scenarios/faults.js';
-import type { Scenario } from '../scenarios/schema.js';
+import { agoMs, type Scenario } from '../scenarios/schema.js';
 import { healFleet } from '../fleet/heal.js';
 import { startHostsSsh, type HostsSsh, type HostsSshOptions } from '../hosts/ssh-server.js';
 import { startLabKubernetes, type LabKubernetes } from '../kubernetes/lab-kubernetes.js';
@@ -222,13 +222,18 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     fleet = generateFleet({ seed: options.seed ?? scenario?.fleet.seed ?? 'faultline', size: options.size ?? scenario?.fleet.size ?? 'small' });
     if (scenario?.fleet.baseline === 'healthy') healFleet(fleet);
   }
+  // A scenario with a past starts its clock an hour before the oldest moment; the present is when the lab was started.
+  const present = options.clockStart ?? Date.now();
+  const pastMs = Math.max(0, ...(scenario?.past ?? []).map((m) => agoMs(m.ago)));
+  const clockStart = pastMs > 0 ? present - pastMs - 3_600_000 : options.clockStart;
   const stateOptions: LabStateOptions = {
-    clock: new LabClock({ mode: options.clock ?? 'real', start: options.clockStart }),
+    clock: new LabClock({ mode: options.clock ?? 'real', start: clockStart }),
     tokenTtlSeconds: options.tokenTtlSeconds,
     actionDurationMs: options.actionDurationMs,
   };
   const state = new LabState(fleet, stateOptions);
-  const faults = new LabFaults(state);
+  const faults = new LabFaults(state, { presentAt: present });
+  faults.schedulePast(scenario?.past ?? []);
   for (const spec of scenario?.faults ?? []) faults.add(spec);
   let network: GuestNetwork | null = null;
   const admin: AdminContext = {

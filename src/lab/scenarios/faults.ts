@@ -10,7 +10,7 @@ import { HEALTHY_DISK_HEALTH, healthyHostFacts, hungTaskLines, qcow2RefcountLine
 import { healthyNodeFacts, isNodeServer, kubeadmPreflightFailure, klogPrefix, type NodeFacts } from '../hosts/node-facts.js';
 import { LabError, type LabState } from '../openstack/state.js';
 import { asyncPfPanicLines, rootMountPanicLines } from './guest-panics.js';
-import type { AlarmCode, FaultSpec, HostFactsPatch, NodeFactsPatch, HypervisorSelector, ServerSelector, ShutoffEvidence } from './schema.js';
+import { agoMs, type AlarmCode, type FaultSpec, type HostFactsPatch, type NodeFactsPatch, type HypervisorSelector, type PastMoment, type ServerSelector, type ShutoffEvidence } from './schema.js';
 
 export type Reachability = 'ok' | 'hang' | 'down' | 'unknown';
 export type FaultStatus = 'scheduled' | 'active' | 'cleared' | 'unmatched';
@@ -44,6 +44,23 @@ export interface LabTicket {
   closed_at: string | null;
   /** The lab fault that raised it. */
   fault_id: string;
+}
+
+/** A moment of the past on the lab clock, for the replay that records scans there. */
+export interface LabMoment {
+  readonly at: number;
+  readonly ago: string;
+  readonly note: string | null;
+  readonly scan: boolean;
+  readonly operator: readonly { readonly command: 'restart' | 'start' | 'stop'; readonly fault: string }[];
+}
+
+/** A change the past makes to a fault that is already there (a count that grows, an end). */
+interface PastChange {
+  readonly dueAt: number;
+  readonly order: number;
+  readonly run: () => void;
+  done: boolean;
 }
 
 interface ServerSnapshot {
@@ -102,6 +119,13 @@ function alarmMessage(code: AlarmCode, hv: LabHypervisor, count: number): string
 
 export class LabFaults {
   readonly startedAt: number;
+  /** Where the present begins on the lab clock: after the past a scenario replays, or the start. */
+  readonly presentAt: number;
+  private readonly changes: PastChange[] = [];
+  private readonly moments: LabMoment[] = [];
+  private ticking = false;
+  /** Tickets the feed no longer lists (a past moment's `forget`). */
+  private readonly forgotten = new Set<string>();
   private readonly faults: LabFault[] = [];
   private readonly tickets: LabTicket[] = [];
   private readonly snapshots = new Map<string, ServerSnapshot>();
@@ -122,8 +146,12 @@ export class LabFaults {
   /** The last unreachable set, good until a fault changes or a server's state does (see LabState.serverStateRevision). */
   private unreachable: { revision: number; addresses: ReadonlySet<string> } | undefined;
 
-  constructor(readonly state: LabState) {
+  constructor(
+    readonly state: LabState,
+    options: { presentAt?: number } = {},
+  ) {
     this.startedAt = state.now();
+    this.presentAt = Math.max(this.startedAt, options.presentAt ?? this.startedAt);
     for (const s of state.allServers()) this.serverByIp.set(s.ip, s);
     for (const hv of state.hypervisors) {
       this.hypervisorByIp.set(hv.hostIp, hv);
@@ -151,8 +179,8 @@ export class LabFaults {
     return (this.state.now() - this.startedAt) / 1000;
   }
 
-  /** Adds a fault; it applies now or when its `at` comes. */
-  add(spec: FaultSpec): LabFault {
+  /** Adds a fault; it applies now or when its `at` (from the present) comes, or at `dueAt` on the lab clock. */
+  add(spec: FaultSpec, dueAt?: number): LabFault {
     const id = spec.id ?? `${spec.kind}-${this.nextId}`;
     this.nextId++;
     if (this.faults.some((f) => f.id === id)) throw new LabError('conflict', `a fault with id ${id} already exists`);
@@ -160,7 +188,7 @@ export class LabFaults {
       id,
       spec,
       status: 'scheduled',
-      dueAt: this.startedAt + spec.at * 1000,
+      dueAt: dueAt ?? this.presentAt + spec.at * 1000,
       appliedAt: null,
       clearedAt: null,
       hypervisor: null,
@@ -179,18 +207,83 @@ export class LabFaults {
     return () => this.clockHooks.delete(hook);
   }
 
-  /** Applies faults whose time has come. */
+  /** Applies faults and changes of the past whose time has come, in time order. */
   tick(): void {
-    for (const hook of this.clockHooks) hook();
-    const now = this.state.now();
-    let any = false;
-    for (const f of this.faults) {
-      if (f.status === 'scheduled' && f.dueAt <= now) {
-        this.apply(f);
+    // Clearing a fault tells the listeners, which ask for reachability, which ticks.
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      for (const hook of this.clockHooks) hook();
+      const now = this.state.now();
+      let any = false;
+      const dueFaults = this.faults.filter((f) => f.status === 'scheduled' && f.dueAt <= now);
+      const dueChanges = this.changes.filter((c) => !c.done && c.dueAt <= now);
+      // At one moment its new faults come first, then the changes to earlier ones.
+      const work = [
+        ...dueFaults.map((f, i) => ({ at: f.dueAt, order: i - dueFaults.length, run: () => this.apply(f) })),
+        ...dueChanges.map((c) => ({ at: c.dueAt, order: c.order, run: () => ((c.done = true), c.run()) })),
+      ].sort((a, b) => a.at - b.at || a.order - b.order);
+      for (const w of work) {
+        w.run();
         any = true;
       }
+      if (any) this.changed();
+    } finally {
+      this.ticking = false;
     }
-    if (any) this.changed();
+  }
+
+  /**
+   * Puts a scenario's past on the lab clock: each moment's faults appear at the
+   * present minus its `ago`, and its counts, ends and owners' starts happen then.
+   * The lab clock must start before the oldest moment (startLab sees to it).
+   */
+  schedulePast(past: readonly PastMoment[]): void {
+    const oldestFirst = [...past].sort((a, b) => agoMs(b.ago) - agoMs(a.ago));
+    for (const moment of oldestFirst) {
+      const at = this.presentAt - agoMs(moment.ago);
+      if (at < this.startedAt) throw new LabError('badRequest', `the moment ${moment.ago} ago is before the lab clock starts`);
+      for (const spec of moment.faults) this.add(spec, at);
+      const change = (run: () => void): void => {
+        this.changes.push({ dueAt: at, order: this.changes.length, run, done: false });
+      };
+      for (const c of moment.counts) change(() => this.setCount(c.fault, c.count));
+      for (const id of moment.clear) change(() => this.end(id));
+      for (const id of moment.ownerStarts) change(() => this.ownerStarts(id, at));
+      for (const id of moment.forget) change(() => this.referenced(id).tickets.forEach((t) => this.forgotten.add(t)));
+      this.moments.push({ at, ago: moment.ago, note: moment.note ?? null, scan: moment.scan, operator: moment.operator });
+    }
+  }
+
+  /** The past to replay, oldest first. */
+  past(): readonly LabMoment[] {
+    return this.moments;
+  }
+
+  /** The feed shows a new repeat count on the fault's tickets (and the message that quotes it). */
+  private setCount(id: string, count: number): void {
+    const fault = this.referenced(id);
+    const hv = fault.hypervisor ? this.state.hypervisorByHost.get(fault.hypervisor) : undefined;
+    for (const t of this.tickets) {
+      if (!fault.tickets.includes(t.ticket_id)) continue;
+      t.count = count;
+      if (fault.spec.kind === 'alarm' && fault.spec.message === undefined && hv) t.message = alarmMessage(fault.spec.code, hv, count);
+    }
+  }
+
+  private end(id: string): void {
+    if (this.referenced(id).status === 'active') this.clear(id);
+  }
+
+  /** The owner starts the fault's servers again: the fault ends, and Nova has the user's start on record. */
+  private ownerStarts(id: string, at: number): void {
+    const fault = this.referenced(id);
+    this.end(id);
+    const now = Math.min(at, this.state.now());
+    for (const serverId of fault.servers) {
+      const s = this.state.server(serverId);
+      if (s) this.state.recordAction(s.id, 'start', now, { userId: s.userId, projectId: s.projectId });
+    }
   }
 
   list(): readonly LabFault[] {
@@ -624,7 +717,7 @@ export class LabFaults {
   /** The alarm feed: every ticket raised so far, open and closed, oldest first. */
   ticketFeed(): LabTicket[] {
     this.tick();
-    return this.tickets.map((t) => ({ ...t, ips: [...t.ips] }));
+    return this.tickets.filter((t) => !this.forgotten.has(t.ticket_id)).map((t) => ({ ...t, ips: [...t.ips] }));
   }
 
   /** A node VM's boot time: when it was last started (the lab's start at the latest), stable across calls. */

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
-import { faultSchema, scenarioSchema, type FaultSpec, type Scenario } from './schema.js';
+import { agoMs, faultSchema, scenarioSchema, type FaultSpec, type Scenario } from './schema.js';
 
 /**
  * Where the shipped scenarios are: next to the compiled module when the build copied
@@ -66,6 +66,30 @@ export function parseScenario(doc: unknown, file: string): Scenario {
   if (!result.success) throw issuesToError(result.error, file);
   const scenario = result.data;
   const ids = new Set<string>();
+  // The past comes first, oldest moment first: present faults may point at past ones, not the other way round.
+  const past = [...scenario.past.entries()].sort(([, a], [, b]) => agoMs(b.ago) - agoMs(a.ago));
+  for (const [m, moment] of past) {
+    moment.faults.forEach((fault, i) => {
+      const key = `past[${m}].faults[${i}]`;
+      if (fault.at !== 0) throw new ConfigError({ file, key: `${key}.at`, problem: 'a fault of the past appears at its moment', fix: 'leave `at` out; set the moment\'s `ago` instead' });
+      if (fault.id === undefined) throw new ConfigError({ file, key: `${key}.id`, problem: 'a fault of the past needs an id', fix: 'give it an id, so later moments and faults can refer to it' });
+      if (ids.has(fault.id)) throw new ConfigError({ file, key: `${key}.id`, problem: `duplicate fault id ${fault.id}`, fix: 'give every fault its own id' });
+      for (const ref of sameAsRefs(fault)) {
+        if (!ids.has(ref.id)) throw new ConfigError({ file, key: `${key}.${ref.key}.sameAs`, problem: `no earlier fault has id ${ref.id}`, fix: 'point sameAs at a fault of an earlier moment (or earlier in this one)' });
+      }
+      ids.add(fault.id);
+    });
+    const refs = [
+      ...moment.counts.map((c, i) => ({ key: `past[${m}].counts[${i}].fault`, id: c.fault })),
+      ...moment.clear.map((id, i) => ({ key: `past[${m}].clear[${i}]`, id })),
+      ...moment.ownerStarts.map((id, i) => ({ key: `past[${m}].ownerStarts[${i}]`, id })),
+      ...moment.forget.map((id, i) => ({ key: `past[${m}].forget[${i}]`, id })),
+      ...moment.operator.map((o, i) => ({ key: `past[${m}].operator[${i}].fault`, id: o.fault })),
+    ];
+    for (const ref of refs) {
+      if (!ids.has(ref.id)) throw new ConfigError({ file, key: ref.key, problem: `no fault of this or an earlier moment has id ${ref.id}`, fix: 'name a fault of the past that appears at or before this moment' });
+    }
+  }
   scenario.faults.forEach((fault, i) => {
     if (fault.id !== undefined) {
       if (ids.has(fault.id)) throw new ConfigError({ file, key: `faults[${i}].id`, problem: `duplicate fault id ${fault.id}`, fix: 'give every fault its own id' });

@@ -141,6 +141,46 @@ function clusterOf(ctx: Ctx, faultId: string): { cluster: LabCluster; serverId: 
 const readyOf = (node: Json): string => node.status.conditions.find((c: Json) => c.type === 'Ready').status;
 
 const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
+  'aged-month': async (ctx) => {
+    const past = (await ctx.admin('/past')) as { now: string; present: string; moments: { at: string; ago: string; scan: boolean; operator: { command: string; fault: string }[] }[] };
+    const present = Date.parse(past.present);
+    // The clock starts an hour before the oldest moment; nothing of the past has happened yet.
+    assert.equal(present - Date.parse(past.now), (41 * 24 + 1) * 3_600_000);
+    assert.deepEqual(await ctx.tickets(), []);
+    assert.equal(past.moments[0]?.ago, '41d');
+    assert.deepEqual(past.moments[1]?.operator, [{ command: 'restart', fault: 'stopped-before' }]);
+    const advanceTo = async (at: number): Promise<void> => {
+      await ctx.admin('/clock/advance', { method: 'POST', body: { seconds: (at - ctx.lab.state.now()) / 1000 } });
+    };
+    await advanceTo(present - 41 * 86_400_000);
+    const before = ctx.lab.faults.get('stopped-before')!;
+    assert.equal(before.status, 'active');
+    // Read from the state: the Keystone token of this check expires an hour after it was issued.
+    assert.equal(ctx.lab.state.server(before.servers[0]!)?.vmState, 'stopped');
+    // 12 h before the present: the first dev ticket closed and left the feed, its successor is there; the swaps' tickets are gone.
+    // Moment by moment, as a replay goes: a fault takes effect at the time the clock is at when it applies.
+    for (const m of past.moments) if (Date.parse(m.at) <= present - 12 * 3_600_000) await advanceTo(Date.parse(m.at));
+    const feed = async (): Promise<Map<string, number>> => new Map((await ctx.tickets()).map((t) => [String(t['ticket_id']), Number(t['count'])]));
+    const first = ctx.lab.faults.get('sbe-first')!;
+    const second = ctx.lab.faults.get('sbe-second')!;
+    const watch = ctx.lab.faults.get('sbe-watch')!;
+    let tickets = await feed();
+    assert.equal(tickets.has(first.tickets[0]!), false);
+    assert.equal(tickets.get(second.tickets[0]!), 2);
+    assert.equal(tickets.get(watch.tickets[0]!), 4, 'the watched count grew at 20 h');
+    assert.equal(ctx.lab.faults.get('swap-1')!.status, 'cleared');
+    assert.equal(tickets.has(ctx.lab.faults.get('swap-1')!.tickets[0]!), false);
+    // The owner started the server its host kept stopping, each time: Nova has three host stops and three user starts.
+    const stopped = ctx.lab.faults.get('stops-1')!.servers[0]!;
+    const actions = ctx.lab.state.actionLog(present - 30 * 86_400_000).filter((a) => a.serverId === stopped);
+    assert.deepEqual(actions.map((a) => `${a.action} ${a.userId === null ? 'host' : 'user'}`), ['stop host', 'start user', 'stop host', 'start user', 'stop host', 'start user']);
+    await advanceTo(present);
+    tickets = await feed();
+    assert.equal(tickets.get(second.tickets[0]!), 6);
+    assert.equal(tickets.get(watch.tickets[0]!), 5);
+    assert.equal(tickets.get(ctx.lab.faults.get('swap-3')!.tickets[0]!), 13);
+    assert.equal(ctx.lab.state.server(before.servers[0]!)?.vmState, 'stopped', 'stopped again in the present');
+  },
   healthy: async (ctx) => {
     const state = await ctx.admin('/state');
     assert.deepEqual(state.reachability, { ok: ctx.lab.fleet.servers.length, hang: 0, down: 0 });

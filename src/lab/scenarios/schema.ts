@@ -283,6 +283,44 @@ export const faultSchema = z.discriminatedUnion('kind', [
     .describe("In this server's cluster a Job failed (backoff limit reached), a CronJob is suspended and a PersistentVolumeClaim is Pending on a StorageClass that does not exist."),
 ]);
 
+const faultRef = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'is not a fault id');
+
+/** `40d`, `30h`, `19d23h20m`: how long before the present. */
+export const AGO = /^(?=\d)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/;
+
+/** Milliseconds in an `ago` text, which the schema has checked. */
+export function agoMs(text: string): number {
+  const m = AGO.exec(text);
+  if (!m) throw new Error(`not a duration: ${text}`);
+  return ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60_000;
+}
+
+export const pastMomentSchema = z
+  .strictObject({
+    ago: z.string().regex(AGO, 'is not a duration before the present such as 40d, 30h or 19d23h20m').describe('How long before the present this moment is.'),
+    note: z.string().optional(),
+    faults: z.array(faultSchema).default([]).describe('Faults that appear at this moment (their `at` must be left out).'),
+    counts: z
+      .array(z.strictObject({ fault: faultRef, count: z.number().int().min(1) }))
+      .default([])
+      .describe("The count the feed shows from now on for the tickets of an earlier alarm fault (the monitoring system's repeat count grew)."),
+    clear: z.array(faultRef).default([]).describe('Faults that end at this moment: their tickets close, their servers get their earlier state back.'),
+    forget: z
+      .array(faultRef)
+      .default([])
+      .describe("The feed stops listing these faults' tickets, as a ticket export that keeps only open and recent tickets does."),
+    ownerStarts: z
+      .array(faultRef)
+      .default([])
+      .describe("The servers of these faults are started by their owner (a user's start on Nova's record), which ends the fault."),
+    operator: z
+      .array(z.strictObject({ command: z.enum(['restart', 'start', 'stop']), fault: faultRef }))
+      .default([])
+      .describe('Operator commands the replay runs at this moment, through faultline itself (`faultline <command> <server> --yes`) on each server of the fault, so the store records them.'),
+    scan: z.boolean().default(true).describe('Whether the replay runs `faultline scan --record` at this moment, after its changes and commands.'),
+  })
+  .describe('One moment of the past the lab replays.');
+
 export const scenarioSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'is not a kebab-case name'),
   title: z.string().min(1),
@@ -295,7 +333,13 @@ export const scenarioSchema = z.strictObject({
       baseline: z.enum(['healthy', 'realistic']).default('healthy').describe('healthy: every server ACTIVE, no history; realistic: the generator’s background noise.'),
     })
     .prefault({}),
-  faults: z.array(faultSchema).default([]),
+  faults: z.array(faultSchema).default([]).describe('Faults of the present (after the past, if any); `at` counts from the present.'),
+  past: z
+    .array(pastMomentSchema)
+    .default([])
+    .describe(
+      'Earlier moments, oldest first or not: the lab starts its clock before the oldest, and a replay (`faultline lab --age`, or the aged-scenario test) moves the clock to each moment and records a real scan there, so the store holds the history the memory rules read.',
+    ),
 });
 
 export type HypervisorSelector = z.infer<typeof hypervisorSelectorSchema>;
@@ -306,5 +350,6 @@ export type FaultKind = FaultSpec['kind'];
 export type HostFactsPatch = z.infer<typeof hostFactsPatchSchema>;
 export type NodeFactsPatch = z.infer<typeof nodeFactsPatchSchema>;
 export type Scenario = z.infer<typeof scenarioSchema>;
+export type PastMoment = z.infer<typeof pastMomentSchema>;
 export type AlarmCode = (typeof ALARM_CODES)[number];
 export type ShutoffEvidence = (typeof EVIDENCE)[number];
