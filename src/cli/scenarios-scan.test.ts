@@ -106,6 +106,7 @@ const INCIDENTS: Record<string, { incidents: readonly ExpectedIncident[]; triage
   'control-plane-workloads': { incidents: [] },
   'service-endpoints': { incidents: [] },
   'workload-failures': { incidents: [] },
+  'rollout-lag': { incidents: [] },
 };
 
 interface Fault {

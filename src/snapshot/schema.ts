@@ -385,6 +385,10 @@ export const kubernetesWorkloadSchema = z.object({
   suspend: z.boolean().optional(),
   lastScheduleTime: isoTime.optional(),
   tolerations: z.array(tolerationSchema).default([]).describe('the pod template\'s tolerations'),
+  containers: z
+    .array(z.object({ name: z.string(), image: z.string().optional() }))
+    .default([])
+    .describe('the pod template\'s containers and their images (spec.template.spec.containers; a CronJob\'s from its Job template)'),
   podRequests: quantitiesSchema.describe('requests of one pod of the template, summed over its containers'),
 });
 

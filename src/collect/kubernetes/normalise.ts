@@ -207,6 +207,7 @@ export function normaliseWorkload(plural: string, o: Obj): Item<'workloads'> {
     suspend: typeof spec['suspend'] === 'boolean' ? spec['suspend'] : undefined,
     lastScheduleTime: str(status['lastScheduleTime']),
     tolerations: tolerations(podSpec['tolerations']),
+    containers: list(podSpec['containers']).map((c) => defined({ name: str(c['name']) ?? '', image: str(c['image']) })),
     podRequests: defined({ cpuMillicores: sum('cpuMillicores'), memoryBytes: sum('memoryBytes') }),
   });
 }

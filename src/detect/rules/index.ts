@@ -53,6 +53,7 @@ import ingressMissingService from './ingress-missing-service.js';
 import webhookNoEndpoints from './webhook-no-endpoints.js';
 import deprecatedApi from './deprecated-api.js';
 import unusedService from './unused-service.js';
+import rolloutLag from './rollout-lag.js';
 import partJudgementOverTime from './part-judgement-over-time.js';
 import hypervisorReplaceBox from './hypervisor-replace-box.js';
 import serverStoppedByHostRepeatedly from './server-stopped-by-host-repeatedly.js';
@@ -124,6 +125,7 @@ export const detectors = [
   webhookNoEndpoints,
   deprecatedApi,
   unusedService,
+  rolloutLag,
   // Memory: a problem that was solved before and is back (needs the store).
   findingRecurrence,
 ] as const satisfies readonly AnyDetector[];

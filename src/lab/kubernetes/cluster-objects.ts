@@ -42,6 +42,8 @@ export interface ClusterFaultView {
   workloadFailures: number | null;
   /** The servers whose nodes the failures happened on (the evicted pod's node). */
   workloadFailureNodes: ReadonlySet<string>;
+  /** When the team's orders canary moved to a release its stable stage never got. */
+  rolloutLag: number | null;
 }
 
 export const NO_FAULTS: ClusterFaultView = {
@@ -51,6 +53,7 @@ export const NO_FAULTS: ClusterFaultView = {
   serviceEndpoints: null,
   workloadFailures: null,
   workloadFailureNodes: new Set(),
+  rolloutLag: null,
 };
 
 type Obj = Record<string, unknown>;
@@ -394,6 +397,7 @@ interface Workload {
   selector: Record<string, string>;
   namespace: string;
   labels: Record<string, string>;
+  annotations?: Record<string, string>;
   replicas: number;
   pods: BuiltPod[];
   template: PodPlan;
@@ -401,9 +405,19 @@ interface Workload {
   uid: string;
   rsName?: string;
   rsUid?: string;
+  /** A Deployment's rollout history, oldest first: one ReplicaSet per revision, the last one current and scaled up. */
+  revisions?: DeploymentRevision[];
   tolerations?: Obj[];
   volumeClaimTemplates?: Obj[];
   serviceName?: string;
+}
+
+interface DeploymentRevision {
+  rsName: string;
+  rsUid: string;
+  hash: string;
+  createdAt: number;
+  containers: ContainerPlan[];
 }
 
 interface Builder {
@@ -482,21 +496,42 @@ function deployment(
   name: string,
   replicas: number,
   containers: ContainerPlan[],
-  options: { labels?: Record<string, string>; extraLabels?: Record<string, string>; annotations?: Record<string, string>; on?: NodeState[]; tolerations?: Obj[]; createdAt?: number; runFor?: (i: number, createdAt: number) => ContainerRun[]; priorityClassName?: string; serviceAccountName?: string },
+  options: {
+    labels?: Record<string, string>;
+    extraLabels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    /** Annotations on the Deployment itself (owners, rollout owners). */
+    workloadAnnotations?: Record<string, string>;
+    on?: NodeState[];
+    tolerations?: Obj[];
+    createdAt?: number;
+    runFor?: (i: number, createdAt: number) => ContainerRun[];
+    priorityClassName?: string;
+    serviceAccountName?: string;
+    /** The first container's image at each revision and when it rolled out, oldest first; the last is what runs. */
+    revisions?: { image: string; at: number }[];
+  },
 ): void {
   const createdAt = options.createdAt ?? b.plan.createdAt + 6 * MINUTE;
   const selectorLabels = options.labels ?? { app: name };
-  const hash = templateHash(`${b.plan.name}/${namespace}/${name}`);
   const uid = uidFor(`${b.plan.name}/Deployment/${namespace}/${name}`);
-  const rsName = `${name}-${hash}`;
-  const rsUid = uidFor(`${b.plan.name}/ReplicaSet/${namespace}/${rsName}`);
+  const revisionOf = (hash: string, at: number, cs: ContainerPlan[]): DeploymentRevision => {
+    const rsName = `${name}-${hash}`;
+    return { rsName, rsUid: uidFor(`${b.plan.name}/ReplicaSet/${namespace}/${rsName}`), hash, createdAt: at, containers: cs };
+  };
+  const revisions = options.revisions?.length
+    ? options.revisions.map((r, i) => revisionOf(templateHash(`${b.plan.name}/${namespace}/${name}#${i + 1}`), r.at, [{ ...(containers[0] as ContainerPlan), image: r.image }, ...containers.slice(1)]))
+    : [revisionOf(templateHash(`${b.plan.name}/${namespace}/${name}`), createdAt + 1_000, containers)];
+  const current = revisions[revisions.length - 1] as DeploymentRevision;
+  const { hash, rsName, rsUid } = current;
+  containers = current.containers;
   const on = options.on ?? b.workers;
-  const w: Workload = { kind: 'Deployment', name, selector: selectorLabels, namespace, labels: { ...selectorLabels, ...options.extraLabels }, replicas, pods: [], template: undefined as unknown as PodPlan, createdAt, uid, rsName, rsUid, tolerations: options.tolerations };
+  const w: Workload = { kind: 'Deployment', name, selector: selectorLabels, namespace, labels: { ...selectorLabels, ...options.extraLabels }, ...(options.workloadAnnotations ? { annotations: options.workloadAnnotations } : {}), replicas, pods: [], template: undefined as unknown as PodPlan, createdAt, uid, rsName, rsUid, revisions, tolerations: options.tolerations };
   const offset = pickIndex(`${b.plan.name}/${namespace}/${name}`, Math.max(1, on.length));
   for (let i = 0; i < replicas; i++) {
     const node = on.length ? (on[(offset + i) % on.length] as NodeState) : null;
     // A pod is never older than the node it runs on (the ReplicaSet replaced it when an older node went).
-    const podCreated = Math.max(createdAt + 30_000 + i * 1_000, node ? joinedAt(node) + 60_000 + i * 1_000 : 0);
+    const podCreated = Math.max(createdAt + 30_000 + i * 1_000, current.createdAt + 29_000 + i * 1_000, node ? joinedAt(node) + 60_000 + i * 1_000 : 0);
     const plan: PodPlan = {
       name: `${rsName}-${nameSuffix(`${b.plan.name}/${namespace}/${rsName}/${i}`)}`,
       namespace,
@@ -563,7 +598,13 @@ function emitWorkloads(b: Builder): void {
     const ready = w.pods.filter((p) => p.ready).length;
     const current = w.pods.filter((p) => !p.plan.unschedulable).length;
     const selector = { matchLabels: w.selector };
-    const m = meta(b.plan, w.kind, w.name, w.namespace, w.createdAt, { labels: w.labels, generation: 1, ...(w.kind === 'Deployment' ? { annotations: { 'deployment.kubernetes.io/revision': '1' } } : {}) });
+    const revisions = w.revisions ?? [];
+    const generation = Math.max(1, revisions.length);
+    const m = meta(b.plan, w.kind, w.name, w.namespace, w.createdAt, {
+      labels: w.labels,
+      generation,
+      ...(w.kind === 'Deployment' ? { annotations: { ...w.annotations, 'deployment.kubernetes.io/revision': String(generation) } } : w.annotations ? { annotations: w.annotations } : {}),
+    });
     if (w.kind === 'Deployment') {
       const available = ready >= w.replicas;
       push(b, 'apps/deployments', {
@@ -579,7 +620,7 @@ function emitWorkloads(b: Builder): void {
           progressDeadlineSeconds: 600,
         },
         status: {
-          observedGeneration: 1,
+          observedGeneration: generation,
           replicas: w.replicas,
           updatedReplicas: w.replicas,
           ...(ready ? { readyReplicas: ready, availableReplicas: ready } : {}),
@@ -588,22 +629,29 @@ function emitWorkloads(b: Builder): void {
             available
               ? { type: 'Available', status: 'True', lastUpdateTime: rfc3339(w.createdAt + 60_000), lastTransitionTime: rfc3339(w.createdAt + 60_000), reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' }
               : { type: 'Available', status: 'False', lastUpdateTime: rfc3339(w.createdAt + 60_000), lastTransitionTime: rfc3339(w.createdAt + 60_000), reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' },
-            { type: 'Progressing', status: 'True', lastUpdateTime: rfc3339(w.createdAt + 60_000), lastTransitionTime: rfc3339(w.createdAt), reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${w.rsName}" has successfully progressed.` },
+            { type: 'Progressing', status: 'True', lastUpdateTime: rfc3339(Math.max(w.createdAt, (revisions[revisions.length - 1]?.createdAt ?? 0) - 1_000) + 60_000), lastTransitionTime: rfc3339(w.createdAt), reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${w.rsName}" has successfully progressed.` },
           ],
         },
       } as KubeObject);
-      push(b, 'apps/replicasets', {
-        apiVersion: 'apps/v1',
-        kind: 'ReplicaSet',
-        metadata: meta(b.plan, 'ReplicaSet', w.rsName as string, w.namespace, w.createdAt + 1_000, {
-          labels: w.template.labels,
-          annotations: { 'deployment.kubernetes.io/desired-replicas': String(w.replicas), 'deployment.kubernetes.io/max-replicas': String(w.replicas + Math.ceil(w.replicas / 4)), 'deployment.kubernetes.io/revision': '1' },
-          ownerReferences: [ownerRef('apps/v1', 'Deployment', w.name, w.uid)],
-          generation: 1,
-        }),
-        spec: { replicas: w.replicas, selector: { matchLabels: { ...selector.matchLabels, 'pod-template-hash': w.template.labels['pod-template-hash'] as string } }, template: podTemplate(w.template) },
-        status: { replicas: w.replicas, fullyLabeledReplicas: w.replicas, ...(ready ? { readyReplicas: ready, availableReplicas: ready } : {}), observedGeneration: 1 },
-      } as KubeObject);
+      // Old revisions stay as ReplicaSets scaled to 0, as the Deployment controller keeps them for rollbacks.
+      revisions.forEach((r, i) => {
+        const live = i === revisions.length - 1;
+        const replicas = live ? w.replicas : 0;
+        const plan: PodPlan = { ...w.template, containers: r.containers, labels: { ...w.template.labels, 'pod-template-hash': r.hash } };
+        const rsReady = live ? ready : 0;
+        push(b, 'apps/replicasets', {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          metadata: meta(b.plan, 'ReplicaSet', r.rsName, w.namespace, r.createdAt, {
+            labels: plan.labels,
+            annotations: { 'deployment.kubernetes.io/desired-replicas': String(w.replicas), 'deployment.kubernetes.io/max-replicas': String(w.replicas + Math.ceil(w.replicas / 4)), 'deployment.kubernetes.io/revision': String(i + 1) },
+            ownerReferences: [ownerRef('apps/v1', 'Deployment', w.name, w.uid)],
+            generation: live ? 1 : 2,
+          }),
+          spec: { replicas, selector: { matchLabels: { ...selector.matchLabels, 'pod-template-hash': r.hash } }, template: podTemplate(plan) },
+          status: { replicas, ...(replicas ? { fullyLabeledReplicas: replicas } : {}), ...(rsReady ? { readyReplicas: rsReady, availableReplicas: rsReady } : {}), observedGeneration: live ? 1 : 2 },
+        } as KubeObject);
+      });
     } else if (w.kind === 'DaemonSet') {
       push(b, 'apps/daemonsets', {
         apiVersion: 'apps/v1',
@@ -806,6 +854,7 @@ function appNamespace(b: Builder): void {
       createdAt: b.faults.controlPlaneWorkload - 3 * HOUR,
     });
   }
+  ordersStages(b, ns, created);
   // The database: a StatefulSet with one claim from its template.
   const dbName = `${team}-db`;
   const dbUid = uidFor(`${b.plan.name}/StatefulSet/${ns}/${dbName}`);
@@ -869,6 +918,42 @@ function evictedPod(b: Builder, ns: string, workload: string, at: number): void 
   status.message = 'The node was low on resource: ephemeral-storage. Threshold quantity: 4281126156, available: 3986120Ki. Container web was using 9812344Ki, request is 0, has larger consumption of ephemeral-storage.';
   delete status.podIP;
   delete status.podIPs;
+}
+
+/**
+ * The team's orders service in two stages, canary and stable (label `track`, as in
+ * the Kubernetes canary example), each with its rollout history. Healthy, the stable
+ * was promoted to the canary's release two days after it; the rollout-lag fault
+ * gives the canary a newer release that the stable never got.
+ */
+function ordersStages(b: Builder, ns: string, created: number): void {
+  const team = b.plan.team;
+  const service = `${team}-orders`;
+  const image = (v: string): string => `harbor.krane.local/${team}/${service}:${v}`;
+  const annotations = { 'faultline.io/deployers': `${team}-release-1, ${team}-release-2` };
+  const canary = [
+    { image: image('2.14.3'), at: created + 1_000 },
+    { image: image('2.15.0'), at: created + 30 * DAY },
+  ];
+  if (b.faults.rolloutLag !== null) canary.push({ image: image('2.16.0'), at: Math.max(created + 31 * DAY, b.faults.rolloutLag) });
+  const stable = [
+    { image: image('2.14.3'), at: created + 2_000 },
+    { image: image('2.15.0'), at: created + 32 * DAY },
+  ];
+  for (const [track, replicas, revisions] of [
+    ['canary', 1, canary],
+    ['stable', 2, stable],
+  ] as const) {
+    const name = `${service}-${track}`;
+    deployment(b, ns, name, replicas, appContainers(team, service, 8080), {
+      labels: { app: service, track },
+      extraLabels: teamLabels(team),
+      annotations: appAnnotations(service),
+      workloadAnnotations: annotations,
+      createdAt: created,
+      revisions: [...revisions],
+    });
+  }
 }
 
 function claimObjects(b: Builder, ns: string, name: string, size: string, storageClass: string, createdAt: number, labels: Record<string, string>): void {

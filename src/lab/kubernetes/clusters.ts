@@ -98,7 +98,7 @@ export interface ClusterFaults extends ClusterFaultView {
   kubeletVersions: ReadonlyMap<string, string>;
 }
 
-const EMPTY_VIEW = (): ClusterFaults => ({ notJoined: new Set(), calicoCrashloop: new Map(), controlPlaneWorkload: null, serviceEndpoints: null, workloadFailures: null, workloadFailureNodes: new Set(), kubeletVersions: new Map() });
+const EMPTY_VIEW = (): ClusterFaults => ({ notJoined: new Set(), calicoCrashloop: new Map(), controlPlaneWorkload: null, serviceEndpoints: null, workloadFailures: null, workloadFailureNodes: new Set(), rolloutLag: null, kubeletVersions: new Map() });
 
 /** Every cluster of the fleet, their tokens, and what the faults in force do to them. */
 export class LabClusters {
@@ -198,6 +198,9 @@ export class LabClusters {
             case 'workload-failures':
               v.workloadFailures = f.appliedAt;
               (v.workloadFailureNodes as Set<string>).add(id);
+              break;
+            case 'rollout-lag':
+              v.rolloutLag = f.appliedAt - spec.days * 86_400_000;
               break;
             default:
               break;

@@ -281,6 +281,14 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z
     .strictObject({ ...common, kind: z.literal('workload-failures'), servers: serverSelectorSchema.prefault({ role: 'k8s-worker' }) })
     .describe("In this server's cluster a Job failed (backoff limit reached), a CronJob is suspended and a PersistentVolumeClaim is Pending on a StorageClass that does not exist."),
+  z
+    .strictObject({
+      ...common,
+      kind: z.literal('rollout-lag'),
+      servers: serverSelectorSchema.prefault({ role: 'k8s-worker' }),
+      days: z.number().min(0).max(365).default(12).describe('How many days ago the canary moved to the release the stable stage never got.'),
+    })
+    .describe("In this server's cluster the team's orders canary runs a newer release than its stable (blue-green) stage, since `days` ago."),
 ]);
 
 const faultRef = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'is not a fault id');
