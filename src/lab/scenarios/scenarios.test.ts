@@ -542,6 +542,19 @@ const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     const events = (await get(`/api/v1/namespaces/${ns}/events?fieldSelector=reason%3DProvisioningFailed`)).items;
     assert.match(events[0].message, /storageclass\.storage\.k8s\.io "cinder-ssd" not found/);
   },
+  'rollout-lag': async (ctx) => {
+    const { cluster, get } = clusterOf(ctx, 'lagging-stable');
+    const ns = cluster.plan.team;
+    const deps = (await get(`/apis/apps/v1/namespaces/${ns}/deployments?labelSelector=app%3D${ns}-orders`)).items as Json[];
+    const image = (track: string): string => deps.find((d) => d.metadata.labels.track === track)?.spec.template.spec.containers[0].image;
+    assert.match(image('canary'), /:2\.16\.0$/);
+    assert.match(image('stable'), /:2\.15\.0$/);
+    // The canary's newest ReplicaSet, the one the stable never got, is twelve days old.
+    const sets = (await get(`/apis/apps/v1/namespaces/${ns}/replicasets?labelSelector=track%3Dcanary`)).items as Json[];
+    const newest = sets.sort((a, b) => Number(b.metadata.annotations['deployment.kubernetes.io/revision']) - Number(a.metadata.annotations['deployment.kubernetes.io/revision']))[0];
+    const days = (ctx.lab.state.now() - Date.parse(newest.metadata.creationTimestamp)) / 86_400_000;
+    assert.ok(days > 11.9 && days < 12.1, `canary revision ${days.toFixed(2)} days old`);
+  },
   'virtualization-misconfigured': async (ctx) => {
     const facts = await ctx.facts(ctx.fault('swapped-board').hypervisor as string);
     assert.deepEqual(facts.virtualization, { vtx: true, vtd: false, x2apic: false, sriovTotalVfs: 0, iommuDefaultDomain: 'Translated' });
