@@ -31,6 +31,8 @@ export interface NovaEffectsOptions {
   readonly post?: (text: string) => Promise<string>;
   /** More than this fraction of the region's hypervisors down is a storm. */
   readonly stormFraction: number;
+  /** Caps every check's wait (a runbook's own timeouts are for real guests; a lab boots in a second). */
+  readonly maxWaitMs?: number;
   readonly pollMs?: number;
 }
 
@@ -103,7 +105,8 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
       return { ok: outcome.ok, detail: outcome.summary, requestIds };
     },
 
-    async check(condition: Condition, items, timeoutMs) {
+    async check(condition: Condition, items, declaredMs) {
+      const timeoutMs = Math.min(declaredMs, o.maxWaitMs ?? declaredMs);
       switch (condition) {
         case 'server.no-ping':
           return until(timeoutMs, () => probe(items, (ping) => ping === false, 'answering no ping'));

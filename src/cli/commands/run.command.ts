@@ -13,6 +13,7 @@ const executing = (cmd: Command): Command =>
   cmd
     .option('-y, --yes', 'do not ask before each disruptive step (for scripts)')
     .option('--action-timeout <seconds>', 'how long one server action may take to settle', '300')
+    .option('--wait-timeout <seconds>', 'cap on how long any check waits (ping gone, ssh back, hypervisor up)')
     .option('--lease-minutes <n>', 'how long a crashed run keeps its servers and hypervisor from other runs', '15')
     .option('--storm-fraction <f>', 'above this fraction of hypervisors down, page and do nothing disruptive', '0.3')
     .option('-v, --verbose', 'log API requests to stderr');

@@ -36,6 +36,7 @@ export interface RunFlags {
   halt?: string;
   release?: boolean;
   actionTimeout?: string;
+  waitTimeout?: string;
   dedupMinutes?: string;
   leaseMinutes?: string;
   stormFraction?: string;
@@ -221,6 +222,7 @@ async function drive(ctx: CliContext, flags: RunFlags, runbook: Runbook, runId: 
     reachability: session.reachability,
     actionTimeoutMs: positiveNumber('--action-timeout', flags.actionTimeout, 300) * 1000,
     stormFraction: Math.min(1, positiveNumber('--storm-fraction', flags.stormFraction, 0.3)),
+    ...(flags.waitTimeout !== undefined ? { maxWaitMs: positiveNumber('--wait-timeout', flags.waitTimeout, 600) * 1000 } : {}),
     ...(webhook
       ? {
           post: async (text: string) => {
