@@ -123,6 +123,22 @@ describe('faultline run vm-hang against the lab', { timeout: exhaustiveTimeout()
     if (exhaustive) assert.ok(finishedClean, 'some crash point lies past the end of a run');
   });
 
+  it('without a terminal and without --yes a disruptive step is refused, the run waits, and abort ends it', async () => {
+    const target = spare.shift() as { id: string; name: string };
+    const r = await faultline(['run', 'vm-hang', target.id, '--execute', '--wait-timeout', '1', '--format', 'json']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /refusing "Stop the server and wait for SHUTOFF\." .* stdin is not a terminal\. Pass --yes/);
+    const body = JSON.parse(r.stdout) as Json;
+    assert.equal(body.run.status, 'waiting');
+    assert.deepEqual(await labActions(target.id), []);
+    const aborted = await faultline(['abort', body.run.id, '--by', 'night-shift', '--why', 'wrong server']);
+    assert.equal(aborted.code, 0, aborted.stderr);
+    const resumed = await faultline(['resume', body.run.id, '--yes']);
+    assert.equal(resumed.code, 1, 'an aborted run does nothing more');
+    assert.match(resumed.stderr, /already ended \(aborted: aborted by night-shift: wrong server\)/);
+    assert.deepEqual(await labActions(target.id), []);
+  });
+
   it('a DB server that still serves waits for the DBA; approve, resume, done', async () => {
     const waiting = await faultline(['run', 'vm-hang', db.id, '--execute', ...fast, '--format', 'json']);
     assert.equal(waiting.code, 1, waiting.stderr);

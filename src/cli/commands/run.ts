@@ -7,7 +7,7 @@ import { resolveTarget } from '../../act/openstack/target.js';
 import { UsageError } from '../../core/errors.js';
 import { isDisruptive, type GateId, type Runbook, type RunbookStep } from '../../runbook/define.js';
 import { executeRun } from '../../runbook/engine.js';
-import type { RunContext, RunLedger, RunRecord } from '../../runbook/ports.js';
+import { FINAL_STATUSES, type RunContext, type RunLedger, type RunRecord } from '../../runbook/ports.js';
 import { RUNBOOKS, runbookById } from '../../runbook/runbooks/index.js';
 import { escapeMarkdown } from '../../report/markdown.js';
 import { singleLine } from '../../report/text.js';
@@ -173,6 +173,10 @@ export async function resume(ctx: CliContext, runId: string, flags: RunFlags, in
       let record: RunRecord;
       try {
         record = await runs.run(runId);
+        if (FINAL_STATUSES.has(record.status)) {
+          ctx.term.err(`run ${runId} already ended (${record.status}${record.reason ? `: ${singleLine(record.reason)}` : ''}); nothing to resume`);
+          return EXIT.findings;
+        }
         await runs.reacquire(runId, new Date());
       } catch (err) {
         if (err instanceof RunConflictError) throw new UsageError(err.message);
