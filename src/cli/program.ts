@@ -19,6 +19,7 @@ import { storeCommand } from './commands/store.command.js';
 import { restartCommand, startCommand, stopCommand } from './commands/stop-start.command.js';
 import { triageCommand } from './commands/triage.command.js';
 import { noticeCommand } from './commands/notice.command.js';
+import { abortCommand, approveCommand, resumeCommand, runCommand, runbooksCommand, runsCommand } from './commands/run.command.js';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { VERSION } from './version.js';
@@ -57,6 +58,12 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .addCommand(spareCommand(ctx, setExit))
     .addCommand(historyCommand(ctx, setExit))
     .addCommand(storeCommand(ctx, setExit))
+    .addCommand(runbooksCommand(ctx, setExit))
+    .addCommand(runCommand(ctx, setExit))
+    .addCommand(resumeCommand(ctx, setExit))
+    .addCommand(runsCommand(ctx, setExit))
+    .addCommand(approveCommand(ctx, setExit))
+    .addCommand(abortCommand(ctx, setExit))
     .addHelpText('after', '\nRun `faultline <command> --help` for a command\'s options. Docs: docs/ in the package.');
   return configure(program, ctx);
 }

@@ -166,6 +166,81 @@ CREATE INDEX actions_target ON actions (target_id);
 CREATE INDEX actions_host ON actions (host);
 `,
   },
+  {
+    version: 2,
+    name: 'runbook runs, steps, leases, approvals, audit, kill switch',
+    sql: `
+CREATE TABLE runbook_runs (
+  id text PRIMARY KEY,
+  runbook text NOT NULL,
+  target_kind text NOT NULL,
+  target_id text NOT NULL,
+  target_name text NOT NULL,
+  context jsonb NOT NULL,
+  status text NOT NULL,
+  cursor_at integer NOT NULL,
+  reason text,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  created_by text NOT NULL
+);
+CREATE INDEX runbook_runs_target ON runbook_runs (target_id, created_at);
+
+-- One row per try of a step on one item, written before it acts: a row left 'started' is an outcome to find out, not to repeat.
+CREATE TABLE runbook_steps (
+  key text PRIMARY KEY,
+  run_id text NOT NULL REFERENCES runbook_runs (id),
+  seq bigserial,
+  step_id text NOT NULL,
+  item text NOT NULL,
+  attempt integer NOT NULL,
+  status text NOT NULL,
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz,
+  baseline text,
+  detail text NOT NULL,
+  request_ids jsonb NOT NULL,
+  failing jsonb NOT NULL
+);
+CREATE INDEX runbook_steps_run ON runbook_steps (run_id, seq);
+
+-- One active run per hypervisor and per server; a crashed run's lease runs out, a waiting one holds until it ends.
+CREATE TABLE runbook_leases (
+  resource text PRIMARY KEY,
+  run_id text NOT NULL REFERENCES runbook_runs (id),
+  expires_at timestamptz
+);
+
+CREATE TABLE runbook_approvals (
+  run_id text NOT NULL REFERENCES runbook_runs (id),
+  gate text NOT NULL,
+  by_name text NOT NULL,
+  at timestamptz NOT NULL,
+  note text,
+  PRIMARY KEY (run_id, gate)
+);
+
+CREATE TABLE runbook_audit (
+  id bigserial PRIMARY KEY,
+  run_id text NOT NULL REFERENCES runbook_runs (id),
+  at timestamptz NOT NULL,
+  actor text NOT NULL,
+  step_id text,
+  what text NOT NULL,
+  why text NOT NULL,
+  result text NOT NULL,
+  request_ids jsonb NOT NULL
+);
+CREATE INDEX runbook_audit_run ON runbook_audit (run_id, id);
+
+CREATE TABLE runbook_switch (
+  name text PRIMARY KEY,
+  by_name text NOT NULL,
+  why text NOT NULL,
+  at timestamptz NOT NULL
+);
+`,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -108,8 +108,8 @@ export async function importStore(store: Store, input: Readable, source: string)
       if ((counts[name] ?? 0) !== expected) throw new StoreError(`${source}: the header promises ${expected} row(s) of ${name}, the file holds ${counts[name] ?? 0}; the export is cut short`);
     }
     // Serial ids continue after the imported ones.
-    for (const t of ['scans', 'actions']) {
-      await tx.query(`SELECT setval(pg_get_serial_sequence('${t}', 'id'), coalesce((SELECT max(id) FROM ${t}), 0) + 1, false)`);
+    for (const [t, column] of [['scans', 'id'], ['actions', 'id'], ['runbook_audit', 'id'], ['runbook_steps', 'seq']] as const) {
+      await tx.query(`SELECT setval(pg_get_serial_sequence('${t}', '${column}'), coalesce((SELECT max(${column}) FROM ${t}), 0) + 1, false)`);
     }
   });
   return counts;

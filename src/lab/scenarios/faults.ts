@@ -656,9 +656,10 @@ export class LabFaults {
 
   private serverReachability(server: LabServer): Reachability {
     if (this.hungHosts.has(server.host)) return 'down';
+    // A powered-off guest answers nothing, whatever it did while it ran: a hung VM stops answering ping once stopped.
+    if (server.vmState !== 'active' || server.powerState !== PowerState.RUNNING) return 'down';
     const forced = this.serverReach.get(server.id);
     if (forced) return forced;
-    if (server.vmState !== 'active' || server.powerState !== PowerState.RUNNING) return 'down';
     return 'ok';
   }
 

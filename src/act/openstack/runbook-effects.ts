@@ -1,0 +1,157 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '../../core/errors.js';
+import type { ActionEffect, Condition, NoticeKind } from '../../runbook/define.js';
+import type { CheckResult, EffectResult, Effects, ItemRef, RunRecord } from '../../runbook/ports.js';
+import type { Server } from '../../snapshot/schema.js';
+import { getServer, listHypervisors, listInstanceActions, type RegionClient } from './nova.js';
+import { runPower, type PowerVerb } from './power.js';
+import { checkReachability, isReachable, type ReachabilityOptions } from './reachability.js';
+
+/**
+ * The runbook engine's effects against a real cloud: Nova for server actions and
+ * for the truth about an unfinished one (its instance actions), the scan's probes
+ * for ping and SSH, a power driver for the hypervisor, and the chat webhook for
+ * notices and pages.
+ */
+
+/** Out-of-band power for one hypervisor (Redfish in production; anything that can reset the host in a lab). */
+export interface PowerDriver {
+  state(host: string): Promise<'On' | 'Off' | 'Unknown'>;
+  /** Returns the driver's task id when it names one. */
+  reset(host: string, type: 'ForceRestart' | 'GracefulRestart' | 'On' | 'ForceOff'): Promise<string | undefined>;
+}
+
+export interface NovaEffectsOptions {
+  readonly at: RegionClient;
+  readonly actor: string;
+  readonly reachability: ReachabilityOptions;
+  readonly actionTimeoutMs: number;
+  readonly power?: PowerDriver;
+  /** Posts chat text (already escaped); undefined when no webhook is configured. */
+  readonly post?: (text: string) => Promise<string>;
+  /** More than this fraction of the region's hypervisors down is a storm. */
+  readonly stormFraction: number;
+  /** Caps every check's wait (a runbook's own timeouts are for real guests; a lab boots in a second). */
+  readonly maxWaitMs?: number;
+  readonly pollMs?: number;
+}
+
+const NOVA_ACTION: Record<ActionEffect, string> = { 'server.stop': 'stop', 'server.start': 'start', 'server.restart': 'reboot', 'hypervisor.power-cycle': 'power-cycle' };
+
+export function novaEffects(o: NovaEffectsOptions): Effects {
+  const server = (id: string): Promise<Server> => getServer(o.at.client, id);
+  const poll = o.pollMs ?? 500;
+
+  async function until(timeoutMs: number, test: () => Promise<CheckResult>): Promise<CheckResult> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await test();
+      if (r.ok || Date.now() >= end) return r;
+      await sleep(Math.min(poll, Math.max(0, end - Date.now())));
+    }
+  }
+
+  async function probe(items: readonly ItemRef[], pass: (ping: boolean | null, reachable: boolean) => boolean, what: string): Promise<CheckResult> {
+    const servers = await Promise.all(items.map((i) => server(i.id)));
+    const reach = await checkReachability(servers, o.reachability);
+    const failing = servers.filter((s) => {
+      const r = reach.get(s.id);
+      return !r || !pass(r.ping, isReachable(r));
+    });
+    const words = servers.map((s) => `${s.name}: ping ${reach.get(s.id)?.ping ?? '-'}, ssh ${reach.get(s.id)?.ssh ?? '-'}`).join('; ');
+    return { ok: failing.length === 0, failing: failing.map((s) => s.id), detail: failing.length ? `${failing.length} of ${servers.length} not ${what} (${words})` : `${what} (${words})` };
+  }
+
+  return {
+    async baseline(effect, item) {
+      if (item.kind !== 'server') return null;
+      const actions = await listInstanceActions(o.at.client, item.id, 0);
+      return actions[0]?.requestId ?? null;
+    },
+
+    async sentSince(effect, item, baseline) {
+      if (item.kind !== 'server') {
+        // The BMC keeps no action log here: a power cycle whose outcome is unknown is judged by the power state.
+        return o.power ? (await o.power.state(item.name)) === 'On' : false;
+      }
+      const actions = await listInstanceActions(o.at.client, item.id, 0);
+      const cut = baseline === null ? actions.length : actions.findIndex((a) => a.requestId === baseline);
+      const newer = actions.slice(0, cut < 0 ? actions.length : cut);
+      return newer.some((a) => a.action === NOVA_ACTION[effect] && a.userId !== null);
+    },
+
+    async perform(effect, item, { alreadySent }): Promise<EffectResult> {
+      if (effect === 'hypervisor.power-cycle') {
+        if (!o.power) return { ok: false, detail: 'no power driver configured for out-of-band power', requestIds: [] };
+        if (alreadySent) return { ok: true, detail: 'the power cycle reached the BMC before the restart of faultline', requestIds: [] };
+        try {
+          const task = await o.power.reset(item.name, 'ForceRestart');
+          return { ok: true, detail: `ForceRestart accepted${task ? ` (task ${task})` : ''}`, requestIds: task ? [task] : [] };
+        } catch (err) {
+          return { ok: false, detail: `power cycle failed: ${errorMessage(err)}`, requestIds: [] };
+        }
+      }
+      // A restart that already reached Nova is waited for, not sent again: starting an ACTIVE server is a no-op.
+      const verb: PowerVerb = effect === 'server.stop' ? 'stop' : effect === 'server.start' || alreadySent ? 'start' : 'restart';
+      const [outcome] = await runPower(verb, [{ at: o.at, server: await server(item.id) }], {
+        actor: o.actor,
+        concurrency: 1,
+        timeoutMs: o.actionTimeoutMs,
+        verifyTimeoutMs: o.actionTimeoutMs,
+        pollMs: poll,
+      });
+      if (!outcome) return { ok: false, detail: 'no outcome', requestIds: [] };
+      const requestIds = outcome.records.flatMap((r) => (r.requestId ? [r.requestId] : []));
+      return { ok: outcome.ok, detail: outcome.summary, requestIds };
+    },
+
+    async check(condition: Condition, items, declaredMs) {
+      const timeoutMs = Math.min(declaredMs, o.maxWaitMs ?? declaredMs);
+      switch (condition) {
+        case 'server.no-ping':
+          return until(timeoutMs, () => probe(items, (ping) => ping === false, 'answering no ping'));
+        case 'server.reachable':
+          return until(timeoutMs, () => probe(items, (_p, ok) => ok, 'reachable'));
+        case 'server.settled':
+          return until(timeoutMs, async () => {
+            const servers = await Promise.all(items.map((i) => server(i.id)));
+            const busy = servers.filter((s) => s.taskState || !['ACTIVE', 'SHUTOFF'].includes(s.status));
+            return { ok: busy.length === 0, failing: busy.map((s) => s.id), detail: servers.map((s) => `${s.name} ${s.status}`).join(', ') };
+          });
+        case 'hypervisor.up':
+          return until(timeoutMs, async () => {
+            const hvs = await listHypervisors(o.at.client);
+            const failing: string[] = [];
+            const words: string[] = [];
+            for (const i of items) {
+              const hv = hvs.find((h) => h.id === i.id);
+              const power = o.power ? await o.power.state(i.name) : 'Unknown';
+              words.push(`${i.name}: power ${power}, nova-compute ${hv?.state ?? 'unknown'}`);
+              if (hv?.state !== 'up' || power === 'Off') failing.push(i.id);
+            }
+            return { ok: failing.length === 0, failing, detail: words.join('; ') };
+          });
+      }
+    },
+
+    async notice(kind: NoticeKind, run: RunRecord, text: string) {
+      if (!o.post) return { posted: false, detail: 'no notices.webhook configured' };
+      const where = run.context.hypervisor?.name ?? run.context.target.name;
+      const status = await o.post(`[${kind}] ${run.runbook} on ${where} (${run.id}): ${text}`);
+      return { posted: true, detail: `posted (${status})` };
+    },
+
+    async escalate(run: RunRecord, text: string) {
+      if (!o.post) return { paged: false, detail: `no notices.webhook configured: page the platform on-call by hand with run ${run.id}` };
+      return { paged: true, detail: `paged (${await o.post(`[page] ${run.runbook} on ${run.context.target.name} (${run.id}): ${text}`)})` };
+    },
+
+    async storm() {
+      const hvs = await listHypervisors(o.at.client);
+      const down = hvs.filter((h) => h.state === 'down').length;
+      const fraction = hvs.length ? down / hvs.length : 0;
+      const detail = `${down} of ${hvs.length} hypervisors down (${Math.round(fraction * 100)} %, storm above ${Math.round(o.stormFraction * 100)} %)`;
+      return { storm: fraction > o.stormFraction, detail };
+    },
+  };
+}

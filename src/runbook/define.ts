@@ -1,0 +1,157 @@
+/**
+ * Runbooks as data. A runbook declares its steps and how they follow each
+ * other; it never waits, retries, records or calls anything itself: the engine
+ * (engine.ts) owns all of that, so every runbook gets the same durability,
+ * gates and audit without writing a line of it.
+ */
+
+/** How often a failed step is tried again before its `failed` jump is taken. */
+export interface RetryPolicy {
+  readonly tries: number;
+  readonly intervalMs: number;
+}
+
+/** Where the run goes after a step: a step id, the end (done), the escalation, or a failed run. */
+export type Jump = { readonly goto: string } | 'finish' | 'escalate' | 'fail';
+
+/**
+ * What a step acts on. `server`: the run's server; `hypervisor`: the run's
+ * hypervisor; `each-server`: every server the run holds (one by one, each
+ * with its own idempotency key); `stragglers`: the servers the step named in
+ * `of` found failing.
+ */
+export type StepScope = 'server' | 'hypervisor' | 'each-server' | { readonly stragglersOf: string };
+
+export type ActionEffect = 'server.stop' | 'server.start' | 'server.restart' | 'hypervisor.power-cycle';
+
+export type Condition =
+  /** The server stopped answering ICMP (after a stop: it really is off). */
+  | 'server.no-ping'
+  /** Ping answered and SSH greeted (or the server is ping-only). */
+  | 'server.reachable'
+  /** The hypervisor's BMC says On and Nova's compute service on it reports up. */
+  | 'hypervisor.up'
+  /** Nova lists the server SHUTOFF or ACTIVE again, no task running: the power sync after a host reboot has settled. */
+  | 'server.settled';
+
+export type GateId = 'db-servers' | 'fault-notice' | 'operator';
+
+interface StepBase {
+  /** kebab-case, unique in the runbook: part of every idempotency key. */
+  readonly id: string;
+  /** What the step does, in the operator's words (the plan and the audit show it). */
+  readonly text: string;
+  readonly next?: { readonly ok?: Jump; readonly failed?: Jump };
+}
+
+export interface ActionStep extends StepBase {
+  readonly kind: 'action';
+  readonly effect: ActionEffect;
+  readonly on: StepScope;
+  readonly retry?: RetryPolicy;
+}
+
+export interface WaitForStep extends StepBase {
+  readonly kind: 'waitFor';
+  readonly condition: Condition;
+  readonly on: StepScope;
+  /** How long one try may wait for the condition. */
+  readonly timeoutMs: number;
+  readonly retry?: RetryPolicy;
+}
+
+export interface ApprovalStep extends StepBase {
+  readonly kind: 'approval';
+  readonly gate: GateId;
+  /**
+   * `db-serving`: only when a DB server this run touches still serves (catalog §4.1:
+   * a DB not yet impacted waits for the DBA). Absent: always.
+   */
+  readonly when?: 'db-serving';
+}
+
+export type NoticeKind = 'fault' | 'recovery';
+
+export interface NoticeStep extends StepBase {
+  readonly kind: 'notice';
+  readonly notice: NoticeKind;
+}
+
+export interface EscalateStep extends StepBase {
+  readonly kind: 'escalate';
+}
+
+export type RunbookStep = ActionStep | WaitForStep | ApprovalStep | NoticeStep | EscalateStep;
+
+export type RunbookTargetKind = 'server' | 'hypervisor';
+
+export interface RunbookMeta {
+  /** kebab-case, equal to the file name under runbooks/. */
+  readonly id: string;
+  readonly title: string;
+  /** The catalog section it follows, e.g. "§4.2". */
+  readonly section: string;
+  readonly description: string;
+  readonly target: RunbookTargetKind;
+}
+
+export interface Runbook extends RunbookMeta {
+  readonly steps: readonly RunbookStep[];
+}
+
+export class RunbookDefinitionError extends Error {}
+
+/** Effects that touch a whole hypervisor, or every server on it: the fault notice must be out first (catalog §4, notices). */
+export function touchesHost(step: RunbookStep): boolean {
+  return step.kind === 'action' && (step.effect === 'hypervisor.power-cycle' || step.on === 'hypervisor' || (step.on === 'each-server' && step.effect === 'server.stop'));
+}
+
+export function isDisruptive(step: RunbookStep): boolean {
+  return step.kind === 'action';
+}
+
+/**
+ * Checks a runbook's shape once, where it is defined, so a mistake is a failed
+ * test rather than a half-run at night: unique kebab-case ids, jumps to steps
+ * that exist, stragglers of a step that comes earlier, exactly one escalation
+ * when anything escalates, and the fault notice before any whole-host action.
+ */
+export function defineRunbook(runbook: Runbook): Runbook {
+  const fail = (why: string): never => {
+    throw new RunbookDefinitionError(`runbook ${runbook.id}: ${why}`);
+  };
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(runbook.id)) fail('the id must be kebab-case');
+  const ids = new Set<string>();
+  for (const step of runbook.steps) {
+    if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(step.id)) fail(`step id "${step.id}" must be kebab-case`);
+    if (ids.has(step.id)) fail(`step id "${step.id}" is used twice`);
+    ids.add(step.id);
+  }
+  const escalations = runbook.steps.filter((s) => s.kind === 'escalate');
+  let noticeSeen = false;
+  runbook.steps.forEach((step, i) => {
+    for (const jump of [step.next?.ok, step.next?.failed]) {
+      if (jump && typeof jump === 'object' && !ids.has(jump.goto)) fail(`step ${step.id} jumps to unknown step "${jump.goto}"`);
+      // Forward only: every step then runs at most once per run, so its idempotency keys never repeat.
+      if (jump && typeof jump === 'object' && runbook.steps.findIndex((s) => s.id === jump.goto) <= i) fail(`step ${step.id} jumps back to "${jump.goto}"; jumps go forward only`);
+      if (jump === 'escalate' && escalations.length !== 1) fail(`step ${step.id} escalates, so the runbook needs exactly one escalate step`);
+    }
+    if ((step.kind === 'action' || step.kind === 'waitFor') && typeof step.on === 'object') {
+      const of = runbook.steps.findIndex((s) => s.id === (step.on as { stragglersOf: string }).stragglersOf);
+      if (of < 0 || of >= i) fail(`step ${step.id} takes the stragglers of "${step.on.stragglersOf}", which must be an earlier waitFor step`);
+      if (runbook.steps[of]?.kind !== 'waitFor') fail(`step ${step.id}: stragglers come from a waitFor step`);
+    }
+    if ((step.kind === 'action' || step.kind === 'waitFor') && step.retry && (step.retry.tries < 1 || step.retry.intervalMs < 0)) fail(`step ${step.id}: retry needs tries ≥ 1 and a non-negative interval`);
+    if (step.kind === 'notice' && step.notice === 'fault') noticeSeen = true;
+    if (touchesHost(step) && !noticeSeen) fail(`step ${step.id} acts on the whole hypervisor before any fault notice step`);
+    if (runbook.target === 'server' && step.kind === 'action' && (step.on === 'hypervisor' || step.effect === 'hypervisor.power-cycle')) fail(`step ${step.id} acts on a hypervisor in a server runbook`);
+  });
+  return runbook;
+}
+
+/** The step a jump leads to, as an index; `steps.length` is the end of the run. */
+export function stepIndex(runbook: Runbook, id: string): number {
+  const i = runbook.steps.findIndex((s) => s.id === id);
+  if (i < 0) throw new RunbookDefinitionError(`runbook ${runbook.id} has no step ${id}`);
+  return i;
+}

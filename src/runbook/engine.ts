@@ -1,0 +1,257 @@
+import { isDisruptive, stepIndex, touchesHost, type ActionStep, type Jump, type Runbook, type RunbookStep, type StepScope, type WaitForStep } from './define.js';
+import type { Clock, Effects, ItemRef, RunLedger, RunRecord, RunStatus, StepRecord } from './ports.js';
+import { FINAL_STATUSES } from './ports.js';
+
+/**
+ * Runs a runbook durably. Every try of every step is written before it acts and
+ * after it ends, so a process killed at any moment leaves a ledger that says
+ * what is done, what is not, and what is uncertain (`started` without an end).
+ * An uncertain action is never sent again blindly: Nova (or the BMC) is asked
+ * whether it arrived after the baseline recorded with it, and only if it did not
+ * is it sent. Gates (the fault notice, the DBA, the kill switch, the storm check)
+ * are the engine's, not the runbook's, so no runbook can forget one.
+ */
+
+export type ProgressEvent = { readonly stepId: string | null; readonly message: string };
+
+export interface ExecuteOptions {
+  readonly runbook: Runbook;
+  readonly runId: string;
+  readonly ledger: RunLedger;
+  readonly effects: Effects;
+  readonly clock: Clock;
+  readonly actor: string;
+  /** Asked before each disruptive step; false stops the run (waiting, resumable). */
+  readonly confirm: (step: RunbookStep, items: readonly ItemRef[]) => Promise<boolean>;
+  readonly onProgress?: (event: ProgressEvent) => void;
+}
+
+type StepOutcome = { readonly kind: 'ok' } | { readonly kind: 'failed'; readonly why: string } | { readonly kind: 'stop'; readonly status: RunStatus; readonly why: string };
+
+const OK: StepOutcome = { kind: 'ok' };
+
+export async function executeRun(o: ExecuteOptions): Promise<RunRecord> {
+  const { runbook, ledger } = o;
+  let run = await ledger.run(o.runId);
+  if (FINAL_STATUSES.has(run.status)) return run;
+  const progress = (stepId: string | null, message: string): void => o.onProgress?.({ stepId, message });
+  let stormChecked = false;
+  let cursor = run.cursor;
+  await ledger.advance(run.id, cursor, 'running', null, o.clock.now().toISOString());
+  while (cursor < runbook.steps.length) {
+    run = await ledger.run(o.runId);
+    // Another process (faultline abort) may have ended the run between two steps.
+    if (run.status === 'aborted') return run;
+    const step = runbook.steps[cursor] as RunbookStep;
+    if (isDisruptive(step)) {
+      const halt = await ledger.halted();
+      if (halt) return stop(o, cursor, 'halted', `the kill switch is on (set by ${halt.by}: ${halt.why}); nothing disruptive runs until it is released`);
+      if (!stormChecked) {
+        const storm = await o.effects.storm(run);
+        stormChecked = true;
+        if (storm.storm) {
+          const paged = await o.effects.escalate(run, `Storm: ${storm.detail}. faultline did nothing disruptive; a person must look at the whole fleet.`);
+          await audit(o, null, 'storm short-circuit', storm.detail, paged.detail, []);
+          return stop(o, cursor, 'storm', `${storm.detail}; ${paged.detail}`);
+        }
+      }
+    }
+    progress(step.id, step.text);
+    const outcome = await runStep(o, run, step);
+    if (outcome.kind === 'stop') return stop(o, cursor, outcome.status, outcome.why);
+    if (step.kind === 'escalate') return stop(o, runbook.steps.length, 'escalated', outcome.kind === 'failed' ? outcome.why : step.text);
+    const jump: Jump = outcome.kind === 'ok' ? (step.next?.ok ?? { goto: runbook.steps[cursor + 1]?.id ?? '' }) : (step.next?.failed ?? 'fail');
+    if (jump === 'fail') return stop(o, cursor, 'failed', outcome.kind === 'failed' ? outcome.why : 'failed');
+    if (jump === 'finish' || (typeof jump === 'object' && jump.goto === '')) {
+      cursor = runbook.steps.length;
+      break;
+    }
+    const escalation = runbook.steps.findIndex((s) => s.kind === 'escalate');
+    cursor = jump === 'escalate' ? escalation : stepIndex(runbook, jump.goto);
+    if (outcome.kind === 'failed') progress(step.id, `failed: ${outcome.why}`);
+    await ledger.advance(run.id, cursor, 'running', outcome.kind === 'failed' ? outcome.why : null, o.clock.now().toISOString());
+  }
+  return stop(o, runbook.steps.length, 'done', 'every step done');
+}
+
+async function stop(o: ExecuteOptions, cursor: number, status: RunStatus, why: string): Promise<RunRecord> {
+  await o.ledger.advance(o.runId, cursor, status, why, o.clock.now().toISOString());
+  o.onProgress?.({ stepId: null, message: `${status}: ${why}` });
+  return o.ledger.run(o.runId);
+}
+
+function audit(o: ExecuteOptions, stepId: string | null, what: string, why: string, result: string, requestIds: readonly string[]): Promise<void> {
+  return o.ledger.audit({ runId: o.runId, at: o.clock.now().toISOString(), actor: o.actor, stepId, what, why, result, requestIds });
+}
+
+/** The items a step acts on, from the run's context and earlier checks. */
+export function itemsOf(run: RunRecord, scope: StepScope, records: readonly StepRecord[]): ItemRef[] {
+  const ctx = run.context;
+  const server = (id: string): ItemRef => ({ kind: 'server', id, name: ctx.servers.find((s) => s.id === id)?.name ?? id });
+  if (scope === 'server') return [{ kind: 'server', id: ctx.target.id, name: ctx.target.name }];
+  if (scope === 'hypervisor') {
+    const hv = ctx.hypervisor ?? (ctx.target.kind === 'hypervisor' ? { id: ctx.target.id, name: ctx.target.name } : undefined);
+    return hv ? [{ kind: 'hypervisor', id: hv.id, name: hv.name }] : [];
+  }
+  if (scope === 'each-server') return ctx.servers.map((s) => server(s.id));
+  // The last finished try of that check names the servers still failing.
+  const last = [...records].reverse().find((r) => r.stepId === scope.stragglersOf && r.status !== 'started');
+  return (last?.failing ?? []).map(server);
+}
+
+const keyOf = (runId: string, stepId: string, item: string, attempt: number): string => `${runId}/${stepId}/${item}/${attempt}`;
+
+/** DB servers among the items that still served when the run began: the DBA must acknowledge first (§4.1). */
+function servingDbs(run: RunRecord, step: RunbookStep, items: readonly ItemRef[]): string[] {
+  const touched = new Set(items.filter((i) => i.kind === 'server').map((i) => i.id));
+  const wholeHost = step.kind === 'approval' || touchesHost(step) || items.some((i) => i.kind === 'hypervisor');
+  return run.context.servers.filter((s) => s.db && s.serving === true && (wholeHost || touched.has(s.id))).map((s) => s.name);
+}
+
+async function runStep(o: ExecuteOptions, run: RunRecord, step: RunbookStep): Promise<StepOutcome> {
+  switch (step.kind) {
+    case 'approval':
+      return approvalStep(o, run, step);
+    case 'notice':
+      return noticeStep(o, run, step);
+    case 'escalate': {
+      const records = await o.ledger.steps(run.id);
+      const key = keyOf(run.id, step.id, '-', 1);
+      const done = records.find((r) => r.key === key && r.status === 'ok');
+      if (done) return OK;
+      // A page whose outcome is unknown is sent again: two pages cost less than none.
+      await begin(o, key, step.id, '-', 1, null);
+      const paged = await o.effects.escalate(run, step.text);
+      await o.ledger.finish(key, { status: 'ok', finishedAt: o.clock.now().toISOString(), detail: paged.detail, requestIds: [], failing: [] });
+      await audit(o, step.id, 'escalate', step.text, paged.detail, []);
+      return OK;
+    }
+    case 'action':
+      return actionStep(o, run, step);
+    case 'waitFor':
+      return waitForStep(o, run, step);
+  }
+}
+
+async function begin(o: ExecuteOptions, key: string, stepId: string, item: string, attempt: number, baseline: string | null): Promise<void> {
+  await o.ledger.begin({ key, runId: o.runId, stepId, item, attempt, status: 'started', startedAt: o.clock.now().toISOString(), finishedAt: null, baseline, detail: '', requestIds: [], failing: [] });
+}
+
+async function approvalStep(o: ExecuteOptions, run: RunRecord, step: Extract<RunbookStep, { kind: 'approval' }>): Promise<StepOutcome> {
+  if (step.when === 'db-serving') {
+    const dbs = servingDbs(run, step, []);
+    if (dbs.length === 0) return OK;
+  }
+  const given = await o.ledger.approval(run.id, step.gate);
+  if (given) return OK;
+  await audit(o, step.id, `gate ${step.gate}`, step.text, 'waiting for approval', []);
+  return { kind: 'stop', status: 'waiting', why: `gate ${step.gate}: ${step.text} Record it with: faultline approve ${run.id} ${step.gate} --by <name>` };
+}
+
+async function noticeStep(o: ExecuteOptions, run: RunRecord, step: Extract<RunbookStep, { kind: 'notice' }>): Promise<StepOutcome> {
+  const records = await o.ledger.steps(run.id);
+  const key = keyOf(run.id, step.id, '-', 1);
+  if (records.some((r) => r.key === key && r.status === 'ok')) return OK;
+  const gate = step.notice === 'fault' ? 'fault-notice' : 'operator';
+  if (await o.ledger.approval(run.id, 'fault-notice').then((a) => step.notice === 'fault' && a !== undefined)) return OK;
+  // A notice whose post is uncertain is posted again: a repeated notice is noise, a missing one lets a host be touched unannounced.
+  await begin(o, key, step.id, '-', 1, null);
+  const posted = await o.effects.notice(step.notice, run, step.text);
+  if (!posted.posted) {
+    await o.ledger.finish(key, { status: 'failed', finishedAt: o.clock.now().toISOString(), detail: posted.detail, requestIds: [], failing: [] });
+    if (step.notice !== 'fault') return OK;
+    return { kind: 'stop', status: 'waiting', why: `${posted.detail}: post the fault notice by hand, then: faultline approve ${run.id} ${gate} --by <name>` };
+  }
+  await o.ledger.finish(key, { status: 'ok', finishedAt: o.clock.now().toISOString(), detail: posted.detail, requestIds: [], failing: [] });
+  await audit(o, step.id, `${step.notice} notice`, step.text, posted.detail, []);
+  return OK;
+}
+
+/** The fault notice of this run is out: posted by faultline, or posted by hand and approved. */
+async function noticeIsOut(o: ExecuteOptions, run: RunRecord, records: readonly StepRecord[]): Promise<boolean> {
+  if (await o.ledger.approval(run.id, 'fault-notice')) return true;
+  const faultSteps = new Set(o.runbook.steps.filter((s) => s.kind === 'notice' && s.notice === 'fault').map((s) => s.id));
+  return records.some((r) => faultSteps.has(r.stepId) && r.status === 'ok');
+}
+
+async function actionStep(o: ExecuteOptions, run: RunRecord, step: ActionStep): Promise<StepOutcome> {
+  let records = await o.ledger.steps(run.id);
+  const items = itemsOf(run, step.on, records);
+  if (touchesHost(step) && !(await noticeIsOut(o, run, records))) {
+    return { kind: 'stop', status: 'waiting', why: `step ${step.id} acts on the hypervisor and the fault notice is not out yet` };
+  }
+  const dbs = servingDbs(run, step, items);
+  if (dbs.length > 0 && !(await o.ledger.approval(run.id, 'db-servers'))) {
+    await audit(o, step.id, 'gate db-servers', `DB server(s) still serving: ${dbs.join(', ')}`, 'waiting for approval', []);
+    return { kind: 'stop', status: 'waiting', why: `gate db-servers: DB server(s) ${dbs.join(', ')} still serve; the DBA must acknowledge first: faultline approve ${run.id} db-servers --by <name>` };
+  }
+  const pending = items.filter((item) => !records.some((r) => r.stepId === step.id && r.item === item.id && r.status === 'ok'));
+  if (pending.length > 0 && !(await o.confirm(step, pending))) {
+    return { kind: 'stop', status: 'waiting', why: `not confirmed: ${step.text} Resume with: faultline resume ${run.id}` };
+  }
+  const tries = step.retry?.tries ?? 1;
+  const failures: string[] = [];
+  // One item after the other: the runbooks' "one by one" is the safe default for disruptive work.
+  for (const item of pending) {
+    records = await o.ledger.steps(run.id);
+    const mine = records.filter((r) => r.stepId === step.id && r.item === item.id);
+    let attempt = mine.reduce((n, r) => Math.max(n, r.attempt), 0);
+    const open = mine.find((r) => r.status === 'started');
+    let ok = false;
+    let lastDetail = '';
+    if (open) {
+      // The process died while this try was under way: did it reach Nova?
+      const sent = await o.effects.sentSince(step.effect, item, open.baseline);
+      o.onProgress?.({ stepId: step.id, message: `${item.name}: resuming an unfinished ${step.effect} (${sent ? 'it reached Nova; waiting for it' : 'it never reached Nova; sending it'})` });
+      const result = await o.effects.perform(step.effect, item, { alreadySent: sent });
+      await settle(o, step, item, open.key, result, sent ? 'resumed (already sent)' : 'resumed (sent now)');
+      ok = result.ok;
+      lastDetail = result.detail;
+    }
+    while (!ok && attempt < tries) {
+      if (attempt > 0) await o.clock.sleep(step.retry?.intervalMs ?? 0);
+      attempt++;
+      const key = keyOf(run.id, step.id, item.id, attempt);
+      const baseline = await o.effects.baseline(step.effect, item);
+      await begin(o, key, step.id, item.id, attempt, baseline);
+      const result = await o.effects.perform(step.effect, item, { alreadySent: false });
+      await settle(o, step, item, key, result, `try ${attempt}/${tries}`);
+      ok = result.ok;
+      lastDetail = result.detail;
+    }
+    if (!ok) failures.push(`${item.name}: ${lastDetail}`);
+  }
+  return failures.length === 0 ? OK : { kind: 'failed', why: failures.join('; ') };
+}
+
+async function settle(o: ExecuteOptions, step: ActionStep, item: ItemRef, key: string, result: { ok: boolean; detail: string; requestIds: readonly string[] }, how: string): Promise<void> {
+  await o.ledger.finish(key, { status: result.ok ? 'ok' : 'failed', finishedAt: o.clock.now().toISOString(), detail: result.detail, requestIds: result.requestIds, failing: result.ok ? [] : [item.id] });
+  await audit(o, step.id, `${step.effect} ${item.name} (${item.id})`, step.text, `${result.ok ? 'ok' : 'failed'} (${how}): ${result.detail}`, result.requestIds);
+  o.onProgress?.({ stepId: step.id, message: `${result.ok ? 'ok  ' : 'FAIL'} ${item.name}: ${result.detail}` });
+}
+
+async function waitForStep(o: ExecuteOptions, run: RunRecord, step: WaitForStep): Promise<StepOutcome> {
+  const records = await o.ledger.steps(run.id);
+  const items = itemsOf(run, step.on, records);
+  if (items.length === 0) return OK;
+  const done = records.find((r) => r.stepId === step.id && r.status === 'ok');
+  if (done) return OK;
+  const tries = step.retry?.tries ?? 1;
+  let attempt = records.filter((r) => r.stepId === step.id).reduce((n, r) => Math.max(n, r.attempt), 0);
+  // Checks change nothing, so an unfinished one is simply checked again; only finished tries count.
+  let failed = records.filter((r) => r.stepId === step.id && r.status === 'failed').length;
+  let last = '';
+  while (failed < tries) {
+    if (attempt > 0) await o.clock.sleep(step.retry?.intervalMs ?? 0);
+    attempt++;
+    const key = keyOf(run.id, step.id, '-', attempt);
+    await begin(o, key, step.id, '-', attempt, null);
+    const result = await o.effects.check(step.condition, items, step.timeoutMs);
+    await o.ledger.finish(key, { status: result.ok ? 'ok' : 'failed', finishedAt: o.clock.now().toISOString(), detail: result.detail, requestIds: [], failing: result.failing });
+    o.onProgress?.({ stepId: step.id, message: `${result.ok ? 'ok  ' : 'not yet'} ${step.condition}: ${result.detail} (try ${failed + 1}/${tries})` });
+    if (result.ok) return OK;
+    failed++;
+    last = result.detail;
+  }
+  return { kind: 'failed', why: last };
+}
