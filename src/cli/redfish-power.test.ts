@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RedfishClient, RedfishError, setPower, type BmcTarget, type RedfishOptions } from '../act/bmc/redfish.js';
+import { redfishPowerDriver } from '../act/bmc/driver.js';
 import { bmcTarget, readBmcInventory } from '../act/bmc/targets.js';
 import { ConfigError } from '../core/errors.js';
 import { Redactor } from '../core/redact.js';
@@ -152,5 +153,27 @@ describe('Redfish power driver against the lab BMCs', () => {
     writeFileSync(file, 'hypervisors:\n  hv1: { address: "ftp://x", username: a, password: s3cr3t-pw }\n');
     assert.throws(() => readBmcInventory(file, redactor), (err: unknown) => err instanceof ConfigError && err.key === 'hypervisors.hv1.address' && !err.message.includes('s3cr3t-pw'));
     assert.throws(() => bmcTarget(undefined, config.file, 'hv1', redactor), (err: unknown) => err instanceof ConfigError && err.key === 'bmc');
+  });
+
+  it("is the runbook engine's power port: reads state, sends a reset the BMC carries out, and a refused one is an error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-bmc-driver-'));
+    writeFileSync(join(dir, 'bmc.yaml'), lab.bmc?.inventoryYaml() ?? '');
+    const config = parseConfig('bmc:\n  inventory: bmc.yaml\n', join(dir, 'faultline.yaml'), []);
+    const driver = redfishPowerDriver(config.config.bmc, config.file, new Redactor());
+    // A hypervisor the earlier tests left powered on.
+    const states = await Promise.all(others.map(async (b) => [b, await driver.state(b.hostname)] as const));
+    const other = states.find(([, st]) => st === 'On')?.[0] as LabBmc;
+    assert.ok(other, JSON.stringify(states.map(([b, st]) => [b.hostname, st])));
+    const before = resetsOf(other).length;
+    await driver.reset(other.hostname, 'ForceOff');
+    lab.state.advance(DELAY + 1_000);
+    assert.equal(await driver.state(other.hostname), 'Off');
+    assert.deepEqual(resetsOf(other).slice(before).map((e) => e.resetType), ['ForceOff']);
+    await driver.reset(other.hostname, 'On');
+    lab.state.advance(DELAY + 1_000);
+    assert.equal(await driver.state(other.hostname), 'On');
+    // Already on: the lab's BMC answers 409, which the engine must hear as a failure, not as done.
+    await assert.rejects(driver.reset(other.hostname, 'On'), (err: unknown) => err instanceof RedfishError && /refused On/.test(err.message) && !err.message.includes(other.password));
+    await assert.rejects(driver.state('no-such-host'), (err: unknown) => err instanceof ConfigError && err.key === 'hypervisors.no-such-host');
   });
 });

@@ -1,6 +1,8 @@
 import { postToWebhook } from '../../act/notify/webhook.js';
 import type { RegionClient } from '../../act/openstack/nova.js';
+import { redfishPowerDriver } from '../../act/bmc/driver.js';
 import { isDbServer } from '../../act/openstack/power.js';
+import { Redactor } from '../../core/redact.js';
 import { checkReachability, isReachable } from '../../act/openstack/reachability.js';
 import { novaEffects } from '../../act/openstack/runbook-effects.js';
 import { resolveTarget } from '../../act/openstack/target.js';
@@ -224,6 +226,8 @@ async function drive(ctx: CliContext, flags: RunFlags, runbook: Runbook, runId: 
     at,
     actor: session.actor,
     reachability: session.reachability,
+    // The hypervisors' BMCs from faultline.yaml's bmc: section; a run that needs one that is not configured stops with the config error.
+    power: redfishPowerDriver(loaded.config.bmc, loaded.file, ctx.term.redactor ?? new Redactor()),
     actionTimeoutMs: positiveNumber('--action-timeout', flags.actionTimeout, 300) * 1000,
     stormFraction: Math.min(1, positiveNumber('--storm-fraction', flags.stormFraction, 0.3)),
     ...(flags.waitTimeout !== undefined ? { maxWaitMs: positiveNumber('--wait-timeout', flags.waitTimeout, 600) * 1000 } : {}),
