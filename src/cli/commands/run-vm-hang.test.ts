@@ -40,6 +40,9 @@ describe('faultline run vm-hang against the lab', { timeout: exhaustiveTimeout()
   };
   const count = (log: LabAction[], action: string): number => log.filter((a) => a.action === action).length;
   const fast = ['--yes', '--action-timeout', '30', '--wait-timeout', '1'];
+  // A healthy server answers SSH soon after its start, but four runs at once on a loaded two-core machine can take
+  // seconds: the wait ends as soon as it answers, so a long one costs nothing and a 1 s one turns a slow boot into a reboot.
+  const healthy = ['--yes', '--action-timeout', '30', '--wait-timeout', '20'];
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fl-run-vmhang-'));
@@ -100,13 +103,13 @@ describe('faultline run vm-hang against the lab', { timeout: exhaustiveTimeout()
         ns.map(async (n, i) => {
           const target = targets[i] as { id: string; name: string };
           const store = join(dir, `store-${n}`);
-          const crashed = await faultline(['run', 'vm-hang', target.id, '--execute', ...fast, '--store', store], { FAULTLINE_TEST_CRASH_AFTER_WRITES: String(n) });
+          const crashed = await faultline(['run', 'vm-hang', target.id, '--execute', ...healthy, '--store', store], { FAULTLINE_TEST_CRASH_AFTER_WRITES: String(n) });
           if (crashed.code === 0) return { n, target, clean: true };
           assert.equal(crashed.code, null, `crash point ${n}: killed, not failed (${crashed.stderr})`);
           const listed = JSON.parse((await faultline(['runs', '--store', store, '--format', 'json'])).stdout) as Json;
           const runId = listed.runs[0]?.id as string;
           assert.ok(runId, `crash point ${n}: the run was recorded before anything was done`);
-          const resumed = await faultline(['resume', runId, ...fast, '--store', store]);
+          const resumed = await faultline(['resume', runId, ...healthy, '--store', store]);
           assert.equal(resumed.code, 0, `crash point ${n}: ${resumed.stderr}`);
           return { n, target, clean: false };
         }),
