@@ -39,7 +39,11 @@ export interface HistoryOptions {
   readonly days?: number;
   /** Days at the end in which idle things have no samples (default 7). */
   readonly idleDays?: number;
-  /** Seconds between samples (default 1800: few enough that backfill takes seconds). */
+  /**
+   * Seconds between samples (default 3600). `increase(...[7d])` needs only two samples in the window and the
+   * CronJob's night-time suspension (20:00-06:00) still shows at hourly samples, so a finer step would only
+   * make the file and the backfill bigger.
+   */
   readonly stepSeconds?: number;
 }
 
@@ -58,7 +62,7 @@ function weight(seed: string): number {
 
 /** The OpenMetrics text (ending in `# EOF`) and how many series it holds. */
 export function historyOpenMetrics(clusters: readonly ClusterHistory[], options: HistoryOptions): { text: string; series: number } {
-  const step = options.stepSeconds ?? 1800;
+  const step = options.stepSeconds ?? 3600;
   const end = Math.floor(options.now / 1000 / step) * step;
   const start = end - (options.days ?? 8) * 86_400;
   const idleFrom = end - (options.idleDays ?? 7) * 86_400;

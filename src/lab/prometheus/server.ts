@@ -70,7 +70,10 @@ export async function startLabPrometheus(dir: string, clusters: readonly Cluster
   await writeFile(file, text);
   const t0 = Date.now();
   try {
-    await run(PROMTOOL_BIN, ['tsdb', 'create-blocks-from', 'openmetrics', file, tsdb], { maxBuffer: 16 * 1024 * 1024 });
+    // One block per 162 h (the largest compaction range under the flag) instead of promtool's default of one per
+    // 2 h: 8 days of history is then 3 blocks, not 97, and the backfill takes a fraction of a second instead of
+    // tens of seconds. The flag is hidden in promtool's help but accepted since 2.24.
+    await run(PROMTOOL_BIN, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', '--max-block-duration=240h', file, tsdb], { maxBuffer: 16 * 1024 * 1024 });
   } catch (err) {
     throw new Error(`promtool backfill of ${file} failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
   }
