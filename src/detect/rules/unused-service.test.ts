@@ -61,6 +61,15 @@ testDetector(detector, {
         .prometheus(kafka([{ namespace: 'orders', consumerGroup: 'orders-sink', value: 12.5 }]))
         .build(),
     },
+    {
+      name: 'a database Service whose ports Istio treats as TCP can have no istio_requests_total series',
+      snapshot: cluster((c) => {
+        app(c, 'shop', 'db', 1, { service: false });
+        c.service('shop/db', { createdAt: OLD, ports: [{ name: 'tcp-postgres', port: 5432, protocol: 'TCP' }] });
+      })
+        .prometheus(http([]))
+        .build(),
+    },
   ],
   invalid: [
     {

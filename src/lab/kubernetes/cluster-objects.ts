@@ -1055,7 +1055,7 @@ function services(b: Builder): void {
   if (b.workers.length > 0) {
     const created = b.plan.createdAt + 2 * HOUR;
     for (const c of ['api', 'web']) defs.push({ ns: team, name: `${team}-${c}`, selector: { app: `${team}-${c}` }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }], labels: { app: `${team}-${c}`, ...teamLabels(team) }, createdAt: created });
-    defs.push({ ns: team, name: `${team}-db`, selector: { app: `${team}-db` }, ports: [{ name: 'postgres', port: 5432, targetPort: 5432, protocol: 'TCP' }], headless: true, labels: { app: `${team}-db`, ...teamLabels(team) }, createdAt: created });
+    defs.push({ ns: team, name: `${team}-db`, selector: { app: `${team}-db` }, ports: [{ name: 'tcp-postgres', port: 5432, targetPort: 5432, protocol: 'TCP' }], headless: true, labels: { app: `${team}-db`, ...teamLabels(team) }, createdAt: created });
     if (b.faults.serviceEndpoints !== null) defs.push({ ns: team, name: `${team}-checkout`, selector: { app: `${team}-checkout` }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }], labels: { app: `${team}-checkout`, ...teamLabels(team) }, createdAt: b.faults.serviceEndpoints - 20 * MINUTE });
   }
   for (const d of defs) {
