@@ -18,7 +18,7 @@ const CLUSTERS: ClusterHistory[] = [
     // young-api and office-hours have no series either: a young workload and a scheduled scale-to-zero.
     services: [{ namespace: 'shop', name: 'cart' }, { namespace: 'shop', name: 'legacy-coupons', idle: true }],
     consumers: [{ namespace: 'shop', group: 'orders' }, { namespace: 'shop', group: 'audit-archiver', idle: true }],
-    cronjobs: [{ namespace: 'shop', name: 'nightly-report' }, { namespace: 'shop', name: 'old-export', suspendedAllWindow: true }],
+    cronjobs: [{ namespace: 'shop', name: 'nightly-report', nightly: true }, { namespace: 'shop', name: 'old-export', suspendedAllWindow: true }],
   },
   { cluster: 'k8s-ml-kr2-01', services: [{ namespace: 'infer', name: 'api' }], consumers: [], cronjobs: [] },
 ];

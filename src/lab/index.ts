@@ -25,3 +25,4 @@ export { startLabKubernetes, type LabKubernetes } from './kubernetes/lab-kuberne
 export { LabClusters, LabCluster, KUBERNETES_FAULT_KINDS } from './kubernetes/clusters.js';
 export { LAB_SERVICE_ACCOUNT, type KubernetesApi, type KubernetesApiOptions } from './kubernetes/api-server.js';
 export { planClusters, CLUSTER_VERSIONS, type ClusterPlan } from './kubernetes/cluster-plan.js';
+export { prometheusMissing, type LabPrometheus } from './prometheus/server.js';

@@ -42,6 +42,8 @@ export interface ClusterFaultView {
   workloadFailures: number | null;
   /** The servers whose nodes the failures happened on (the evicted pod's node). */
   workloadFailureNodes: ReadonlySet<string>;
+  /** The unused services and their decoys (see unusedServiceWorkloads), since when. */
+  unusedServices: number | null;
 }
 
 export const NO_FAULTS: ClusterFaultView = {
@@ -51,6 +53,7 @@ export const NO_FAULTS: ClusterFaultView = {
   serviceEndpoints: null,
   workloadFailures: null,
   workloadFailureNodes: new Set(),
+  unusedServices: null,
 };
 
 type Obj = Record<string, unknown>;
@@ -402,6 +405,8 @@ interface Workload {
   rsName?: string;
   rsUid?: string;
   tolerations?: Obj[];
+  /** The workload's own annotations (a scheduled scaler's), beside the controller's. */
+  annotations?: Record<string, string>;
   volumeClaimTemplates?: Obj[];
   serviceName?: string;
 }
@@ -482,7 +487,7 @@ function deployment(
   name: string,
   replicas: number,
   containers: ContainerPlan[],
-  options: { labels?: Record<string, string>; extraLabels?: Record<string, string>; annotations?: Record<string, string>; on?: NodeState[]; tolerations?: Obj[]; createdAt?: number; runFor?: (i: number, createdAt: number) => ContainerRun[]; priorityClassName?: string; serviceAccountName?: string },
+  options: { labels?: Record<string, string>; extraLabels?: Record<string, string>; annotations?: Record<string, string>; on?: NodeState[]; tolerations?: Obj[]; createdAt?: number; runFor?: (i: number, createdAt: number) => ContainerRun[]; priorityClassName?: string; serviceAccountName?: string; workloadAnnotations?: Record<string, string> },
 ): void {
   const createdAt = options.createdAt ?? b.plan.createdAt + 6 * MINUTE;
   const selectorLabels = options.labels ?? { app: name };
@@ -491,7 +496,7 @@ function deployment(
   const rsName = `${name}-${hash}`;
   const rsUid = uidFor(`${b.plan.name}/ReplicaSet/${namespace}/${rsName}`);
   const on = options.on ?? b.workers;
-  const w: Workload = { kind: 'Deployment', name, selector: selectorLabels, namespace, labels: { ...selectorLabels, ...options.extraLabels }, replicas, pods: [], template: undefined as unknown as PodPlan, createdAt, uid, rsName, rsUid, tolerations: options.tolerations };
+  const w: Workload = { kind: 'Deployment', name, selector: selectorLabels, namespace, labels: { ...selectorLabels, ...options.extraLabels }, replicas, pods: [], template: undefined as unknown as PodPlan, createdAt, uid, rsName, rsUid, tolerations: options.tolerations, ...(options.workloadAnnotations ? { annotations: options.workloadAnnotations } : {}) };
   const offset = pickIndex(`${b.plan.name}/${namespace}/${name}`, Math.max(1, on.length));
   for (let i = 0; i < replicas; i++) {
     const node = on.length ? (on[(offset + i) % on.length] as NodeState) : null;
@@ -563,7 +568,7 @@ function emitWorkloads(b: Builder): void {
     const ready = w.pods.filter((p) => p.ready).length;
     const current = w.pods.filter((p) => !p.plan.unschedulable).length;
     const selector = { matchLabels: w.selector };
-    const m = meta(b.plan, w.kind, w.name, w.namespace, w.createdAt, { labels: w.labels, generation: 1, ...(w.kind === 'Deployment' ? { annotations: { 'deployment.kubernetes.io/revision': '1' } } : {}) });
+    const m = meta(b.plan, w.kind, w.name, w.namespace, w.createdAt, { labels: w.labels, generation: 1, ...(w.kind === 'Deployment' ? { annotations: { ...w.annotations, 'deployment.kubernetes.io/revision': '1' } } : {}) });
     if (w.kind === 'Deployment') {
       const available = ready >= w.replicas;
       push(b, 'apps/deployments', {
@@ -844,6 +849,77 @@ function appNamespace(b: Builder): void {
   claimObjects(b, ns, claim, '20Gi', STORAGE_CLASS, created + MINUTE, { app: dbName });
   if (b.faults.workloadFailures !== null) claimObjects(b, ns, `${team}-uploads`, '100Gi', MISSING_STORAGE_CLASS, b.faults.workloadFailures - 30 * MINUTE, { app: `${team}-uploads` });
   cronJobs(b, ns, created);
+  if (b.faults.unusedServices !== null) unusedServices(b, ns, b.faults.unusedServices);
+}
+
+/** The label tying a workload to its Kafka consumer group, as the unused-service detector reads it by default. */
+export const CONSUMER_GROUP_LABEL = 'faultline.io/kafka-consumer-group';
+
+/**
+ * What the unused-services fault adds to a team's namespace, and what each one's
+ * traffic was: the lab's Prometheus history is written from this same list, so the
+ * objects and the metrics cannot disagree. Ages are before the fault.
+ */
+export interface UnusedServiceWorkload {
+  readonly name: string;
+  /** `http`: a Deployment behind a Service; `consumer`: a Kafka consumer without one; `cronjob`: a suspended CronJob. */
+  readonly kind: 'http' | 'consumer' | 'cronjob';
+  readonly idle: boolean;
+  readonly ageDays: number;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly owner: string;
+}
+
+export function unusedServiceWorkloads(team: string): UnusedServiceWorkload[] {
+  return [
+    { name: `${team}-legacy-coupons`, kind: 'http', idle: true, ageDays: 120, owner: `${team}-promo` },
+    { name: `${team}-audit-archiver`, kind: 'consumer', idle: true, ageDays: 90, owner: `${team}-security` },
+    { name: `${team}-legacy-export`, kind: 'cronjob', idle: true, ageDays: 200, owner: `${team}-data` },
+    // Decoys: no traffic either, but two days old, or scaled on a schedule; and a consumer that is busy.
+    { name: `${team}-preview`, kind: 'http', idle: true, ageDays: 2, owner: `${team}-web` },
+    {
+      name: `${team}-month-end`,
+      kind: 'http',
+      idle: true,
+      ageDays: 150,
+      owner: `${team}-finance`,
+      annotations: { 'downscaler/uptime': 'Mon-Sun 00:00-24:00 (last 3 days of the month)', 'downscaler/downtime-replicas': '1' },
+    },
+    { name: `${team}-orders-sink`, kind: 'consumer', idle: false, ageDays: 90, owner: `${team}-orders` },
+  ];
+}
+
+function unusedServices(b: Builder, ns: string, at: number): void {
+  for (const w of unusedServiceWorkloads(b.plan.team)) {
+    const createdAt = at - w.ageDays * DAY;
+    const labels = { ...teamLabels(b.plan.team), owner: w.owner, ...(w.kind === 'consumer' ? { [CONSUMER_GROUP_LABEL]: w.name } : {}) };
+    if (w.kind === 'cronjob') {
+      const container: ContainerPlan = { name: 'export', image: `harbor.krane.local/${b.plan.team}/${w.name}:0.9.2`, requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } };
+      const lastRun = at - 30 * DAY;
+      push(b, 'batch/cronjobs', {
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: meta(b.plan, 'CronJob', w.name, ns, createdAt, { labels, generation: 2 }),
+        spec: {
+          schedule: '0 4 * * *',
+          concurrencyPolicy: 'Forbid',
+          suspend: true,
+          jobTemplate: { metadata: { creationTimestamp: null }, spec: { backoffLimit: 6, template: { metadata: { creationTimestamp: null }, spec: { containers: [containerSpec(container)], restartPolicy: 'Never', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst', securityContext: {}, schedulerName: 'default-scheduler' } } } },
+          successfulJobsHistoryLimit: 1,
+          failedJobsHistoryLimit: 1,
+        },
+        status: { lastScheduleTime: rfc3339(lastRun), lastSuccessfulTime: rfc3339(lastRun + 40_000) },
+      } as KubeObject);
+      continue;
+    }
+    deployment(b, ns, w.name, 1, appContainers(b.plan.team, w.name, 8080), {
+      labels: { app: w.name },
+      extraLabels: labels,
+      annotations: appAnnotations(w.name),
+      createdAt,
+      ...(w.annotations ? { workloadAnnotations: w.annotations } : {}),
+    });
+  }
 }
 
 /**
@@ -1057,6 +1133,12 @@ function services(b: Builder): void {
     for (const c of ['api', 'web']) defs.push({ ns: team, name: `${team}-${c}`, selector: { app: `${team}-${c}` }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }], labels: { app: `${team}-${c}`, ...teamLabels(team) }, createdAt: created });
     defs.push({ ns: team, name: `${team}-db`, selector: { app: `${team}-db` }, ports: [{ name: 'tcp-postgres', port: 5432, targetPort: 5432, protocol: 'TCP' }], headless: true, labels: { app: `${team}-db`, ...teamLabels(team) }, createdAt: created });
     if (b.faults.serviceEndpoints !== null) defs.push({ ns: team, name: `${team}-checkout`, selector: { app: `${team}-checkout` }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }], labels: { app: `${team}-checkout`, ...teamLabels(team) }, createdAt: b.faults.serviceEndpoints - 20 * MINUTE });
+    const unusedAt = b.faults.unusedServices;
+    if (unusedAt !== null) {
+      for (const w of unusedServiceWorkloads(team).filter((x) => x.kind === 'http')) {
+        defs.push({ ns: team, name: w.name, selector: { app: w.name }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }], labels: { app: w.name, ...teamLabels(team), owner: w.owner }, createdAt: unusedAt - w.ageDays * DAY });
+      }
+    }
   }
   for (const d of defs) {
     const ip = d.headless ? 'None' : serviceIp(b.plan, `${d.ns}/${d.name}`);

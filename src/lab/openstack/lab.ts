@@ -20,6 +20,8 @@ import { healFleet } from '../fleet/heal.js';
 import { startHostsSsh, type HostsSsh, type HostsSshOptions } from '../hosts/ssh-server.js';
 import { startLabKubernetes, type LabKubernetes } from '../kubernetes/lab-kubernetes.js';
 import type { KubernetesApiOptions } from '../kubernetes/api-server.js';
+import { startLabPrometheus, type LabPrometheus } from '../prometheus/server.js';
+import { labClusterHistory } from '../prometheus/cluster-history.js';
 
 export interface StartLabOptions {
   seed?: string | number;
@@ -43,6 +45,11 @@ export interface StartLabOptions {
   sshHosts?: HostsSshOptions | false;
   /** The Kubernetes API of every cluster in the fleet over HTTPS (default on, any free port); `false` turns it off. */
   kubernetes?: KubernetesApiOptions | false;
+  /**
+   * Debian's prometheus on loopback over 8 days of history for the clusters' Services,
+   * consumers and CronJobs, backfilled into `dir` (off unless given; needs the Kubernetes side).
+   */
+  prometheus?: { readonly dir: string } | false;
 }
 
 export interface RunningLab {
@@ -66,6 +73,8 @@ export interface RunningLab {
   hostsSsh: HostsSsh | null;
   /** The clusters' Kubernetes API and kubeconfig; null when turned off. */
   kubernetes: LabKubernetes | null;
+  /** The clusters' Prometheus; null unless asked for. */
+  prometheus: LabPrometheus | null;
   /** A clouds.yaml document with `lab` (admin), `lab-viewer` and `lab-appcred` clouds. */
   cloudsYaml(): string;
   stop(): Promise<void>;
@@ -263,6 +272,19 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
       throw err;
     }
   }
+  let prometheus: LabPrometheus | null = null;
+  if (options.prometheus) {
+    try {
+      if (!kubernetes) throw new Error('the lab serves Prometheus only for its Kubernetes clusters: leave kubernetes on');
+      prometheus = await startLabPrometheus(options.prometheus.dir, labClusterHistory(kubernetes.clusters), { now: state.now() });
+    } catch (err) {
+      clearInterval(ticker);
+      await network?.close();
+      await hostsSsh?.close();
+      await kubernetes?.close();
+      throw err;
+    }
+  }
   let origin = 'http://127.0.0.1';
   const server = createLabServer(state, () => origin, admin);
   server.keepAliveTimeout = 5_000;
@@ -277,6 +299,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     await network?.close();
     await hostsSsh?.close();
     await kubernetes?.close();
+    await prometheus?.stop();
     throw err;
   });
   const port = (server.address() as AddressInfo).port;
@@ -299,6 +322,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     network,
     hostsSsh,
     kubernetes,
+    prometheus,
     cloudsYaml: () =>
       stringify({
         clouds: {
@@ -353,6 +377,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
         await network?.close();
         await hostsSsh?.close();
         await kubernetes?.close();
+        await prometheus?.stop();
       }
     },
   };

@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,6 +68,8 @@ export async function startLabPrometheus(dir: string, clusters: readonly Cluster
   const file = join(dir, 'history.om.txt');
   const tsdb = join(dir, 'tsdb');
   await writeFile(file, text);
+  // A TSDB left by an earlier lab in the same folder would overlap the new blocks.
+  await rm(tsdb, { recursive: true, force: true });
   const t0 = Date.now();
   try {
     // One block per 162 h (the largest compaction range under the flag) instead of promtool's default of one per

@@ -281,6 +281,9 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z
     .strictObject({ ...common, kind: z.literal('workload-failures'), servers: serverSelectorSchema.prefault({ role: 'k8s-worker' }) })
     .describe("In this server's cluster a Job failed (backoff limit reached), a CronJob is suspended and a PersistentVolumeClaim is Pending on a StorageClass that does not exist."),
+  z
+    .strictObject({ ...common, kind: z.literal('unused-services'), servers: serverSelectorSchema.prefault({ role: 'k8s-worker' }) })
+    .describe("In this server's cluster an HTTP Service nobody called for 7 days, a Kafka consumer that consumed nothing and a CronJob suspended for a month, beside a workload two days old, one scaled on a schedule and a busy consumer (the lab's Prometheus history says so)."),
 ]);
 
 export const scenarioSchema = z.strictObject({
