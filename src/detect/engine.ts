@@ -8,7 +8,7 @@ import { indexOf } from '../snapshot/fleet-index.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { formatIssues } from '../snapshot/issues.js';
 import { renderMessage, type AnyDetector, type RawFinding } from './define.js';
-import { inputState, kubernetesKindsState } from './inputs.js';
+import { inputState, kubernetesKindsState, prometheusSignalsState, type InputState } from './inputs.js';
 
 export interface DetectorSettings {
   readonly enabled?: boolean;
@@ -130,6 +130,16 @@ export function completeFinding(detector: AnyDetector, raw: RawFinding<string>, 
 }
 
 /**
+ * Prometheus collected, but some of its signals may have failed: then the signal's own
+ * account (which signal, where, why) stands in for the collection's generic one.
+ */
+function withSignals(collected: InputState, snapshot: Snapshot): InputState {
+  if (collected.state === 'missing' || collected.state === 'failed') return collected;
+  const signals = prometheusSignalsState(snapshot);
+  return signals.state === 'ok' ? collected : signals;
+}
+
+/**
  * Runs every selected detector over one snapshot. Each detector gets its own
  * verdict: a missing input makes it `skipped` with the reason, a throw makes it
  * `error`; neither stops the others.
@@ -144,7 +154,7 @@ export function runDetectors(snapshot: Snapshot, detectors: readonly AnyDetector
     const reasons: string[] = [];
     const partial: DataKey[] = [];
     for (const key of detector.requires) {
-      const s = inputState(snapshot, key);
+      const s = key === 'prometheus' ? withSignals(inputState(snapshot, key), snapshot) : inputState(snapshot, key);
       if (s.state === 'missing' || s.state === 'failed') {
         missing.push(key);
         reasons.push(s.reason);

@@ -1,5 +1,5 @@
 import type { DataKey } from '../core/data-keys.js';
-import type { KubernetesKind, Snapshot } from '../snapshot/schema.js';
+import type { KubernetesKind, PrometheusSignal, Snapshot } from '../snapshot/schema.js';
 
 export type InputState =
   | { readonly state: 'ok' }
@@ -64,4 +64,35 @@ export function kubernetesKindsState(snapshot: Snapshot, kinds: readonly Kuberne
 /** The clusters a detector can judge: read, with every kind it needs listed. */
 export function judgedClusters(snapshot: Snapshot, kinds: readonly KubernetesKind[]): Snapshot['kubernetes']['clusters'] {
   return snapshot.kubernetes.clusters.filter((c) => c.collection.status !== 'failed' && !kinds.some((k) => c.collection.unlisted.includes(k)));
+}
+
+/** The words a reader knows each unused-service signal by. */
+const SIGNAL_WORDS: Readonly<Record<PrometheusSignal, string>> = {
+  httpRequests: 'HTTP requests (istio_requests_total)',
+  kafkaConsumption: 'Kafka consumption (kafka_consumer_fetch_manager_records_consumed_rate)',
+  cronjobSuspended: 'CronJob suspension (kube_cronjob_spec_suspend)',
+};
+
+/**
+ * Whether the Prometheus signals were answered. A signal whose query failed leaves
+ * whatever it would have judged unjudged, so the result names that signal, where and
+ * why, rather than passing quietly; when no signal at all was answered the detector
+ * cannot judge anything.
+ */
+export function prometheusSignalsState(snapshot: Snapshot): InputState {
+  const signals = snapshot.prometheus.signals;
+  const failed = signals.filter((s) => s.status === 'failed');
+  if (failed.length === 0) return { state: 'ok' };
+  const bySignal = new Map<PrometheusSignal, { clusters: string[]; error: string }>();
+  for (const s of failed) {
+    const entry = bySignal.get(s.signal) ?? { clusters: [], error: s.error ?? 'no answer' };
+    entry.clusters.push(s.cluster);
+    bySignal.set(s.signal, entry);
+  }
+  const parts = [...bySignal].map(([signal, e]) => {
+    const where = e.clusters.length > 3 ? `${e.clusters.slice(0, 3).join(', ')} and ${e.clusters.length - 3} more clusters` : e.clusters.join(', ');
+    return `signal ${signal} (${SIGNAL_WORDS[signal]}) could not be checked in ${where}: ${e.error}`;
+  });
+  if (failed.length === signals.length) return { state: 'missing', reason: `prometheus: no signal could be checked (${parts.join('; ')})` };
+  return { state: 'partial', reason: `prometheus: ${parts.join('; ')}; nothing was judged on it` };
 }

@@ -27,3 +27,4 @@ export { LAB_SERVICE_ACCOUNT, type KubernetesApi, type KubernetesApiOptions } fr
 export { planClusters, CLUSTER_VERSIONS, type ClusterPlan } from './kubernetes/cluster-plan.js';
 export { LabBmcs, LAB_BMC_USER, RESET_TYPES, DEFAULT_POWER_DELAY_MS, type LabBmc, type BmcLogEntry, type ResetType, type RedfishPowerState } from './bmc/power.js';
 export { startLabBmcs, type LabBmcServer, type LabBmcServerOptions } from './bmc/redfish-server.js';
+export { prometheusMissing, type LabPrometheus } from './prometheus/server.js';

@@ -20,6 +20,7 @@ export function labCommand(ctx: CliContext, setExit: (code: number) => void): Co
     .option('--scenario <name|file>', 'faults to set up: a shipped scenario name (see docs/lab.md) or a scenario .yaml file')
     .option('--ssh-port <port>', 'SSH port answered on every server and hypervisor address (0 = any free port)', '2222')
     .option('--hosts-ssh-port <port>', 'SSH port of the hypervisors\' shells for host facts (dmesg, smartctl, free, …; 0 = any free port)', String(LAB_HOSTS_SSH_PORT))
+    .option('--no-prometheus', "do not start the clusters' Prometheus (started by default when /usr/bin/prometheus and promtool are installed)")
     .action(async (flags: LabFlags, command: Command) => {
       flags.seedGiven = command.getOptionValueSource('seed') === 'cli';
       flags.sizeGiven = command.getOptionValueSource('size') === 'cli';

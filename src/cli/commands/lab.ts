@@ -2,7 +2,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { UsageError } from '../../core/errors.js';
-import { FLEET_SIZES, LAB_SSH_PASSWORD, LAB_SSH_USER, labInventory, loadScenario, startLab, type FleetCounts, type FleetSizeName, type Scenario } from '../../lab/index.js';
+import { FLEET_SIZES, LAB_SSH_PASSWORD, LAB_SSH_USER, labInventory, loadScenario, prometheusMissing, startLab, type FleetCounts, type FleetSizeName, type Scenario } from '../../lab/index.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -16,6 +16,8 @@ export interface LabFlags {
   scenario?: string;
   sshPort: string;
   hostsSshPort: string;
+  /** false with --no-prometheus. */
+  prometheus?: boolean;
   /** Set when --seed / --size were given on the command line (they then win over the scenario's). */
   seedGiven?: boolean;
   sizeGiven?: boolean;
@@ -50,7 +52,12 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
   const hostsSshPort = positive('--hosts-ssh-port', flags.hostsSshPort, true);
   if (!Number.isInteger(hostsSshPort) || hostsSshPort > 65535) throw new UsageError(`--hosts-ssh-port: "${flags.hostsSshPort}" is not a TCP port (0-65535)`);
   const scenario: Scenario | undefined = flags.scenario ? loadScenario(flags.scenario) : undefined;
+  const dir = resolve(ctx.cwd, flags.dir);
+  // Prometheus comes with the lab where Debian's is installed; without it the lab still runs and says what is missing.
+  const promMissing = flags.prometheus === false ? undefined : await prometheusMissing();
+  if (promMissing) ctx.term.err(`note: the clusters get no Prometheus (unused-service will be skipped): ${promMissing}; --no-prometheus starts the lab without this note`);
   const options = {
+    prometheus: flags.prometheus !== false && !promMissing ? { dir: join(dir, 'prometheus') } : (false as const),
     seed: scenario && !flags.seedGiven ? undefined : flags.seed,
     size: scenario && !flags.sizeGiven ? undefined : size,
     port,
@@ -85,7 +92,6 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
     });
   const seedShown = scenario && !flags.seedGiven ? String(scenario.fleet.seed) : flags.seed;
   try {
-    const dir = resolve(ctx.cwd, flags.dir);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'clouds.yaml'), lab.cloudsYaml());
     const hosts = lab.hostsSsh;
@@ -122,6 +128,8 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
           probes: { sshPort: lab.network?.sshPort ?? sshPort, sshHangSeconds: 2, sshConnectTimeoutSeconds: 1 },
           // Every cluster of the lab, one context each.
           ...(kube ? { kubernetes: { kubeconfig: 'kubeconfig', contexts: ['*'] } } : {}),
+          // One Prometheus for every cluster, each series labelled with its cluster's name.
+          ...(lab.prometheus ? { prometheus: { url: lab.prometheus.url, clusterLabel: 'cluster', windowDays: 7, timeoutSeconds: 10 } } : {}),
           ...(hosts
             ? {
                 hosts: {
@@ -165,6 +173,9 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
         ...(bmc ? [`  BMCs      Redfish (HTTP) on port ${bmc.port} at one 127.252.x.y address per hypervisor, basic auth; logins in ${join(dir, 'bmc.yaml')}; request log ${lab.adminUrl}/bmc/log`] : []),
         ...(kube
           ? [`  k8s       ${kube.clusters.clusters.length} clusters at ${kube.url}/clusters/<name>; kubeconfig ${join(dir, 'kubeconfig')} (one context per cluster)`]
+          : []),
+        ...(lab.prometheus
+          ? [`  prometheus ${lab.prometheus.url}  (8 days of the clusters' history, ${lab.prometheus.series} series, backfilled in ${lab.prometheus.backfillMs} ms)`]
           : []),
         `  admin     ${lab.adminUrl}  header X-Lab-Admin: ${lab.adminToken}`,
         `            e.g. curl -s -H 'X-Lab-Admin: ${lab.adminToken}' ${lab.adminUrl}/faults`,

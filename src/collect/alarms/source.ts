@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { CollectorError, errorMessage } from '../../core/errors.js';
+import { fetchText } from '../http-text.js';
 
 /** The feed answered over HTTP with a status outside 2xx. */
 export class AlarmFeedHttpError extends CollectorError {
@@ -43,24 +44,9 @@ function abortReason(signal: AbortSignal, err: unknown): string {
 export async function readFeedText(source: string, options: ReadOptions): Promise<string> {
   const shown = displaySource(source);
   if (isHttpSource(source)) {
-    let response: Response;
-    try {
-      response = await fetch(source, { headers: { accept: 'application/json', ...options.headers }, signal: options.signal });
-    } catch (err) {
-      if (options.signal.aborted) throw new CollectorError(`alarm feed ${shown}: request aborted (${abortReason(options.signal, err)})`, { cause: err });
-      const cause = (err as { cause?: unknown }).cause;
-      throw new CollectorError(`alarm feed ${shown}: request failed: ${errorMessage(err)}${cause ? ` (${errorMessage(cause)})` : ''}`, { cause: err });
-    }
-    let body: string;
-    try {
-      // The body stream is tied to the same signal, so a server that sends headers and then stalls is cut off too.
-      body = await response.text();
-    } catch (err) {
-      if (options.signal.aborted) throw new CollectorError(`alarm feed ${shown}: reading the answer aborted (${abortReason(options.signal, err)})`, { cause: err });
-      throw new CollectorError(`alarm feed ${shown}: reading the answer failed: ${errorMessage(err)}`, { cause: err });
-    }
-    if (!response.ok) throw new AlarmFeedHttpError(shown, response.status, response.statusText, body);
-    return body;
+    const answer = await fetchText(source, { headers: { accept: 'application/json', ...options.headers }, signal: options.signal }, { where: `alarm feed ${shown}`, failed: 'request failed' });
+    if (!answer.ok) throw new AlarmFeedHttpError(shown, answer.status, answer.statusText, answer.body);
+    return answer.body;
   }
   const path = source.startsWith('file:') ? fileURLToPath(source) : source;
   try {

@@ -1,4 +1,5 @@
 import { CollectorError, errorMessage } from '../../core/errors.js';
+import { fetchText } from '../http-text.js';
 
 /** One sample of an instant vector: its labels and its value at the evaluation time. */
 export interface VectorSample {
@@ -97,26 +98,16 @@ export async function instantQuery(base: string, query: string, time: Date, opti
   const shown = displayUrl(base);
   const where = `Prometheus ${shown}`;
   const form = new URLSearchParams({ query, time: (time.getTime() / 1000).toFixed(3) });
-  let response: Response;
-  try {
-    response = await fetch(queryEndpoint(base), {
+  const answer = await fetchText(
+    queryEndpoint(base),
+    {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...basicAuth(base), ...options.headers },
       body: form,
       signal: options.signal,
-    });
-  } catch (err) {
-    if (options.signal.aborted) throw new CollectorError(`${where}: request aborted (${errorMessage(options.signal.reason ?? err)})`, { cause: err });
-    const cause = (err as { cause?: unknown }).cause;
-    throw new CollectorError(`${where}: unreachable: ${errorMessage(err)}${cause ? ` (${errorMessage(cause)})` : ''}`, { cause: err });
-  }
-  let body: string;
-  try {
-    body = await response.text();
-  } catch (err) {
-    if (options.signal.aborted) throw new CollectorError(`${where}: reading the answer aborted (${errorMessage(options.signal.reason ?? err)})`, { cause: err });
-    throw new CollectorError(`${where}: reading the answer failed: ${errorMessage(err)}`, { cause: err });
-  }
-  if (!response.ok) throw new PrometheusHttpError(shown, response.status, errorDetail(body));
-  return parseVectorAnswer(body, where);
+    },
+    { where, failed: 'unreachable' },
+  );
+  if (!answer.ok) throw new PrometheusHttpError(shown, answer.status, errorDetail(answer.body));
+  return parseVectorAnswer(answer.body, where);
 }

@@ -101,8 +101,10 @@ export function createPrometheusCollector(options: PrometheusCollectorOptions): 
       }
       for (const a of answers) if (a.values.ok) unlabeled += a.values.samples.filter((s) => !s.labels[clusterLabel]).length;
       if (unlabeled > 0) warnings.push(`${unlabeled} series have no "${clusterLabel}" label and were left out (set prometheus.clusterLabel to the label that names the cluster)`);
-      const failedQueries = new Set(failures.map((f) => f.error));
-      for (const e of failedQueries) warnings.push(e);
+      for (const a of answers) {
+        const error = !a.present.ok ? a.present.error : !a.values.ok ? a.values.error : undefined;
+        if (error !== undefined) warnings.push(`signal ${a.s} not checked: ${error}`);
+      }
       ctx.progress(`${clusters.size} clusters, ${signals.filter((s) => s.status === 'ok').length} signals from Prometheus ${shown}`);
       return { data: { prometheus: { windowDays, evaluatedAt: at.toISOString(), signals } }, status: failures.length ? 'partial' : 'ok', warnings };
     },

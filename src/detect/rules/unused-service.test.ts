@@ -1,3 +1,6 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runDetectors } from '../engine.js';
 import { container, fleet, type ClusterBuilder, type FleetBuilder } from '../../snapshot/builders.js';
 import { testDetector } from '../tester.js';
 import detector, { UNUSED_SERVICE_QUERIES } from './unused-service.js';
@@ -58,6 +61,15 @@ testDetector(detector, {
         .prometheus(kafka([{ namespace: 'orders', consumerGroup: 'orders-sink', value: 12.5 }]))
         .build(),
     },
+    {
+      name: 'a database Service whose ports Istio treats as TCP can have no istio_requests_total series',
+      snapshot: cluster((c) => {
+        app(c, 'shop', 'db', 1, { service: false });
+        c.service('shop/db', { createdAt: OLD, ports: [{ name: 'tcp-postgres', port: 5432, protocol: 'TCP' }] });
+      })
+        .prometheus(http([]))
+        .build(),
+    },
   ],
   invalid: [
     {
@@ -104,4 +116,32 @@ testDetector(detector, {
       ],
     },
   ],
+});
+
+describe('unused-service: a signal Prometheus did not answer', () => {
+  const failedKafka = { cluster: C, signal: 'kafkaConsumption' as const, query: UNUSED_SERVICE_QUERIES.kafkaConsumption, status: 'failed' as const, error: 'Prometheus http://prom:9090 answered HTTP 503: unavailable: store down', metricPresent: false, results: [] };
+
+  it('names the failed signal in the result and never calls a consumer it could not check unused', () => {
+    const snapshot = cluster((c) => {
+      app(c, 'orders', 'sink', 1, { labels: { 'faultline.io/kafka-consumer-group': 'orders-sink' } });
+      app(c, 'events', 'audit-sink', 1, { labels: { 'faultline.io/kafka-consumer-group': 'audit' }, service: false });
+    })
+      .prometheus(http([]))
+      .prometheus(failedKafka)
+      .prometheus(cron([]))
+      .build();
+    const [result] = runDetectors(snapshot, [detector], { now: new Date(NOW) });
+    assert.equal(result?.status, 'pass');
+    assert.deepEqual(result?.findings, [], 'no HTTP series, but its consumer group could not be checked: not unused');
+    assert.deepEqual(result?.partialInputs, ['prometheus']);
+    assert.match(result?.reason ?? '', /signal kafkaConsumption \(Kafka consumption .*\) could not be checked in k8s-shop-pg1-01: .*HTTP 503: unavailable: store down/);
+  });
+
+  it('is skipped, naming every signal, when none was answered', () => {
+    const failed = (signal: 'httpRequests' | 'cronjobSuspended') => ({ ...failedKafka, signal, query: UNUSED_SERVICE_QUERIES[signal] });
+    const snapshot = cluster((c) => app(c, 'shop', 'legacy-cart', 2)).prometheus(failed('httpRequests')).prometheus(failedKafka).prometheus(failed('cronjobSuspended')).build();
+    const [result] = runDetectors(snapshot, [detector], { now: new Date(NOW) });
+    assert.equal(result?.status, 'skipped');
+    assert.match(result?.reason ?? '', /no signal could be checked .*signal httpRequests .*signal kafkaConsumption .*signal cronjobSuspended/);
+  });
 });

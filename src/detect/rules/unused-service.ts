@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Evidence } from '../../core/findings.js';
-import type { KubernetesCluster, KubernetesPod, KubernetesWorkload, PrometheusSignal, PrometheusSignalResult, Server } from '../../snapshot/schema.js';
+import type { KubernetesCluster, KubernetesPod, KubernetesService, KubernetesWorkload, PrometheusSignal, PrometheusSignalResult, Server } from '../../snapshot/schema.js';
 import type { FleetIndex } from '../../snapshot/fleet-index.js';
 import { signalQuery } from '../../snapshot/prometheus-queries.js';
 import { defineDetector, type RawFinding } from '../define.js';
@@ -118,7 +118,7 @@ export default defineDetector({
       const behindService = new Set<string>();
 
       for (const svc of cluster.services) {
-        if (system.has(svc.namespace) || svc.type === 'ExternalName' || !svc.selector) continue;
+        if (system.has(svc.namespace) || svc.type === 'ExternalName' || !svc.selector || !mayCarryHttp(svc)) continue;
         const pods = podsOfService(cluster, svc);
         const owners = new Map<string, KubernetesWorkload>();
         for (const p of pods) {
@@ -222,6 +222,17 @@ export default defineDetector({
     return out;
   },
 });
+
+/**
+ * Istio counts a request in istio_requests_total only on a port it treats as HTTP or
+ * gRPC. A Service whose every port is named for another protocol (Istio's `tcp-`,
+ * `tls-`, `mongo-`, `mysql-`, `redis-`, `udp-` prefixes) or is UDP can never have that
+ * series, so its absence says nothing; an unnamed port is sniffed and may carry HTTP.
+ */
+function mayCarryHttp(svc: KubernetesService): boolean {
+  if (svc.ports.length === 0) return true;
+  return svc.ports.some((p) => p.protocol !== 'UDP' && !(p.name !== undefined && /^(tcp|tls|mongo|mysql|redis|udp)(-|$)/.test(p.name)));
+}
 
 /**
  * The same total in OpenStack terms: how many of the cluster's worker servers, of its

@@ -44,6 +44,8 @@ export interface ClusterFaultView {
   workloadFailureNodes: ReadonlySet<string>;
   /** When the team's orders canary moved to a release its stable stage never got. */
   rolloutLag: number | null;
+  /** The unused services and their decoys (see unusedServiceWorkloads), since when. */
+  unusedServices: number | null;
 }
 
 export const NO_FAULTS: ClusterFaultView = {
@@ -54,6 +56,7 @@ export const NO_FAULTS: ClusterFaultView = {
   workloadFailures: null,
   workloadFailureNodes: new Set(),
   rolloutLag: null,
+  unusedServices: null,
 };
 
 type Obj = Record<string, unknown>;
@@ -893,6 +896,77 @@ function appNamespace(b: Builder): void {
   claimObjects(b, ns, claim, '20Gi', STORAGE_CLASS, created + MINUTE, { app: dbName });
   if (b.faults.workloadFailures !== null) claimObjects(b, ns, `${team}-uploads`, '100Gi', MISSING_STORAGE_CLASS, b.faults.workloadFailures - 30 * MINUTE, { app: `${team}-uploads` });
   cronJobs(b, ns, created);
+  if (b.faults.unusedServices !== null) unusedServices(b, ns, b.faults.unusedServices);
+}
+
+/** The label tying a workload to its Kafka consumer group, as the unused-service detector reads it by default. */
+export const CONSUMER_GROUP_LABEL = 'faultline.io/kafka-consumer-group';
+
+/**
+ * What the unused-services fault adds to a team's namespace, and what each one's
+ * traffic was: the lab's Prometheus history is written from this same list, so the
+ * objects and the metrics cannot disagree. Ages are before the fault.
+ */
+export interface UnusedServiceWorkload {
+  readonly name: string;
+  /** `http`: a Deployment behind a Service; `consumer`: a Kafka consumer without one; `cronjob`: a suspended CronJob. */
+  readonly kind: 'http' | 'consumer' | 'cronjob';
+  readonly idle: boolean;
+  readonly ageDays: number;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly owner: string;
+}
+
+export function unusedServiceWorkloads(team: string): UnusedServiceWorkload[] {
+  return [
+    { name: `${team}-legacy-coupons`, kind: 'http', idle: true, ageDays: 120, owner: `${team}-promo` },
+    { name: `${team}-audit-archiver`, kind: 'consumer', idle: true, ageDays: 90, owner: `${team}-security` },
+    { name: `${team}-legacy-export`, kind: 'cronjob', idle: true, ageDays: 200, owner: `${team}-data` },
+    // Decoys: no traffic either, but two days old, or scaled on a schedule; and a consumer that is busy.
+    { name: `${team}-preview`, kind: 'http', idle: true, ageDays: 2, owner: `${team}-web` },
+    {
+      name: `${team}-month-end`,
+      kind: 'http',
+      idle: true,
+      ageDays: 150,
+      owner: `${team}-finance`,
+      annotations: { 'downscaler/uptime': 'Mon-Sun 00:00-24:00 (last 3 days of the month)', 'downscaler/downtime-replicas': '1' },
+    },
+    { name: `${team}-orders-sink`, kind: 'consumer', idle: false, ageDays: 90, owner: `${team}-orders` },
+  ];
+}
+
+function unusedServices(b: Builder, ns: string, at: number): void {
+  for (const w of unusedServiceWorkloads(b.plan.team)) {
+    const createdAt = at - w.ageDays * DAY;
+    const labels = { ...teamLabels(b.plan.team), owner: w.owner, ...(w.kind === 'consumer' ? { [CONSUMER_GROUP_LABEL]: w.name } : {}) };
+    if (w.kind === 'cronjob') {
+      const container: ContainerPlan = { name: 'export', image: `harbor.krane.local/${b.plan.team}/${w.name}:0.9.2`, requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } };
+      const lastRun = at - 30 * DAY;
+      push(b, 'batch/cronjobs', {
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: meta(b.plan, 'CronJob', w.name, ns, createdAt, { labels, generation: 2 }),
+        spec: {
+          schedule: '0 4 * * *',
+          concurrencyPolicy: 'Forbid',
+          suspend: true,
+          jobTemplate: { metadata: { creationTimestamp: null }, spec: { backoffLimit: 6, template: { metadata: { creationTimestamp: null }, spec: { containers: [containerSpec(container)], restartPolicy: 'Never', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst', securityContext: {}, schedulerName: 'default-scheduler' } } } },
+          successfulJobsHistoryLimit: 1,
+          failedJobsHistoryLimit: 1,
+        },
+        status: { lastScheduleTime: rfc3339(lastRun), lastSuccessfulTime: rfc3339(lastRun + 40_000) },
+      } as KubeObject);
+      continue;
+    }
+    deployment(b, ns, w.name, 1, appContainers(b.plan.team, w.name, 8080), {
+      labels: { app: w.name },
+      extraLabels: labels,
+      annotations: appAnnotations(w.name),
+      createdAt,
+      ...(w.annotations ? { workloadAnnotations: w.annotations } : {}),
+    });
+  }
 }
 
 /**
@@ -1140,8 +1214,14 @@ function services(b: Builder): void {
   if (b.workers.length > 0) {
     const created = b.plan.createdAt + 2 * HOUR;
     for (const c of ['api', 'web']) defs.push({ ns: team, name: `${team}-${c}`, selector: { app: `${team}-${c}` }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }], labels: { app: `${team}-${c}`, ...teamLabels(team) }, createdAt: created });
-    defs.push({ ns: team, name: `${team}-db`, selector: { app: `${team}-db` }, ports: [{ name: 'postgres', port: 5432, targetPort: 5432, protocol: 'TCP' }], headless: true, labels: { app: `${team}-db`, ...teamLabels(team) }, createdAt: created });
+    defs.push({ ns: team, name: `${team}-db`, selector: { app: `${team}-db` }, ports: [{ name: 'tcp-postgres', port: 5432, targetPort: 5432, protocol: 'TCP' }], headless: true, labels: { app: `${team}-db`, ...teamLabels(team) }, createdAt: created });
     if (b.faults.serviceEndpoints !== null) defs.push({ ns: team, name: `${team}-checkout`, selector: { app: `${team}-checkout` }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }], labels: { app: `${team}-checkout`, ...teamLabels(team) }, createdAt: b.faults.serviceEndpoints - 20 * MINUTE });
+    const unusedAt = b.faults.unusedServices;
+    if (unusedAt !== null) {
+      for (const w of unusedServiceWorkloads(team).filter((x) => x.kind === 'http')) {
+        defs.push({ ns: team, name: w.name, selector: { app: w.name }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }], labels: { app: w.name, ...teamLabels(team), owner: w.owner }, createdAt: unusedAt - w.ageDays * DAY });
+      }
+    }
   }
   for (const d of defs) {
     const ip = d.headless ? 'None' : serviceIp(b.plan, `${d.ns}/${d.name}`);

@@ -21,7 +21,7 @@ const HEARTBEAT_BUCKET_MS = 10_000;
 const REBUILD_BUCKET_MS = 60_000;
 
 /** The fault kinds that act on clusters rather than on OpenStack. */
-export const KUBERNETES_FAULT_KINDS = ['calico-crashloop', 'node-not-joined', 'kubelet-version-skew', 'control-plane-workload', 'service-endpoints', 'workload-failures'] as const;
+export const KUBERNETES_FAULT_KINDS = ['calico-crashloop', 'node-not-joined', 'kubelet-version-skew', 'control-plane-workload', 'service-endpoints', 'workload-failures', 'unused-services'] as const;
 
 export class LabCluster {
   readonly store = new ClusterStore(1000);
@@ -98,7 +98,7 @@ export interface ClusterFaults extends ClusterFaultView {
   kubeletVersions: ReadonlyMap<string, string>;
 }
 
-const EMPTY_VIEW = (): ClusterFaults => ({ notJoined: new Set(), calicoCrashloop: new Map(), controlPlaneWorkload: null, serviceEndpoints: null, workloadFailures: null, workloadFailureNodes: new Set(), rolloutLag: null, kubeletVersions: new Map() });
+const EMPTY_VIEW = (): ClusterFaults => ({ notJoined: new Set(), calicoCrashloop: new Map(), controlPlaneWorkload: null, serviceEndpoints: null, workloadFailures: null, workloadFailureNodes: new Set(), rolloutLag: null, unusedServices: null, kubeletVersions: new Map() });
 
 /** Every cluster of the fleet, their tokens, and what the faults in force do to them. */
 export class LabClusters {
@@ -201,6 +201,9 @@ export class LabClusters {
               break;
             case 'rollout-lag':
               v.rolloutLag = f.appliedAt - spec.days * 86_400_000;
+              break;
+            case 'unused-services':
+              v.unusedServices = f.appliedAt;
               break;
             default:
               break;

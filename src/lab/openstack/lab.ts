@@ -22,6 +22,8 @@ import { startLabKubernetes, type LabKubernetes } from '../kubernetes/lab-kubern
 import type { KubernetesApiOptions } from '../kubernetes/api-server.js';
 import type { ClusterShape } from '../kubernetes/cluster-objects.js';
 import { startLabBmcs, type LabBmcServer, type LabBmcServerOptions } from '../bmc/redfish-server.js';
+import { startLabPrometheus, type LabPrometheus } from '../prometheus/server.js';
+import { labClusterHistory } from '../prometheus/cluster-history.js';
 
 export interface StartLabOptions {
   seed?: string | number;
@@ -49,6 +51,11 @@ export interface StartLabOptions {
   kubernetesShape?: ClusterShape;
   /** A Redfish BMC per hypervisor on one port (default on, any free port, 2 s power delay); `false` turns it off. */
   bmc?: LabBmcServerOptions | false;
+  /**
+   * Debian's prometheus on loopback over 8 days of history for the clusters' Services,
+   * consumers and CronJobs, backfilled into `dir` (off unless given; needs the Kubernetes side).
+   */
+  prometheus?: { readonly dir: string } | false;
 }
 
 export interface RunningLab {
@@ -74,6 +81,8 @@ export interface RunningLab {
   kubernetes: LabKubernetes | null;
   /** The hypervisors' Redfish BMCs (addresses, logins, power, request log); null when turned off. */
   bmc: LabBmcServer | null;
+  /** The clusters' Prometheus; null unless asked for. */
+  prometheus: LabPrometheus | null;
   /** A clouds.yaml document with `lab` (admin), `lab-viewer` and `lab-appcred` clouds. */
   cloudsYaml(): string;
   stop(): Promise<void>;
@@ -290,6 +299,20 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     }
     admin.bmc = bmc.bmcs;
   }
+  let prometheus: LabPrometheus | null = null;
+  if (options.prometheus) {
+    try {
+      if (!kubernetes) throw new Error('the lab serves Prometheus only for its Kubernetes clusters: leave kubernetes on');
+      prometheus = await startLabPrometheus(options.prometheus.dir, labClusterHistory(kubernetes.clusters), { now: state.now() });
+    } catch (err) {
+      clearInterval(ticker);
+      await network?.close();
+      await hostsSsh?.close();
+      await kubernetes?.close();
+      await bmc?.close();
+      throw err;
+    }
+  }
   let origin = 'http://127.0.0.1';
   const server = createLabServer(state, () => origin, admin);
   server.keepAliveTimeout = 5_000;
@@ -305,6 +328,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     await hostsSsh?.close();
     await kubernetes?.close();
     await bmc?.close();
+    await prometheus?.stop();
     throw err;
   });
   const port = (server.address() as AddressInfo).port;
@@ -328,6 +352,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     hostsSsh,
     kubernetes,
     bmc,
+    prometheus,
     cloudsYaml: () =>
       stringify({
         clouds: {
@@ -383,6 +408,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
         await hostsSsh?.close();
         await kubernetes?.close();
         await bmc?.close();
+        await prometheus?.stop();
       }
     },
   };

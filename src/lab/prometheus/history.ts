@@ -10,6 +10,8 @@ export interface HistoryService {
   readonly name: string;
   /** No requests for the whole recent window: its series ends before it. */
   readonly idle?: boolean;
+  /** When it was created (ms): no series before. */
+  readonly since?: number;
 }
 
 export interface HistoryConsumer {
@@ -17,13 +19,21 @@ export interface HistoryConsumer {
   /** The consumer group, exported by the Kafka client as `client_id`. */
   readonly group: string;
   readonly idle?: boolean;
+  /** When its workload was created (ms): no series before. */
+  readonly since?: number;
 }
 
 export interface HistoryCronJob {
   readonly namespace: string;
   readonly name: string;
-  /** Suspended at every sample of the window (otherwise only at night). */
+  /** Suspended at every sample of the window. */
   readonly suspendedAllWindow?: boolean;
+  /** Suspended from this instant (ms) on, as `spec.suspend: true` since then. */
+  readonly suspendedSince?: number;
+  /** Suspended every night (20:00-06:00 UTC) by a night-time saver, running by day. */
+  readonly nightly?: boolean;
+  /** When it was created (ms): no series before. */
+  readonly since?: number;
 }
 
 export interface ClusterHistory {
@@ -39,7 +49,11 @@ export interface HistoryOptions {
   readonly days?: number;
   /** Days at the end in which idle things have no samples (default 7). */
   readonly idleDays?: number;
-  /** Seconds between samples (default 1800: few enough that backfill takes seconds). */
+  /**
+   * Seconds between samples (default 3600). `increase(...[7d])` needs only two samples in the window and the
+   * CronJob's night-time suspension (20:00-06:00) still shows at hourly samples, so a finer step would only
+   * make the file and the backfill bigger.
+   */
   readonly stepSeconds?: number;
 }
 
@@ -58,7 +72,7 @@ function weight(seed: string): number {
 
 /** The OpenMetrics text (ending in `# EOF`) and how many series it holds. */
 export function historyOpenMetrics(clusters: readonly ClusterHistory[], options: HistoryOptions): { text: string; series: number } {
-  const step = options.stepSeconds ?? 1800;
+  const step = options.stepSeconds ?? 3600;
   const end = Math.floor(options.now / 1000 / step) * step;
   const start = end - (options.days ?? 8) * 86_400;
   const idleFrom = end - (options.idleDays ?? 7) * 86_400;
@@ -69,10 +83,11 @@ export function historyOpenMetrics(clusters: readonly ClusterHistory[], options:
     kube_cronjob_spec_suspend: { type: 'gauge', help: 'Suspend flag tells the controller to suspend subsequent executions.', lines: [] },
   };
   let series = 0;
-  const emit = (family: string, name: string, l: Record<string, string>, value: (t: number) => number | undefined): void => {
+  const emit = (family: string, name: string, l: Record<string, string>, value: (t: number) => number | undefined, since?: number): void => {
     series++;
     const lbl = labels(l);
-    for (let t = start; t <= end; t += step) {
+    const from = since === undefined ? start : Math.max(start, Math.ceil(since / 1000 / step) * step);
+    for (let t = from; t <= end; t += step) {
       const v = value(t);
       if (v !== undefined) families[family]!.lines.push(`${name}{${lbl}} ${v} ${t}`);
     }
@@ -88,17 +103,17 @@ export function historyOpenMetrics(clusters: readonly ClusterHistory[], options:
           cluster: c.cluster, reporter: 'destination', source_workload: 'istio-ingressgateway', source_workload_namespace: 'istio-system',
           destination_service_name: s.name, destination_service_namespace: s.namespace, destination_service: `${s.name}.${s.namespace}.svc.cluster.local`,
           destination_workload: s.name, destination_workload_namespace: s.namespace, request_protocol: 'http', response_code: code,
-        }, (t) => (s.idle && t >= idleFrom ? undefined : Math.round((t - start) * share)));
+        }, (t) => (s.idle && t >= idleFrom ? undefined : Math.round((t - start) * share)), s.since);
       }
     }
     for (const k of c.consumers) {
       emit('kafka_consumer_fetch_manager_records_consumed_rate', 'kafka_consumer_fetch_manager_records_consumed_rate', {
         cluster: c.cluster, namespace: k.namespace, client_id: k.group, topic: `${k.group}-events`, job: 'kafka-clients',
-      }, (t) => (k.idle && t >= idleFrom ? 0 : weight(k.group) * (night(t) ? 0.2 : 1)));
+      }, (t) => (k.idle && t >= idleFrom ? 0 : weight(k.group) * (night(t) ? 0.2 : 1)), k.since);
     }
     for (const j of c.cronjobs) {
       emit('kube_cronjob_spec_suspend', 'kube_cronjob_spec_suspend', { cluster: c.cluster, namespace: j.namespace, cronjob: j.name, job: 'kube-state-metrics' },
-        (t) => (j.suspendedAllWindow && t >= idleFrom ? 1 : night(t) ? 1 : 0));
+        (t) => ((j.suspendedAllWindow && t >= idleFrom) || (j.suspendedSince !== undefined && t * 1000 >= j.suspendedSince) || (j.nightly && night(t)) ? 1 : 0), j.since);
     }
   }
   const out: string[] = [];

@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,9 +68,14 @@ export async function startLabPrometheus(dir: string, clusters: readonly Cluster
   const file = join(dir, 'history.om.txt');
   const tsdb = join(dir, 'tsdb');
   await writeFile(file, text);
+  // A TSDB left by an earlier lab in the same folder would overlap the new blocks.
+  await rm(tsdb, { recursive: true, force: true });
   const t0 = Date.now();
   try {
-    await run(PROMTOOL_BIN, ['tsdb', 'create-blocks-from', 'openmetrics', file, tsdb], { maxBuffer: 16 * 1024 * 1024 });
+    // One block per 162 h (the largest compaction range under the flag) instead of promtool's default of one per
+    // 2 h: 8 days of history is then 3 blocks, not 97, and the backfill takes a fraction of a second instead of
+    // tens of seconds. The flag is hidden in promtool's help but accepted since 2.24.
+    await run(PROMTOOL_BIN, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', '--max-block-duration=240h', file, tsdb], { maxBuffer: 16 * 1024 * 1024 });
   } catch (err) {
     throw new Error(`promtool backfill of ${file} failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
   }

@@ -504,7 +504,8 @@ export class LabFaults {
         case 'control-plane-workload':
         case 'service-endpoints':
         case 'workload-failures':
-        case 'rollout-lag': {
+        case 'rollout-lag':
+        case 'unused-services': {
           // Kubernetes-side faults: OpenStack sees nothing; the lab's clusters read the targets from the fault.
           const sel = { ...spec.servers, role: spec.servers.role ?? (spec.kind === 'control-plane-workload' ? 'k8s-control-plane' : 'k8s-worker') };
           if (sel.role !== 'k8s-worker' && sel.role !== 'k8s-control-plane') throw new LabError('badRequest', `${spec.kind} needs Kubernetes servers (role k8s-worker or k8s-control-plane), not role ${sel.role}`);

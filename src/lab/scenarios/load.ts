@@ -41,7 +41,7 @@ function fixFor(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `remove ${issue.keys.join(', ')} (misspelt or not valid here; see docs/lab.md)`;
     case 'invalid_union':
-      return 'set kind to one of vm-hang, vm-down, pm-hang, kernel-oops, server-error, unrequested-shutoff, stuck-task, agent-down, alarm, host-facts, guest-async-pf-panic, root-mount-panic, calico-crashloop, node-facts, node-not-joined, kubelet-version-skew, control-plane-workload, service-endpoints, workload-failures';
+      return 'set kind to one of vm-hang, vm-down, pm-hang, kernel-oops, server-error, unrequested-shutoff, stuck-task, agent-down, alarm, host-facts, guest-async-pf-panic, root-mount-panic, calico-crashloop, node-facts, node-not-joined, kubelet-version-skew, control-plane-workload, service-endpoints, workload-failures, unused-services';
     case 'invalid_value':
       return `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_type':

@@ -555,6 +555,21 @@ const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     const days = (ctx.lab.state.now() - Date.parse(newest.metadata.creationTimestamp)) / 86_400_000;
     assert.ok(days > 11.9 && days < 12.1, `canary revision ${days.toFixed(2)} days old`);
   },
+  'unused-services': async (ctx) => {
+    const { cluster, get } = clusterOf(ctx, 'unused');
+    const ns = cluster.plan.team;
+    // The idle HTTP Service and its decoys are real Services with owners; the consumers carry their group's label.
+    const services = ((await get(`/api/v1/namespaces/${ns}/services`)).items as Json[]).map((s) => s.metadata.name);
+    for (const name of [`${ns}-legacy-coupons`, `${ns}-preview`, `${ns}-month-end`]) assert.ok(services.includes(name), `${name} in ${services.join(', ')}`);
+    const consumers = (await get(`/apis/apps/v1/namespaces/${ns}/deployments?labelSelector=faultline.io%2Fkafka-consumer-group`)).items as Json[];
+    assert.deepEqual(consumers.map((d) => d.metadata.name).sort(), [`${ns}-audit-archiver`, `${ns}-orders-sink`]);
+    const monthEnd = await get(`/apis/apps/v1/namespaces/${ns}/deployments/${ns}-month-end`);
+    assert.ok(monthEnd.metadata.annotations['downscaler/uptime'], 'the scheduled decoy says its schedule');
+    const cron = await get(`/apis/batch/v1/namespaces/${ns}/cronjobs/${ns}-legacy-export`);
+    assert.equal(cron.spec.suspend, true);
+    const idleDays = (ctx.lab.state.now() - Date.parse(cron.status.lastScheduleTime)) / 86_400_000;
+    assert.ok(idleDays > 29.9 && idleDays < 30.1, `last run ${idleDays.toFixed(2)} days ago`);
+  },
   'virtualization-misconfigured': async (ctx) => {
     const facts = await ctx.facts(ctx.fault('swapped-board').hypervisor as string);
     assert.deepEqual(facts.virtualization, { vtx: true, vtd: false, x2apic: false, sriovTotalVfs: 0, iommuDefaultDomain: 'Translated' });

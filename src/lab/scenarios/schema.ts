@@ -289,6 +289,9 @@ export const faultSchema = z.discriminatedUnion('kind', [
       days: z.number().min(0).max(365).default(12).describe('How many days ago the canary moved to the release the stable stage never got.'),
     })
     .describe("In this server's cluster the team's orders canary runs a newer release than its stable (blue-green) stage, since `days` ago."),
+  z
+    .strictObject({ ...common, kind: z.literal('unused-services'), servers: serverSelectorSchema.prefault({ role: 'k8s-worker' }) })
+    .describe("In this server's cluster an HTTP Service nobody called for 7 days, a Kafka consumer that consumed nothing and a CronJob suspended for a month, beside a workload two days old, one scaled on a schedule and a busy consumer (the lab's Prometheus history says so)."),
 ]);
 
 const faultRef = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'is not a fault id');
