@@ -12,6 +12,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
       eqeqeq: ['error', 'smart'],
+      // Node 20 can garbage-collect the timeout inside such a composite (nodejs/node#57736).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='AbortSignal'][callee.property.name='any'] CallExpression[callee.object.name='AbortSignal'][callee.property.name='timeout']",
+          message: 'AbortSignal.any with AbortSignal.timeout can lose its timer on Node 20: use deadline() from src/core/deadline.ts',
+        },
+      ],
     },
   },
   {

@@ -1,3 +1,4 @@
+import { deadline } from '../../core/deadline.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Collector, CollectorResult } from '../types.js';
 import { aggregateAlarms } from './aggregate.js';
@@ -59,15 +60,20 @@ export function createAlarmCollector(options: AlarmCollectorOptions): Collector 
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     async collect(ctx): Promise<CollectorResult> {
       // The runner aborts ctx.signal at the deadline; the own timeout also holds when collect() is called directly.
-      const signal = options.timeoutMs === undefined ? ctx.signal : AbortSignal.any([ctx.signal, AbortSignal.timeout(options.timeoutMs)]);
-      const text = await readFeedText(source, { signal, ...(options.headers ? { headers: options.headers } : {}) });
-      const doc = parseFeedJson(text, shown);
-      const parsed = parse(doc, shown, { now: ctx.now(), naiveTimeOffset });
-      const { alarms, merged } = aggregateAlarms(parsed.alarms);
-      if (merged > 0) ctx.log.debug(`alarm feed ${shown}: folded ${merged} duplicate open tickets into their host's alarm`);
-      ctx.progress(`${alarms.length} alarms from ${shown}`);
-      const warnings = parsed.issues.finish(naiveTimeOffset);
-      return { data: { alarms }, status: parsed.issues.degraded ? 'partial' : 'ok', warnings };
+      const limit = options.timeoutMs === undefined ? null : deadline(ctx.signal, options.timeoutMs);
+      const signal = limit?.signal ?? ctx.signal;
+      try {
+        const text = await readFeedText(source, { signal, ...(options.headers ? { headers: options.headers } : {}) });
+        const doc = parseFeedJson(text, shown);
+        const parsed = parse(doc, shown, { now: ctx.now(), naiveTimeOffset });
+        const { alarms, merged } = aggregateAlarms(parsed.alarms);
+        if (merged > 0) ctx.log.debug(`alarm feed ${shown}: folded ${merged} duplicate open tickets into their host's alarm`);
+        ctx.progress(`${alarms.length} alarms from ${shown}`);
+        const warnings = parsed.issues.finish(naiveTimeOffset);
+        return { data: { alarms }, status: parsed.issues.degraded ? 'partial' : 'ok', warnings };
+      } finally {
+        limit?.clear();
+      }
     },
   };
 }

@@ -2,6 +2,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { deadline } from '../../core/deadline.js';
 import { CollectorError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 
@@ -203,20 +204,23 @@ export async function send(transport: Transport, request: HttpRequest, signal: A
 /** An exchange through a fetch function (tests inject one to break the network on purpose). */
 export function fetchExchange(fetchFn: typeof fetch): Exchange {
   return async (request, timeoutMs, signal) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
+    // core/deadline, not AbortSignal.any + timeout: that composite can lose its timer to GC on Node 20.
+    const limit = deadline(signal, timeoutMs);
     try {
       const response = await fetchFn(request.url, {
         method: request.method,
         headers: request.headers,
         ...(request.body !== undefined ? { body: request.body } : {}),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        signal: limit.signal,
         redirect: 'follow',
       });
       const body = Buffer.from(await response.arrayBuffer());
       return { status: response.status, statusText: response.statusText, headers: response.headers, body };
     } catch (err) {
-      if (timeout.aborted && !signal?.aborted) throw new AttemptTimeout(`no answer within ${timeoutMs} ms`, { cause: err });
+      if (limit.signal.aborted && !signal?.aborted) throw new AttemptTimeout(`no answer within ${timeoutMs} ms`, { cause: err });
       throw err;
+    } finally {
+      limit.clear();
     }
   };
 }

@@ -1,3 +1,4 @@
+import { deadline } from '../../core/deadline.js';
 import { CollectorError, ConfigError, errorMessage } from '../../core/errors.js';
 import { LABEL_NAME, SIGNAL_QUERIES, presenceQuery, signalQuery } from '../../snapshot/prometheus-queries.js';
 import { PROMETHEUS_SIGNALS, type PrometheusSignal, type SnapshotInput } from '../../snapshot/schema.js';
@@ -61,52 +62,57 @@ export function createPrometheusCollector(options: PrometheusCollectorOptions): 
     produces: ['prometheus'],
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     async collect(ctx): Promise<CollectorResult> {
-      const signal = options.timeoutMs === undefined ? ctx.signal : AbortSignal.any([ctx.signal, AbortSignal.timeout(options.timeoutMs)]);
-      const at = ctx.now();
-      const ask = async (query: string): Promise<Answer> => {
-        try {
-          return { ok: true, samples: await instantQuery(options.url, query, at, { signal, headers }) };
-        } catch (err) {
-          return { ok: false, error: errorMessage(err) };
-        }
-      };
-      const queries = PROMETHEUS_SIGNALS.map((s) => ({ s, presence: presenceQuery(SIGNAL_QUERIES[s].metric, windowDays, clusterLabel), query: signalQuery(s, windowDays, clusterLabel) }));
-      const answers = await Promise.all(queries.map(async (q) => ({ ...q, present: await ask(q.presence), values: await ask(q.query) })));
-      const failures = answers.flatMap((a) => [a.present, a.values]).filter((x): x is { ok: false; error: string } => !x.ok);
-      if (failures.length === answers.length * 2) throw new CollectorError(`no unused-service query was answered: ${failures[0]?.error ?? 'unknown error'}`);
+      const limit = options.timeoutMs === undefined ? null : deadline(ctx.signal, options.timeoutMs);
+      const signal = limit?.signal ?? ctx.signal;
+      try {
+        const at = ctx.now();
+        const ask = async (query: string): Promise<Answer> => {
+          try {
+            return { ok: true, samples: await instantQuery(options.url, query, at, { signal, headers }) };
+          } catch (err) {
+            return { ok: false, error: errorMessage(err) };
+          }
+        };
+        const queries = PROMETHEUS_SIGNALS.map((s) => ({ s, presence: presenceQuery(SIGNAL_QUERIES[s].metric, windowDays, clusterLabel), query: signalQuery(s, windowDays, clusterLabel) }));
+        const answers = await Promise.all(queries.map(async (q) => ({ ...q, present: await ask(q.presence), values: await ask(q.query) })));
+        const failures = answers.flatMap((a) => [a.present, a.values]).filter((x): x is { ok: false; error: string } => !x.ok);
+        if (failures.length === answers.length * 2) throw new CollectorError(`no unused-service query was answered: ${failures[0]?.error ?? 'unknown error'}`);
 
-      // Clusters are those any signal's metric names; one without a metric gets `metricPresent: false` for it.
-      const clusters = new Set<string>();
-      for (const a of answers) if (a.present.ok) for (const s of a.present.samples) if (s.labels[clusterLabel]) clusters.add(s.labels[clusterLabel]);
-      for (const c of ctx.input.kubernetes?.clusters ?? []) clusters.add(c.name);
-      const warnings: string[] = [];
-      const signals: SignalRow[] = [];
-      let unlabeled = 0;
-      for (const cluster of [...clusters].sort()) {
-        for (const a of answers) {
-          const failed = !a.present.ok ? a.present.error : !a.values.ok ? a.values.error : undefined;
-          if (failed !== undefined || !a.present.ok || !a.values.ok) {
-            signals.push({ cluster, signal: a.s, query: a.query, status: 'failed', error: failed ?? 'no answer', metricPresent: false, results: [] });
-            continue;
+        // Clusters are those any signal's metric names; one without a metric gets `metricPresent: false` for it.
+        const clusters = new Set<string>();
+        for (const a of answers) if (a.present.ok) for (const s of a.present.samples) if (s.labels[clusterLabel]) clusters.add(s.labels[clusterLabel]);
+        for (const c of ctx.input.kubernetes?.clusters ?? []) clusters.add(c.name);
+        const warnings: string[] = [];
+        const signals: SignalRow[] = [];
+        let unlabeled = 0;
+        for (const cluster of [...clusters].sort()) {
+          for (const a of answers) {
+            const failed = !a.present.ok ? a.present.error : !a.values.ok ? a.values.error : undefined;
+            if (failed !== undefined || !a.present.ok || !a.values.ok) {
+              signals.push({ cluster, signal: a.s, query: a.query, status: 'failed', error: failed ?? 'no answer', metricPresent: false, results: [] });
+              continue;
+            }
+            const present = a.present.samples.some((s) => s.labels[clusterLabel] === cluster && s.value > 0);
+            const results: ResultRow[] = [];
+            for (const s of a.values.samples) {
+              if (s.labels[clusterLabel] !== cluster || !Number.isFinite(s.value)) continue;
+              const row = ROW[a.s](s.labels);
+              if (row) results.push({ ...row, value: s.value });
+            }
+            signals.push({ cluster, signal: a.s, query: a.query, status: 'ok', metricPresent: present, results });
           }
-          const present = a.present.samples.some((s) => s.labels[clusterLabel] === cluster && s.value > 0);
-          const results: ResultRow[] = [];
-          for (const s of a.values.samples) {
-            if (s.labels[clusterLabel] !== cluster || !Number.isFinite(s.value)) continue;
-            const row = ROW[a.s](s.labels);
-            if (row) results.push({ ...row, value: s.value });
-          }
-          signals.push({ cluster, signal: a.s, query: a.query, status: 'ok', metricPresent: present, results });
         }
+        for (const a of answers) if (a.values.ok) unlabeled += a.values.samples.filter((s) => !s.labels[clusterLabel]).length;
+        if (unlabeled > 0) warnings.push(`${unlabeled} series have no "${clusterLabel}" label and were left out (set prometheus.clusterLabel to the label that names the cluster)`);
+        for (const a of answers) {
+          const error = !a.present.ok ? a.present.error : !a.values.ok ? a.values.error : undefined;
+          if (error !== undefined) warnings.push(`signal ${a.s} not checked: ${error}`);
+        }
+        ctx.progress(`${clusters.size} clusters, ${signals.filter((s) => s.status === 'ok').length} signals from Prometheus ${shown}`);
+        return { data: { prometheus: { windowDays, evaluatedAt: at.toISOString(), signals } }, status: failures.length ? 'partial' : 'ok', warnings };
+      } finally {
+        limit?.clear();
       }
-      for (const a of answers) if (a.values.ok) unlabeled += a.values.samples.filter((s) => !s.labels[clusterLabel]).length;
-      if (unlabeled > 0) warnings.push(`${unlabeled} series have no "${clusterLabel}" label and were left out (set prometheus.clusterLabel to the label that names the cluster)`);
-      for (const a of answers) {
-        const error = !a.present.ok ? a.present.error : !a.values.ok ? a.values.error : undefined;
-        if (error !== undefined) warnings.push(`signal ${a.s} not checked: ${error}`);
-      }
-      ctx.progress(`${clusters.size} clusters, ${signals.filter((s) => s.status === 'ok').length} signals from Prometheus ${shown}`);
-      return { data: { prometheus: { windowDays, evaluatedAt: at.toISOString(), signals } }, status: failures.length ? 'partial' : 'ok', warnings };
     },
   };
 }
