@@ -123,6 +123,49 @@ describe('kubernetes collector against the lab', () => {
   });
 });
 
+describe('kubernetes collector in a pod (in-cluster config)', () => {
+  let lab: RunningLab;
+  before(async () => {
+    lab = await startLab({ fleet: healFleet(generateFleet({ seed: 'faultline', size: 'small' })), clock: 'manual', sshHosts: false, bmc: false });
+  });
+  after(() => lab.stop());
+
+  const inCluster = (kubernetes: Obj, env: NodeJS.ProcessEnv, serviceAccountDir: string): ReturnType<typeof planKubernetes> =>
+    planKubernetes({ config: configSchema.parse({ kubernetes }), env, home: tmpdir(), cwd: tmpdir(), serviceAccountDir });
+
+  it('with no kubeconfig anywhere, reads its own cluster with the mounted service account, rotated token included', async () => {
+    const [lc, other] = lab.kubernetes!.clusters.clusters;
+    const sa = join(dir(), 'serviceaccount');
+    await lab.kubernetes!.writeServiceAccount(lc!.name, sa);
+    const env = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(lab.kubernetes!.port) };
+    const p = inCluster({}, env, sa);
+    assert.ok('collector' in p, 'unavailable' in p ? p.unavailable : '');
+    const first = await p.collector.collect(context());
+    assert.equal(first.status, 'ok', (first.warnings ?? []).join('\n'));
+    const [cluster] = first.data.kubernetes!.clusters!;
+    assert.equal(cluster!.nodes!.length, lc!.plan.masters.length + lc!.plan.workers.length);
+    assert.deepEqual(new Set(cluster!.nodes!.map((n) => n.name)), new Set([...lc!.plan.masters, ...lc!.plan.workers].map((s) => s.name)));
+    // The kubelet rotates a projected token in place; the next collection reads the new one (here: another cluster's).
+    await lab.kubernetes!.writeServiceAccount(other!.name, sa);
+    const second = await p.collector.collect(context());
+    assert.deepEqual(new Set(second.data.kubernetes!.clusters![0]!.nodes!.map((n) => n.name)), new Set([...other!.plan.masters, ...other!.plan.workers].map((s) => s.name)));
+  });
+
+  it('says what is missing when the service account cannot be read, and stays out of the way of a kubeconfig', () => {
+    const empty = dir();
+    const forced = inCluster({ inCluster: true }, { KUBERNETES_SERVICE_HOST: '127.0.0.1' }, empty);
+    assert.ok('unavailable' in forced);
+    assert.match(forced.unavailable, /kubernetes\.inCluster: .*token does not exist.*set kubernetes\.kubeconfig/);
+    const noHost = inCluster({ inCluster: true }, {}, empty);
+    assert.ok('unavailable' in noHost);
+    assert.match(noHost.unavailable, /KUBERNETES_SERVICE_HOST is not set/);
+    // Not in a pod (no KUBERNETES_SERVICE_HOST) and nothing configured: no Kubernetes, said plainly.
+    const none = inCluster({}, {}, empty);
+    assert.ok('unavailable' in none);
+    assert.match(none.unavailable, /no Kubernetes configured/);
+  });
+});
+
 /** An API server that answers from a table of paths; anything else is 404. */
 interface Scripted {
   url: string;

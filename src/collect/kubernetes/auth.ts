@@ -4,7 +4,10 @@
  * OIDC) or from the pod's service account when running in a cluster.
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
 import type { RequestOptions } from 'node:https';
+import { isIPv6 } from 'node:net';
+import { join } from 'node:path';
 import type { ClusterEndpoint } from './http.js';
 
 /** The files merged kubectl's way: the first file to define a name wins. */
@@ -22,10 +25,28 @@ export function loadKubeConfigs(files: readonly string[]): KubeConfig {
   return merged;
 }
 
-/** The pod's own service account (KUBERNETES_SERVICE_HOST and the token under /var/run/secrets). */
-export function inClusterKubeConfig(): KubeConfig {
+/**
+ * The pod's own service account, the way client-go's in-cluster config finds it: the API
+ * at KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT, the token and CA in `dir`. The
+ * token file is read again at every request, so a rotated projected token is picked up.
+ * `env` rather than process.env, so the caller decides what the process sees.
+ */
+export function inClusterKubeConfig(env: NodeJS.ProcessEnv, dir: string, context = 'in-cluster'): KubeConfig {
+  const host = env['KUBERNETES_SERVICE_HOST']?.trim();
+  const port = env['KUBERNETES_SERVICE_PORT']?.trim() || '443';
+  if (!host) throw new Error('KUBERNETES_SERVICE_HOST is not set');
+  if (!/^\d{1,5}$/.test(port)) throw new Error(`KUBERNETES_SERVICE_PORT is not a port: ${JSON.stringify(port)}`);
+  const token = join(dir, 'token');
+  const ca = join(dir, 'ca.crt');
+  // Fail here, naming the file, rather than at the first request with a bare ENOENT.
+  for (const f of [token, ca]) if (!existsSync(f)) throw new Error(`${f} does not exist`);
   const kc = new KubeConfig();
-  kc.loadFromCluster();
+  kc.loadFromOptions({
+    clusters: [{ name: context, server: `https://${isIPv6(host) ? `[${host}]` : host}:${port}`, caFile: ca, skipTLSVerify: false }],
+    users: [{ name: context, authProvider: { name: 'tokenFile', config: { tokenFile: token } } }],
+    contexts: [{ name: context, cluster: context, user: context }],
+    currentContext: context,
+  });
   return kc;
 }
 

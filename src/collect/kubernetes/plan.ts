@@ -10,7 +10,8 @@ import type { Collector } from '../types.js';
 import { inClusterKubeConfig, loadKubeConfigs } from './auth.js';
 import { createKubernetesCollector } from './index.js';
 
-export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+/** Where a pod finds its service account's token, CA and namespace. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export interface KubernetesPlanInput {
   readonly config: FaultlineConfig;
@@ -21,14 +22,14 @@ export interface KubernetesPlanInput {
   readonly file?: string;
   readonly redactor?: Redactor;
   readonly timeoutMs?: number;
-  /** Where the service-account token is looked for; tests point it elsewhere. */
-  readonly serviceAccountToken?: string;
+  /** Where the pod's service account is mounted (default SERVICE_ACCOUNT_DIR; tests point it elsewhere). */
+  readonly serviceAccountDir?: string;
 }
 
 export type KubernetesPlan = { collector: Collector } | { unavailable: string };
 
 function inClusterAvailable(input: KubernetesPlanInput): boolean {
-  return Boolean(input.env['KUBERNETES_SERVICE_HOST']) && existsSync(input.serviceAccountToken ?? SERVICE_ACCOUNT_TOKEN);
+  return Boolean(input.env['KUBERNETES_SERVICE_HOST']) && existsSync(join(input.serviceAccountDir ?? SERVICE_ACCOUNT_DIR, 'token'));
 }
 
 export function planKubernetes(input: KubernetesPlanInput): KubernetesPlan {
@@ -39,7 +40,7 @@ export function planKubernetes(input: KubernetesPlanInput): KubernetesPlan {
   });
   const inCluster = (): KubernetesPlan => {
     try {
-      const kc = inClusterKubeConfig();
+      const kc = inClusterKubeConfig(input.env, input.serviceAccountDir ?? SERVICE_ACCOUNT_DIR);
       return build(kc, [kc.getCurrentContext()]);
     } catch (err) {
       return { unavailable: `kubernetes.inCluster: cannot read the service account (${errorMessage(err)}); run faultline in a pod with a service account, or set kubernetes.kubeconfig` };

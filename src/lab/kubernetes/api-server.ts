@@ -2,7 +2,8 @@
  * The Kubernetes API over HTTPS for every lab cluster, on one listener: cluster `c` is
  * served below `/clusters/c`, so 500 clusters cost one port and one TLS context, and
  * kubectl, client-go, the Python client and @kubernetes/client-node all accept a server
- * URL with a path. Read-only, like the ClusterRole faultline asks for: get, list and
+ * URL with a path. A request at the root path (a pod's in-cluster config) goes to the
+ * cluster whose service-account token it carries. Read-only, like the ClusterRole faultline asks for: get, list and
  * watch answer; writes and secrets are 403 for the lab's service account.
  */
 import { createServer, type Server } from 'node:https';
@@ -216,11 +217,13 @@ function parseResourcePath(path: string): ResourcePath | null {
   return { r, namespace, name: rest[1] ?? null, subresource: rest[2] ?? null };
 }
 
+function bearerOwner(clusters: LabClusters, req: IncomingMessage): LabCluster | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return m ? clusters.byToken.get(m[1] as string) : undefined;
+}
+
 function authenticate(clusters: LabClusters, req: IncomingMessage, cluster: LabCluster): void {
-  const header = req.headers.authorization ?? '';
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
-  const owner = m ? clusters.byToken.get(m[1] as string) : undefined;
-  if (owner !== cluster) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+  if (bearerOwner(clusters, req) !== cluster) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
 }
 
 function forbidden(verb: string, rp: ResourcePath): ApiError {
@@ -430,9 +433,15 @@ function handleWatch(res: ServerResponse, cluster: LabCluster, rp: ResourcePath,
   res.on('close', finish);
 }
 
-function route(clusters: LabClusters, url: URL): Route | null {
+function route(clusters: LabClusters, url: URL, req: IncomingMessage): Route | null {
   const m = /^\/clusters\/([^/]+)(\/.*)?$/.exec(url.pathname);
-  if (!m) return null;
+  if (!m) {
+    // A pod reaches its own cluster's API at the root path (in-cluster config has no path):
+    // the service account's token says which cluster that is.
+    const owner = bearerOwner(clusters, req);
+    if (!owner) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+    return { cluster: owner, path: url.pathname.replace(/\/+$/, '') || '/' };
+  }
   const cluster = clusters.byName.get(decodeURIComponent(m[1] as string));
   return cluster ? { cluster, path: (m[2] ?? '/').replace(/\/+$/, '') || '/' } : null;
 }
@@ -448,7 +457,7 @@ export async function startKubernetesApi(clusters: LabClusters, certs: LabCertif
     requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search, accept });
     if (requests.length > 5_000) requests.splice(0, requests.length - 5_000);
     try {
-      const r = route(clusters, url);
+      const r = route(clusters, url, req);
       if (!r) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       const { cluster, path } = r;
       // Health and version are public, as system:public-info-viewer makes them.

@@ -2,6 +2,8 @@
  * The lab's Kubernetes side as one piece: the clusters, their API server and the
  * kubeconfig that points real clients at them.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { LabState } from '../openstack/state.js';
 import type { LabFaults } from '../scenarios/faults.js';
@@ -19,6 +21,12 @@ export interface LabKubernetes {
   /** PEM of the CA that signed the API server's certificate. */
   caPem: string;
   serverUrl(cluster: string): string;
+  /**
+   * What a pod of `cluster` finds in /var/run/secrets/kubernetes.io/serviceaccount, written
+   * into `dir`; with KUBERNETES_SERVICE_HOST/PORT set to the lab API's address it is that
+   * pod's in-cluster config.
+   */
+  writeServiceAccount(cluster: string, dir: string): Promise<void>;
   /** A kubeconfig with one context per cluster, named after it (cluster, user `<name>-reader`, bearer token). */
   kubeconfig(): string;
   close(): Promise<void>;
@@ -37,6 +45,14 @@ export async function startLabKubernetes(state: LabState, faults: LabFaults, opt
     api,
     caPem: certs.caPem,
     serverUrl,
+    writeServiceAccount: async (name, dir) => {
+      const c = clusters.byName.get(name);
+      if (!c) throw new Error(`no lab cluster ${name}`);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'token'), c.token, { mode: 0o600 });
+      await writeFile(join(dir, 'ca.crt'), certs.caPem);
+      await writeFile(join(dir, 'namespace'), 'faultline');
+    },
     kubeconfig: () =>
       stringify({
         apiVersion: 'v1',
