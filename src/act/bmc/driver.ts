@@ -20,6 +20,11 @@ export function redfishPowerDriver(config: BmcConfig | undefined, configFile: st
     return c;
   };
   return {
+    settleMs: (config?.resetSettleSeconds ?? 30) * 1000,
+    async resetEvidence(host) {
+      const system = await client(host).system();
+      return { lastResetTime: system.lastResetTime, moving: system.powerState === 'PoweringOn' || system.powerState === 'PoweringOff' };
+    },
     async state(host) {
       const power = await client(host).powerState();
       return power === 'On' ? 'On' : power === 'Off' ? 'Off' : 'Unknown';

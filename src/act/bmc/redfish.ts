@@ -54,6 +54,8 @@ export interface SystemView {
   readonly resetTarget: string;
   readonly resetTypes: readonly string[];
   readonly hostName: string | null;
+  /** ComputerSystem.LastResetTime (Redfish 2020.3 and later): when the system was last reset; null when the BMC does not say. */
+  readonly lastResetTime: string | null;
 }
 
 /** One request to the BMC that changed or might have changed something. */
@@ -171,6 +173,7 @@ export class RedfishClient {
       resetTarget: target,
       resetTypes: Array.isArray(allowed) ? allowed.filter((v): v is string => typeof v === 'string') : [],
       hostName: typeof system['HostName'] === 'string' ? system['HostName'] : null,
+      lastResetTime: typeof system['LastResetTime'] === 'string' && !Number.isNaN(Date.parse(system['LastResetTime'])) ? system['LastResetTime'] : null,
     };
   }
 

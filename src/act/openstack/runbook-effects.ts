@@ -17,6 +17,14 @@ import { checkReachability, isReachable, type ReachabilityOptions } from './reac
 /** Out-of-band power for one hypervisor (Redfish in production; anything that can reset the host in a lab). */
 export interface PowerDriver {
   state(host: string): Promise<'On' | 'Off' | 'Unknown'>;
+  /**
+   * What the BMC says about the last reset: its LastResetTime (null when it does not
+   * keep one) and whether the power is moving right now. How a resumed run tells a
+   * power cycle it sent before a crash from one it never sent.
+   */
+  resetEvidence(host: string): Promise<{ lastResetTime: string | null; moving: boolean }>;
+  /** How long a reset may take to show on the BMC (LastResetTime or the power state). */
+  readonly settleMs: number;
   /** Returns the driver's task id when it names one. */
   reset(host: string, type: 'ForceRestart' | 'GracefulRestart' | 'On' | 'ForceOff'): Promise<string | undefined>;
 }
@@ -62,18 +70,46 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
     return { ok: failing.length === 0, failing: failing.map((s) => s.id), detail: failing.length ? `${failing.length} of ${servers.length} not ${what} (${words})` : `${what} (${words})` };
   }
 
+  /**
+   * Whether a power cycle begun before a crash reached the BMC. The power state alone
+   * cannot say: a hung hypervisor is On too. A LastResetTime newer than the one read
+   * before the reset, or power on the move, says it did; the reset gets the BMC's settle
+   * time to show. A BMC that keeps no LastResetTime leaves the hypervisor as the witness:
+   * On with nova-compute up is a cycle that happened (a hung one has nova-compute down).
+   */
+  async function powerCycleSent(power: PowerDriver, item: ItemRef, baseline: string | null): Promise<boolean> {
+    let before: { lastResetTime: string | null; at: number } | null = null;
+    try {
+      before = baseline === null ? null : (JSON.parse(baseline) as { lastResetTime: string | null; at: number });
+    } catch {
+      before = null;
+    }
+    const end = (before?.at ?? Date.now()) + power.settleMs;
+    for (;;) {
+      const e = await power.resetEvidence(item.name);
+      if (e.moving) return true;
+      if (e.lastResetTime !== null && e.lastResetTime !== (before?.lastResetTime ?? null)) return true;
+      if (Date.now() >= end) break;
+      await sleep(Math.min(poll, Math.max(0, end - Date.now())));
+    }
+    if (before && before.lastResetTime !== null) return false;
+    const hv = (await listHypervisors(o.at.client)).find((h) => h.id === item.id);
+    return (await power.state(item.name)) === 'On' && hv?.state === 'up';
+  }
+
   return {
     async baseline(effect, item) {
-      if (item.kind !== 'server') return null;
+      if (item.kind !== 'server') {
+        if (!o.power) return null;
+        const evidence = await o.power.resetEvidence(item.name);
+        return JSON.stringify({ lastResetTime: evidence.lastResetTime, at: Date.now() });
+      }
       const actions = await listInstanceActions(o.at.client, item.id, 0);
       return actions[0]?.requestId ?? null;
     },
 
     async sentSince(effect, item, baseline) {
-      if (item.kind !== 'server') {
-        // The BMC keeps no action log here: a power cycle whose outcome is unknown is judged by the power state.
-        return o.power ? (await o.power.state(item.name)) === 'On' : false;
-      }
+      if (item.kind !== 'server') return o.power ? powerCycleSent(o.power, item, baseline) : false;
       const actions = await listInstanceActions(o.at.client, item.id, 0);
       const cut = baseline === null ? actions.length : actions.findIndex((a) => a.requestId === baseline);
       const newer = actions.slice(0, cut < 0 ? actions.length : cut);

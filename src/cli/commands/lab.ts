@@ -148,7 +148,7 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
               }
             : {}),
           // The lab's BMCs change the power within seconds, so a minute is a generous wait.
-          ...(bmc ? { bmc: { inventory: 'bmc.yaml', pollIntervalSeconds: 0.5, powerTimeoutSeconds: 60 } } : {}),
+          ...(bmc ? { bmc: { inventory: 'bmc.yaml', pollIntervalSeconds: 0.5, powerTimeoutSeconds: 60, resetSettleSeconds: 5 } } : {}),
           zones: Object.fromEntries(lab.fleet.regions.map((r) => [r.id, r.zone])),
           report: { out: 'report.html' },
         }),
