@@ -85,6 +85,7 @@ const INCIDENTS: Record<string, { incidents: readonly ExpectedIncident[]; triage
   },
   'part-urgent': { incidents: [host('part-urgent', 'cpu'), host('part-urgent', 'nic'), host('part-urgent', 'board')], triage: { CPU: 'part-urgent', NIC: 'part-urgent', MAINBOARD: 'part-urgent' } },
   'pm-hang': { incidents: [host('pm-hang', 'hung-pm')], triage: { PING_FAIL: 'pm-hang' } },
+  storm: { incidents: [host('pm-hang', 'storm-a'), host('pm-hang', 'storm-b'), host('pm-hang', 'storm-c')], triage: { PING_FAIL: 'pm-hang' } },
   'root-mount-panic': { incidents: [servers('other', 'unbootable')] },
   'server-error': { incidents: [servers('other', 'broken')] },
   'shutoff-flapping': { incidents: [host('host-stopped-server', 'flapper')] },

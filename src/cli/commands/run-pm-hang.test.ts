@@ -155,3 +155,58 @@ describe('faultline run pm-hang against the lab, power-cycled over Redfish', { t
     );
   });
 });
+
+describe('faultline run pm-hang in a storm (scenario storm)', { timeout: 120_000 }, () => {
+  let dir: string;
+  let lab: ChildProcess;
+  let admin: string;
+  let token: string;
+  let chat: Server;
+  const posted: Posted[] = [];
+  const faultline = (args: string[]): Promise<CliRun> => runFaultline(args, { cwd: dir, env: { OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: 'lab', USER: 'night-shift' } });
+  const adminGet = async (path: string): Promise<Json> => (await fetch(`${admin}${path}`, { headers: { 'x-lab-admin': token } })).json();
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fl-run-storm-'));
+    chat = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        posted.push({ at: Date.now(), text: (JSON.parse(body) as { text: string }).text });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => chat.listen(0, '127.0.0.1', r));
+    const started = await startLabProcess(dir, ['--scenario', 'storm', '--action-seconds', '0.3']);
+    lab = started.child;
+    const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(started.banner);
+    assert.ok(m, started.banner);
+    admin = m[1]!;
+    token = m[2]!;
+    const file = join(dir, 'faultline.yaml');
+    const config = parse(await readFile(file, 'utf8')) as Json;
+    config.notices = { ...config.notices, webhook: `http://127.0.0.1:${(chat.address() as AddressInfo).port}/hooks/night-shift` };
+    await writeFile(file, stringify(config));
+  });
+  after(async () => {
+    if (lab) await stopLabProcess(lab);
+    chat?.close();
+  });
+
+  it('stops at the storm check: one page, no power cycle, no server touched', async () => {
+    const faults = ((await adminGet('/faults')) as { faults: { id: string; hypervisor: string }[] }).faults;
+    const host = faults.find((f) => f.id === 'storm-a')!.hypervisor;
+    const r = await faultline(['run', 'pm-hang', host, '--execute', '--yes', '--action-timeout', '30', '--wait-timeout', '10', '--format', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    const body = JSON.parse(r.stdout) as Json;
+    assert.equal(body.run.status, 'storm', r.stderr);
+    assert.match(body.run.reason, /3 of \d+ hypervisors down/);
+    const pages = posted.filter((p) => /\\?\[page\\?\]/.test(p.text));
+    assert.equal(pages.length, 1, JSON.stringify(posted));
+    assert.match(pages[0]!.text, /Storm/);
+    const resets = ((await adminGet('/bmc/log')) as { requests: Json[] }).requests.filter((q) => q.resetType !== null);
+    assert.deepEqual(resets, [], 'no BMC was asked to reset anything');
+    const actions = ((await adminGet('/actions')) as { actions: LabAction[] }).actions.filter((a) => !a.byHost);
+    assert.deepEqual(actions, [], 'Nova was asked to do nothing');
+  });
+});

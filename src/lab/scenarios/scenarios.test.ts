@@ -217,6 +217,15 @@ const CHECKS: Record<string, (ctx: Ctx) => Promise<void>> = {
     assert.equal(await ctx.sshSays(s.ip), 'banner');
     assert.ok((await ctx.tickets()).every((t) => t.status === 'closed'));
   },
+  storm: async (ctx) => {
+    const hosts = await Promise.all(['storm-a', 'storm-b', 'storm-c'].map((id) => checkPmHang(ctx, id)));
+    assert.equal(new Set(hosts).size, 3, 'three different hypervisors');
+    const region = ctx.lab.state.regionById.get(ctx.lab.state.hypervisorByHost.get(hosts[0] as string)?.regionId ?? '');
+    const inRegion = [...ctx.lab.state.hypervisorByHost.values()].filter((h) => h.regionId === region?.id);
+    for (const h of hosts) assert.equal(ctx.lab.state.hypervisorByHost.get(h)?.regionId, region?.id, 'all in one region');
+    // More than the default storm fraction (30 %) of the region's hypervisors.
+    assert.ok(hosts.length / inRegion.length > 0.3, `${hosts.length} of ${inRegion.length}`);
+  },
   'db-on-prod-pm': async (ctx) => {
     const host = await checkPmHang(ctx, 'db-pm');
     const hv = ctx.lab.state.hypervisorByHost.get(host);
