@@ -3,8 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import hypervisorReplaceBox from '../detect/rules/hypervisor-replace-box.js';
 import partNeedsJudgement from '../detect/rules/part-needs-judgement.js';
 import { fleet } from '../snapshot/builders.js';
+import { openEmbedded } from './embedded.js';
+import type { SqlEngine } from './engine.js';
+import { MIGRATIONS, migrate } from './migrations.js';
 import { detectWithStore } from './scan.js';
-import type { Store } from './store.js';
+import { openServer } from './server.js';
+import type { Store, StoreLocation } from './store.js';
 import { openTestStore, testEngines } from './testing.js';
 import { timelineOf } from './timeline.js';
 
@@ -37,6 +41,12 @@ async function scanDays(store: Store, days: readonly [number, { code: string; ti
     });
   }
   return last;
+}
+
+function openRaw(location: StoreLocation): Promise<SqlEngine> {
+  return location.kind === 'embedded'
+    ? openEmbedded({ path: location.path, lockTimeoutMs: 5_000, command: 'faultline test' })
+    : openServer({ url: location.url, connectTimeoutMs: 5_000, applicationName: 'faultline test' });
 }
 
 const evidence = (f: { evidence: readonly { label: string; value: unknown }[] } | undefined, label: string): unknown => f?.evidence.find((e) => e.label === label)?.value;
@@ -75,6 +85,29 @@ for (const engine of suite.engines) {
         assert.match(opened[0]?.summary ?? '', /ticket T-1\b/, 'the first spell keeps the wording it opened with');
       } finally {
         await store.close();
+      }
+    });
+
+    it('migration 3 gives the spells of a schema-2 store their finding\'s message id and wording, and drops spells with no finding', async () => {
+      const db = await openRaw(await engine.location());
+      try {
+        await migrate(db, MIGRATIONS.filter((m) => m.version <= 2));
+        await db.exec(`
+          INSERT INTO findings (fingerprint, detector_id, message_id, severity, message, resource_kind, resource_id, signature, first_seen, last_seen, first_scan_id, last_scan_id, episodes)
+          VALUES ('fp-1', 'part-needs-judgement', 'announceAndWork', 'high', 'swap the DIMM', 'hypervisor', 'hv-1', 's', '2026-11-01Z', '2026-11-05Z', 1, 2, 2);
+          INSERT INTO finding_episodes (fingerprint, opened_at, closed_at) VALUES
+            ('fp-1', '2026-11-01Z', '2026-11-02Z'), ('fp-1', '2026-11-04Z', NULL), ('fp-pruned', '2026-10-01Z', NULL);`);
+        const report = await migrate(db);
+        assert.deepEqual(report.applied.map((m) => m.version), [3]);
+        const rows = await db.query<{ fingerprint: string; message_id: string; message: string; alarm_ticket: string | null }>(
+          'SELECT fingerprint, message_id, message, alarm_ticket FROM finding_episodes ORDER BY opened_at',
+        );
+        assert.deepEqual(rows.map((r) => ({ ...r })), [
+          { fingerprint: 'fp-1', message_id: 'announceAndWork', message: 'swap the DIMM', alarm_ticket: null },
+          { fingerprint: 'fp-1', message_id: 'announceAndWork', message: 'swap the DIMM', alarm_ticket: null },
+        ]);
+      } finally {
+        await db.close();
       }
     });
 
