@@ -123,33 +123,27 @@ function signature(f: Finding): string {
 async function recordFindings(tx: SqlRunner, scanId: number, at: string, findings: readonly Finding[], judged: readonly string[]): Promise<RecordedFindings> {
   const fps = findings.map((f) => f.fingerprint);
   const sigs = findings.map(signature);
-  // One statement, so the fingerprints cross the wire and are parsed once: it finds what changed and,
-  // from the same snapshot of the table, resolves what this scan no longer reports (a hash anti-join,
-  // not an array search per open row) and closes their spells. Resolving reads detector_runs before
-  // this scan's run is written below: the previous complete run was the last time they were seen.
-  const rows0 = await tx.query<{ what: 'changed' | 'resolved'; fp: string; fresh: boolean; reopened: boolean }>(
-    `WITH c AS (SELECT * FROM unnest($1::text[], $2::text[]) AS c(fp, sig)),
-     changed AS (
-       SELECT c.fp, f.fingerprint IS NULL AS fresh, f.resolved_at IS NOT NULL AS reopened
-         FROM c LEFT JOIN findings f ON f.fingerprint = c.fp
-        WHERE f.fingerprint IS NULL OR f.resolved_at IS NOT NULL OR f.signature <> c.sig),
-     resolved AS (
-       UPDATE findings f SET resolved_at = $3,
-              last_seen = greatest(f.last_seen, coalesce((SELECT d.last_judged_at FROM detector_runs d WHERE d.detector_id = f.detector_id), f.last_seen))
-        WHERE f.resolved_at IS NULL AND f.detector_id = ANY($4::text[]) AND NOT EXISTS (SELECT 1 FROM c WHERE c.fp = f.fingerprint)
-        RETURNING f.fingerprint),
-     -- A data-modifying CTE runs to completion whether or not the result reads it.
-     closed AS (UPDATE finding_episodes e SET closed_at = $3 FROM resolved r WHERE e.closed_at IS NULL AND e.fingerprint = r.fingerprint)
-     SELECT 'changed' AS what, fp, fresh, reopened FROM changed
-     UNION ALL SELECT 'resolved', fingerprint, false, false FROM resolved`,
-    [fps, sigs, at, judged],
+  const changed = await tx.query<{ fp: string; fresh: boolean; reopened: boolean }>(
+    `SELECT c.fp, f.fingerprint IS NULL AS fresh, f.resolved_at IS NOT NULL AS reopened
+       FROM unnest($1::text[], $2::text[]) AS c(fp, sig) LEFT JOIN findings f ON f.fingerprint = c.fp
+      WHERE f.fingerprint IS NULL OR f.resolved_at IS NOT NULL OR f.signature <> c.sig`,
+    [fps, sigs],
   );
-  const changed = rows0.filter((r) => r.what === 'changed');
-  const resolved = rows0.filter((r) => r.what === 'resolved');
   const judgedSet = new Set(judged);
   const write = new Set(changed.map((c) => c.fp));
   for (const f of findings) if (!judgedSet.has(f.detectorId)) write.add(f.fingerprint);
   const opening = changed.filter((c) => c.fresh || c.reopened).map((c) => c.fp);
+  // Resolved first, while detector_runs still holds the previous complete run: that was the last time they were seen.
+  const resolved = await tx.query<{ fingerprint: string }>(
+    `UPDATE findings f SET resolved_at = $1,
+            last_seen = greatest(f.last_seen, coalesce((SELECT d.last_judged_at FROM detector_runs d WHERE d.detector_id = f.detector_id), f.last_seen))
+      WHERE f.resolved_at IS NULL AND f.detector_id = ANY($2::text[]) AND NOT (f.fingerprint = ANY($3::text[]))
+      RETURNING f.fingerprint`,
+    [at, judged, fps],
+  );
+  if (resolved.length > 0) {
+    await tx.query('UPDATE finding_episodes SET closed_at = $1 WHERE closed_at IS NULL AND fingerprint = ANY($2::text[])', [at, resolved.map((r) => r.fingerprint)]);
+  }
   // A finding that is new, or back after being resolved, starts a spell, which keeps what it was about when it opened.
   if (opening.length > 0) {
     const byFingerprint = new Map(findings.map((f) => [f.fingerprint, f]));
