@@ -4,6 +4,8 @@ import { correlate } from '../correlate/correlate.js';
 import { runDetectors } from '../detect/engine.js';
 import { detectors } from '../detect/rules/index.js';
 import { fleet, resetIds, type FleetBuilder } from '../snapshot/builders.js';
+import { runbookPlan } from './plan.js';
+import { RUNBOOKS, runbookById } from './runbooks/index.js';
 import { TriageTargetError, triage, type Triage } from './triage.js';
 
 const NOW = new Date('2026-01-01T03:00:00Z');
@@ -42,6 +44,20 @@ const hvProbe = (b: FleetBuilder, host: string, ok: boolean): FleetBuilder =>
 const gate = (t: Triage, id: string): string[] => t.gates.filter((g) => g.id === id).map((g) => g.status);
 const commands = (t: Triage): string[] => t.steps.flatMap((s) => (s.command ? [s.command] : []));
 
+const shownRunbooks = new Set<string>();
+/** The triage's plan is the runbook's own plan, step for step, and names how to run it on the target(s). */
+function assertRunbookPlan(t: Triage, id: string, targets: readonly string[]): void {
+  const runbook = runbookById(id);
+  assert.ok(runbook, `runbook ${id} exists`);
+  assert.equal(t.runbook?.id, id);
+  assert.deepEqual(t.runbook?.commands, targets.map((x) => `faultline run ${id} ${x}`));
+  assert.deepEqual(
+    t.steps.map(({ n, id: stepId, kind, disruptive, text, then }) => ({ n, id: stepId, kind, disruptive, text, then })),
+    runbookPlan(runbook),
+  );
+  shownRunbooks.add(id);
+}
+
 describe('triage', () => {
   it('a hung prod hypervisor with its DB server down: PM hang, tell the DB on-call now, notice before the reboot', () => {
     const b = answer(fleetWithDb(), ['web-1', 'web-2', 'api-1', 'orders-db-1'], false);
@@ -53,12 +69,9 @@ describe('triage', () => {
     assert.deepEqual(gate(t, 'db-servers'), ['notify']);
     assert.deepEqual(gate(t, 'fault-notice'), ['blocking']);
     assert.ok(t.reasons.some((r) => /already down/.test(r)));
-    const cmds = commands(t);
-    const notice = cmds.findIndex((c) => c.startsWith('faultline notice') && c.endsWith('--kind fault'));
-    const start = cmds.indexOf(`faultline start ${PM} --yes`);
-    assert.ok(notice >= 0 && start > notice, `the notice comes before the first start: ${cmds.join(' | ')}`);
-    const power = t.steps.findIndex((s) => /Power-cycle/.test(s.text));
-    assert.ok(power > t.steps.findIndex((s) => s.kind === 'notice'), 'the power cycle comes after the notice');
+    assertRunbookPlan(t, 'pm-hang', [PM]);
+    const cycle = t.steps.findIndex((s) => s.id === 'power-cycle');
+    assert.ok(cycle > t.steps.findIndex((s) => s.kind === 'notice' && s.id === 'fault-notice'), 'the power cycle comes after the fault notice');
     assert.equal(t.dryRun, true);
     assert.deepEqual(t.steps.map((s) => s.n), t.steps.map((_, i) => i + 1));
   });
@@ -78,10 +91,10 @@ describe('triage', () => {
     const b = answer(fleetWithDb(), ['web-1', 'api-1', 'orders-db-1']).reach('web-2', true, 'hang');
     const t = run(b, 'web-2');
     assert.equal(t.case, 'vm-hang');
-    const cmds = commands(t);
-    assert.ok(cmds.indexOf('faultline stop web-2 --yes') < cmds.indexOf('faultline start web-2 --yes'));
-    assert.ok(cmds.includes('faultline restart web-2 --yes'));
-    assert.match(t.steps.at(-1)?.text ?? '', /page the platform on-call/);
+    assertRunbookPlan(t, 'vm-hang', ['web-2']);
+    const order = t.steps.map((s) => s.id);
+    assert.ok(order.indexOf('stop') < order.indexOf('start') && order.indexOf('start') < order.indexOf('restart'));
+    assert.equal(t.steps.at(-1)?.kind, 'escalate');
     assert.deepEqual(gate(t, 'fault-notice'), [], 'a single VM needs no fault notice');
     assert.deepEqual(gate(t, 'db-servers'), ['met']);
   });
@@ -90,8 +103,8 @@ describe('triage', () => {
     const b = answer(fleetWithDb(), ['dev-1']).reach('dev-2', true, 'hang');
     const t = run(b, 'dev-2');
     assert.equal(t.case, 'vm-hang');
-    assert.match(t.gates.find((g) => g.id === 'zone')?.says ?? '', /Dev zone/);
-    assert.match(t.steps.at(-1)?.text ?? '', /mention .* during the day; no page/);
+    assert.match(t.gates.find((g) => g.id === 'zone')?.says ?? '', /Dev zone: .*no page at night/);
+    assertRunbookPlan(t, 'vm-hang', ['dev-2']);
   });
 
   it('memory single-bit errors under ten tickets: monitor 24 hours and close; the DB still serving blocks any work', () => {
@@ -102,6 +115,8 @@ describe('triage', () => {
     assert.match(t.gates.find((g) => g.id === 'ticket-count')?.says ?? '', /4 < 10: monitor for 24 hours \(until 2026-01-02T01:00:00\.000Z\)/);
     assert.deepEqual(gate(t, 'db-servers'), ['blocking']);
     assert.ok(!t.steps.some((s) => s.disruptive), 'nothing disruptive while monitoring');
+    assert.equal(t.runbook, null, 'no runbook covers a part that needs judgement yet');
+    assert.ok(t.reasons.some((r) => r === 'No runbook covers part-needs-judgement yet: the steps are the manual\'s, done by hand.'));
     assert.match(t.gates.find((g) => g.id === 'repeat-in-month')?.says ?? '', /3 times within a month, replace the whole box/);
   });
 
@@ -180,10 +195,9 @@ describe('triage', () => {
     b.disk(PM, { device: '/dev/nvme0n1', smartPassed: true, nvmeErrorLogEntries: 2787 });
     const t = run(b, 'k8s-worker-9');
     assert.equal(t.case, 'host-stopped-server');
-    assert.ok(commands(t).includes('faultline start k8s-worker-9 --yes'));
+    assertRunbookPlan(t, 'host-stopped-server', ['k8s-worker-9']);
     assert.ok(t.reasons.some((r) => /keeps being stopped/.test(r)), t.reasons.join('\n'));
     assert.ok(t.reasons.some((r) => /nvme-error-log/.test(r)));
-    assert.ok(t.steps.some((s) => s.kind === 'escalate'));
   });
 
   it('a kernel oops naming one VM: recover that VM only, and treat the host as hung if that fails', () => {
@@ -193,9 +207,8 @@ describe('triage', () => {
     b.alarm(PM, 'SYS_KERNEL_PANIC', { ticketId: '721505' });
     const t = run(b, '721505');
     assert.equal(t.case, 'kernel-panic-pm-fine');
-    assert.ok(commands(t).includes('faultline stop web-2 --yes'));
-    assert.ok(!commands(t).some((c) => c.includes(`stop ${PM}`)), 'the hypervisor is not stopped');
-    assert.match(t.steps.at(-1)?.text ?? '', /treat krane-pg1-com009 as hung/);
+    assertRunbookPlan(t, 'kernel-panic-pm-fine', ['web-2']);
+    assert.ok(t.reasons.some((r) => /The one server to recover is web-2/.test(r)), 'the host is not the target');
   });
 
   it('says plainly when nothing is wrong with the target, and refuses a target it does not know', () => {
@@ -203,6 +216,12 @@ describe('triage', () => {
     const t = run(b, 'web-1');
     assert.equal(t.case, 'nothing-found');
     assert.ok(t.steps.some((s) => s.command === 'faultline show web-1'));
+    assert.equal(t.runbook, null);
+    assert.ok(t.reasons.some((r) => /No runbook applies/.test(r)));
     assert.throws(() => run(answer(fleetWithDb(), []), 'no-such-thing'), TriageTargetError);
+  });
+
+  it('every runbook is the plan of some triage above', () => {
+    assert.deepEqual([...shownRunbooks].sort(), RUNBOOKS.map((r) => r.id).sort());
   });
 });

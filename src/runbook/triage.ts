@@ -5,6 +5,9 @@ import { openHardwareFaults, type OpenFault } from '../detect/alarm-classes.js';
 import { isUnrequestedStop } from '../detect/resources.js';
 import { indexOf, shortHostName, type FleetIndex } from '../snapshot/fleet-index.js';
 import type { Alarm, Hypervisor, Server, Snapshot } from '../snapshot/schema.js';
+import type { Runbook } from './define.js';
+import { runbookPlan } from './plan.js';
+import { runbookById } from './runbooks/index.js';
 
 /**
  * Triage: which section of the runbook (catalog §4) applies to a ticket, a host
@@ -45,6 +48,19 @@ export interface TriageStep {
   readonly command?: string;
   /** Changes something (stops, starts, power): needs --yes and every gate above met. */
   readonly disruptive: boolean;
+  /** A runbook's step: its id, and its retries and jumps as `faultline run` shows them. */
+  readonly id?: string;
+  readonly then?: string;
+}
+
+/** The runbook whose plan the steps are, and how to run it on the target(s). */
+export interface TriageRunbook {
+  readonly id: string;
+  readonly title: string;
+  readonly section: string;
+  readonly targets: readonly string[];
+  /** `faultline run <runbook> <target>` per target: the same plan, then --execute to run it. */
+  readonly commands: readonly string[];
 }
 
 export interface Triage {
@@ -58,6 +74,8 @@ export interface Triage {
   readonly evidence: readonly Evidence[];
   readonly gates: readonly Gate[];
   readonly steps: readonly TriageStep[];
+  /** The runbook the steps come from; null when no runbook covers the case and the steps are the manual's, by hand. */
+  readonly runbook: TriageRunbook | null;
   /** Triage never acts: the steps are a plan to run by hand or with `faultline run`. */
   readonly dryRun: true;
 }
@@ -141,18 +159,57 @@ export function triage(input: TriageInput): Triage {
   const findings = new Map(input.findings.map((f) => [f.fingerprint, f]));
   const root = findings.get(incident.root.fingerprint);
   const plan = planFor({ incident, index, snapshot, hypervisor: hv, root, now, alarm: r.alarm });
+  const picked = runbookFor(incident, hv?.name);
+  const steps: TriageStep[] = picked
+    ? runbookPlan(picked.runbook).map(({ n, id, kind, disruptive, text, then }) => ({ n, id, kind, disruptive, text, then }))
+    : plan.steps.map((s, i) => ({ ...s, n: i + 1 }));
+  const reasons = picked
+    ? [...plan.reasons, `The steps are runbook ${picked.runbook.id}'s (${picked.runbook.section}): faultline run shows the same plan, and --execute runs it.`]
+    : [...plan.reasons, runbookById(incident.case) ? `Runbook ${incident.case} needs a target this triage could not name: the steps are the manual's, done by hand.` : `No runbook covers ${incident.case} yet: the steps are the manual's, done by hand.`];
   return {
     target: r.target,
     case: incident.case,
     title: incident.title,
     incident: { id: incident.id, title: incident.title, severity: incident.severity },
     otherIncidents: others,
-    reasons: plan.reasons,
+    reasons,
     evidence: plan.evidence,
     gates: plan.gates,
-    steps: plan.steps.map((s, i) => ({ ...s, n: i + 1 })),
+    steps,
+    runbook: picked
+      ? { id: picked.runbook.id, title: picked.runbook.title, section: picked.runbook.section, targets: picked.targets, commands: picked.targets.map((t) => `faultline run ${picked.runbook.id} ${t}`) }
+      : null,
     dryRun: true,
   };
+}
+
+/**
+ * The runbook for the incident's case (a runbook's id is the case it answers) and
+ * what it runs on. None when no runbook answers the case, or when its target is not
+ * known (a kernel oops that names no server): then the manual's steps stand.
+ */
+function runbookFor(incident: Incident, hypervisor: string | undefined): { runbook: Runbook; targets: string[] } | undefined {
+  const runbook = runbookById(incident.case);
+  if (!runbook) return undefined;
+  const root = incident.root.resource;
+  const servers = incident.blastRadius.servers;
+  const impacted = servers.filter((s) => s.impacted);
+  let targets: string[];
+  if (runbook.target === 'hypervisor') {
+    const host = hypervisor ?? (root.kind === 'hypervisor' ? (root.name ?? root.id) : root.parent?.name);
+    targets = host ? [host] : [];
+  } else if (root.kind === 'server') {
+    targets = [root.name ?? root.id];
+  } else if (incident.case === 'host-stopped-server') {
+    targets = impacted.map((s) => s.name);
+  } else if (incident.case === 'vm-hang') {
+    const first = impacted[0] ?? servers[0];
+    targets = first ? [first.name] : [];
+  } else {
+    // A kernel oops that names no server: the one to recover is found by hand first.
+    targets = [];
+  }
+  return targets.length > 0 ? { runbook, targets } : undefined;
 }
 
 function nothingFound(r: Resolved): Triage {
@@ -162,7 +219,8 @@ function nothingFound(r: Resolved): Triage {
   const what = r.server?.name ?? r.hypervisor?.name ?? r.alarm?.host;
   if (what) steps.push({ kind: 'check', text: `Look at it live: state, ping and ssh.`, command: `faultline show ${what}`, disruptive: false });
   steps.push({ kind: 'check', text: 'Scan again with every collector (host facts, probes, alarms) to see why nothing matched.', command: 'faultline scan --format table --out -', disruptive: false });
-  return { target: r.target, case: 'nothing-found', title: `Nothing found for ${r.target.name}`, otherIncidents: [], reasons, evidence: [], gates: [], steps: steps.map((s, i) => ({ ...s, n: i + 1 })), dryRun: true };
+  reasons.push('No runbook applies until an incident does: the steps are checks, done by hand.');
+  return { target: r.target, case: 'nothing-found', title: `Nothing found for ${r.target.name}`, otherIncidents: [], reasons, evidence: [], gates: [], steps: steps.map((s, i) => ({ ...s, n: i + 1 })), runbook: null, dryRun: true };
 }
 
 interface PlanInput {
@@ -242,22 +300,12 @@ function planFor(p: PlanInput): Plan {
     dev
       ? { kind: 'escalate', text: `Still bad: mention the platform on-call (${ON_CALL}) in chat during the day; no page for a dev zone.`, disruptive: false }
       : { kind: 'escalate', text: `Still bad: page the platform on-call (${ON_CALL}) with this incident's id and evidence.`, disruptive: false };
-  const vmHang = (server: string): Omit<TriageStep, 'n'>[] => [
-    show(server),
-    { kind: 'check', text: `Read its console log for a panic or a hang before acting (noVNC: faultline console ${server}).`, command: `faultline log ${server} --lines 100`, disruptive: false },
-    { kind: 'action', text: `Stop ${server} and confirm ping stops.`, command: `faultline stop ${server} --yes`, disruptive: true },
-    { kind: 'action', text: `Start ${server}; faultline waits for ping and ssh.`, command: `faultline start ${server} --yes`, disruptive: true },
-    { kind: 'check', text: `If stop/start did not help, restart instead (the slow path) and check again.`, command: `faultline restart ${server} --yes`, disruptive: true },
-    show(server, `Confirm ${server} is ACTIVE and answers ping and ssh.`),
-    escalate(),
-  ];
 
   switch (incident.case) {
     case 'vm-hang': {
       const s = firstServer?.name ?? host;
       reasons.push(`One server (${s}) does not serve while its hypervisor ${host} is fine: the VM-hang section (§4.2) applies.`);
       reasons.push('Three or more affected servers on one hypervisor would make it a PM hang instead; here it is fewer.');
-      steps.push(...vmHang(s));
       break;
     }
     case 'kernel-panic-pm-fine': {
@@ -265,13 +313,11 @@ function planFor(p: PlanInput): Plan {
       reasons.push(`A VM process died in ${host}'s kernel (oops with Comm: qemu-system-*), and the hypervisor itself answers: kernel panic with the PM fine (§4.5).`);
       if (s) {
         reasons.push(`The one server to recover is ${s}; name only it on the ticket.`);
-        steps.push(show(host, `Confirm ${host} answers and find the server whose ssh fails or hangs over 10 s (${s}).`), ...vmHang(s).slice(1, -1));
-        steps.push({ kind: 'notice', text: `Comment on the ticket naming only ${s} and mention its owners.`, command: `faultline notice ${incident.id} --kind recovery`, disruptive: false });
       } else {
         steps.push(show(host, `Find the one server on ${host} whose ssh is false or hangs over 10 s.`));
         steps.push({ kind: 'manual', text: 'Treat that server as a hung VM: faultline stop <server> --yes, then faultline start <server> --yes.', disruptive: true });
+        steps.push({ kind: 'escalate', text: `If that server does not come back, treat ${host} as hung: fault notice, then reboot it (faultline triage ${host}).`, disruptive: false });
       }
-      steps.push({ kind: 'escalate', text: `If that server does not come back, treat ${host} as hung: fault notice, then reboot it (faultline triage ${host}).`, disruptive: false });
       break;
     }
     case 'pm-hang': {
@@ -279,18 +325,6 @@ function planFor(p: PlanInput): Plan {
         incident.root.detectorId === 'hypervisor-down'
           ? `${host} does not answer (${incident.root.detectorId}): a hung hypervisor takes every server on it down (§4.4).`
           : `${radius.counts.impactedServers} servers on ${host} are affected at once: three or more on one hypervisor is treated as a PM hang (§4.2.5, §5.5.3).`,
-      );
-      steps.push(
-        { kind: 'check', text: `Try ssh ${host}: if it answers, check it like any server (dmesg -T, free -h, the compute agents) before calling it hung.`, disruptive: false },
-        show(host),
-        notice('fault', `Post the fault notice (ticket, host, fault code, location, IPs, affected servers and owners${radius.dbServers.length > 0 ? ', the DB warning' : ''}).`),
-        { kind: 'manual', text: `Power-cycle ${host} out of band (its BMC: IPMI, iDRAC or Redfish) once the notice is out.`, disruptive: true },
-        { kind: 'wait', text: `Wait until ${host} answers ping and ssh and nova-compute reports up again.`, command: `faultline show ${host}`, disruptive: false },
-        { kind: 'action', text: `Start every server on ${host} (Nova leaves them SHUTOFF after a host reboot).`, command: `faultline start ${host} --yes`, disruptive: true },
-        show(host, `Confirm every server on ${host} is ACTIVE with ping and ssh true.`),
-        { kind: 'action', text: 'Restart the stragglers one by one (each a server that is not back).', command: 'faultline restart <server> --yes', disruptive: true },
-        escalate(),
-        notice('recovery', 'Comment the recovery on the fault notice: what was done, who confirmed, and mention the owners again.'),
       );
       break;
     }
@@ -301,14 +335,11 @@ function planFor(p: PlanInput): Plan {
       if (incident.root.resource.kind !== 'server') reasons.push(`The host-side cause is ${incident.root.detectorId} on ${incident.root.resource.name ?? incident.root.resource.id}; starting the servers without fixing it starts the next stop.`);
       else reasons.push('No host-side cause was found in the collected facts; collect host facts (SSH) to find it before the next stop.');
       for (const f of flaps) if (f.stops > 1) evidence.push({ label: `host_stops_${f.name}`, value: f.stops, source: 'nova instance actions' });
-      steps.push(show(host), { kind: 'check', text: `Read the host evidence: ${incident.root.detectorId} (${incident.chain[0]?.summary ?? ''}).`, disruptive: false });
-      for (const name of stopped) steps.push({ kind: 'action', text: `Start ${name}; faultline waits for ping and ssh.`, command: `faultline start ${name} --yes`, disruptive: true });
+      reasons.push(`Host evidence to read first: ${incident.root.detectorId}${incident.chain[0]?.summary ? ` (${incident.chain[0].summary})` : ''}; then fix the cause on ${host}: ${remedyOf(incident.root.detectorId)}`);
       const flapping = flaps.filter((f) => f.stops >= 3);
       if (flapping.length > 0) {
         reasons.push(`${flapping.map((f) => `${f.name} (${f.stops} host stops on record)`).join(', ')} keeps being stopped: do not restart it in a loop; escalate with the host evidence.`);
-        steps.push(escalate());
       }
-      steps.push({ kind: 'manual', text: `Fix the cause on ${host}: ${remedyOf(incident.root.detectorId)}`, disruptive: true });
       break;
     }
     case 'compute-agents-down': {

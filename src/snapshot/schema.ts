@@ -562,6 +562,7 @@ export const historySchema = z.object({
         parentId: z.string().nullable().optional(),
         openedAt: isoTime,
         closedAt: nullableTime,
+        alarmTicket: z.string().nullable().optional().describe('the alarm ticket the spell was opened by, when its finding came from the alarm feed'),
       }),
     )
     .default([])

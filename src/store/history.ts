@@ -24,6 +24,7 @@ interface EpisodeRow {
   parent_id: string | null;
   opened_at: string;
   closed_at: string | null;
+  alarm_ticket: string | null;
 }
 
 interface RecurrenceRow {
@@ -59,7 +60,7 @@ export async function readHistory(db: SqlRunner, query: HistoryQuery): Promise<H
     last_seen: string;
   }>('SELECT ticket_id, host, fault_code, message, raised_at, status, max_count, first_seen, last_seen FROM alarms WHERE last_seen >= $1 ORDER BY first_seen', [since]);
   const episodes = await db.query<EpisodeRow>(
-    `SELECT e.fingerprint, f.detector_id, f.message_id, f.resource_kind, f.resource_id, f.resource_name, f.parent_id, e.opened_at, e.closed_at
+    `SELECT e.fingerprint, f.detector_id, e.message_id, f.resource_kind, f.resource_id, f.resource_name, f.parent_id, e.opened_at, e.closed_at, e.alarm_ticket
        FROM finding_episodes e JOIN findings f ON f.fingerprint = e.fingerprint
       WHERE f.detector_id = ANY($1::text[]) AND (e.closed_at IS NULL OR e.closed_at >= $2 OR e.opened_at >= $2)
       ORDER BY e.opened_at`,
@@ -95,6 +96,7 @@ export async function readHistory(db: SqlRunner, query: HistoryQuery): Promise<H
       parentId: e.parent_id,
       openedAt: e.opened_at,
       closedAt: e.closed_at,
+      alarmTicket: e.alarm_ticket,
     })),
     hostStops: stops.map((s) => ({ requestId: s.request_id, serverId: s.server_id, serverName: s.server_name, host: s.host, startedAt: s.started_at })),
     recurrences,

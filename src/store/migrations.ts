@@ -241,6 +241,21 @@ CREATE TABLE runbook_switch (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'each finding episode keeps its own message id, message and alarm ticket',
+    sql: `
+-- An episode read its message through the finding, which holds only the latest one: a spell opened by
+-- one alarm reported the ticket and wording of whichever alarm came last.
+ALTER TABLE finding_episodes ADD COLUMN message_id text, ADD COLUMN message text, ADD COLUMN alarm_ticket text;
+-- The message id is part of a fingerprint, so the finding's is exactly what each earlier spell had;
+-- its wording and ticket are the best left of what they were.
+UPDATE finding_episodes e SET message_id = f.message_id, message = f.message FROM findings f WHERE f.fingerprint = e.fingerprint;
+-- Spells whose finding was pruned were already unreachable (every reader joins the finding).
+DELETE FROM finding_episodes WHERE message_id IS NULL;
+ALTER TABLE finding_episodes ALTER COLUMN message_id SET NOT NULL, ALTER COLUMN message SET NOT NULL;
+`,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -99,6 +99,12 @@ export function recordMoreResults(tx: SqlRunner, scanId: number, scan: Pick<Scan
   return recordFindings(tx, scanId, scan.evaluatedAt.toISOString(), uniqueFindings(scan.results), judgedDetectors(scan.results));
 }
 
+/** The alarm ticket a finding was raised from (alarm rules say so in their evidence), so a spell can tell one alarm from the next. */
+function alarmTicket(f: Finding): string | null {
+  const ticket = f.evidence.find((e) => e.label === 'ticket' && e.source === 'alarms')?.value;
+  return typeof ticket === 'string' && ticket !== '' ? ticket : null;
+}
+
 /** What the operator sees of a finding, hashed: an unchanged finding is not rewritten. */
 function signature(f: Finding): string {
   const r = f.resource;
@@ -138,9 +144,15 @@ async function recordFindings(tx: SqlRunner, scanId: number, at: string, finding
   if (resolved.length > 0) {
     await tx.query('UPDATE finding_episodes SET closed_at = $1 WHERE closed_at IS NULL AND fingerprint = ANY($2::text[])', [at, resolved.map((r) => r.fingerprint)]);
   }
-  // A finding that is new, or back after being resolved, starts a spell.
+  // A finding that is new, or back after being resolved, starts a spell, which keeps what it was about when it opened.
   if (opening.length > 0) {
-    await tx.query('INSERT INTO finding_episodes (fingerprint, opened_at) SELECT fp, $2 FROM unnest($1::text[]) AS c(fp) ON CONFLICT DO NOTHING', [opening, at]);
+    const byFingerprint = new Map(findings.map((f) => [f.fingerprint, f]));
+    const opened = opening.map((fp) => byFingerprint.get(fp) as Finding);
+    await tx.query(
+      `INSERT INTO finding_episodes (fingerprint, opened_at, message_id, message, alarm_ticket)
+       SELECT c.fp, $5, c.m, c.t, c.a FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS c(fp, m, t, a) ON CONFLICT DO NOTHING`,
+      [opening, opened.map((f) => f.messageId), opened.map((f) => f.message), opened.map(alarmTicket), at],
+    );
   }
   const rows = findings.map((f, i) => ({ f, sig: sigs[i] as string })).filter(({ f }) => write.has(f.fingerprint));
   if (rows.length > 0) {

@@ -23,15 +23,17 @@ export interface Timeline {
 
 export async function timelineOf(db: SqlRunner, subject: string, limit = 500): Promise<Timeline> {
   const events: TimelineEvent[] = [];
-  const findings = await db.query<{ fingerprint: string; detector_id: string; severity: string; message: string; resource_name: string | null; resource_id: string; opened_at: string; closed_at: string | null }>(
-    `SELECT f.fingerprint, f.detector_id, f.severity, f.message, f.resource_name, f.resource_id, e.opened_at, e.closed_at
+  const findings = await db.query<{ fingerprint: string; detector_id: string; severity: string; message: string; message_id: string; alarm_ticket: string | null; resource_name: string | null; resource_id: string; opened_at: string; closed_at: string | null }>(
+    `SELECT f.fingerprint, f.detector_id, f.severity, e.message, e.message_id, e.alarm_ticket, f.resource_name, f.resource_id, e.opened_at, e.closed_at
        FROM findings f JOIN finding_episodes e ON e.fingerprint = f.fingerprint
       WHERE f.fingerprint = $1 OR f.resource_id = $1 OR f.resource_name = $1 OR f.parent_id = $1 OR f.parent_name = $1`,
     [subject],
   );
   for (const f of findings) {
     const who = f.resource_name ?? f.resource_id;
-    events.push({ at: f.opened_at, kind: 'finding-opened', subject: who, summary: `${f.detector_id} (${f.severity}): ${f.message}`, ref: f.fingerprint });
+    // Each spell shows the message it opened with, not the finding's latest wording.
+    const ticket = f.alarm_ticket ? ` [ticket ${f.alarm_ticket}]` : '';
+    events.push({ at: f.opened_at, kind: 'finding-opened', subject: who, summary: `${f.detector_id}/${f.message_id} (${f.severity}): ${f.message}${ticket}`, ref: f.fingerprint });
     if (f.closed_at) events.push({ at: f.closed_at, kind: 'finding-resolved', subject: who, summary: `${f.detector_id} no longer found`, ref: f.fingerprint });
   }
   const incidents = await db.query<{ id: string; incident_case: string; severity: string; title: string; root_name: string | null; root_id: string; opened_at: string; closed_at: string | null }>(

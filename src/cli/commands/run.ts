@@ -7,8 +7,9 @@ import { checkReachability, isReachable } from '../../act/openstack/reachability
 import { novaEffects } from '../../act/openstack/runbook-effects.js';
 import { resolveTarget } from '../../act/openstack/target.js';
 import { UsageError } from '../../core/errors.js';
-import { isDisruptive, type GateId, type Runbook, type RunbookStep } from '../../runbook/define.js';
+import { type GateId, type Runbook, type RunbookStep } from '../../runbook/define.js';
 import { executeRun } from '../../runbook/engine.js';
+import { PLAN_COLUMNS, planRows, runbookPlan } from '../../runbook/plan.js';
 import { FINAL_STATUSES, type RunContext, type RunLedger, type RunRecord } from '../../runbook/ports.js';
 import { RUNBOOKS, runbookById } from '../../runbook/runbooks/index.js';
 import { escapeMarkdown } from '../../report/markdown.js';
@@ -43,20 +44,6 @@ export interface RunFlags {
   leaseMinutes?: string;
   stormFraction?: string;
   verbose?: boolean;
-}
-
-const KIND_WORD: Record<RunbookStep['kind'], string> = { action: 'action', waitFor: 'wait', approval: 'approval', notice: 'notice', escalate: 'escalate' };
-
-function planRows(runbook: Runbook): string[][] {
-  return runbook.steps.map((s, i) => {
-    const retry = s.kind === 'action' || s.kind === 'waitFor' ? s.retry : undefined;
-    const jumps = [s.next?.ok ? `ok → ${jumpWord(s.next.ok)}` : '', s.next?.failed ? `failed → ${jumpWord(s.next.failed)}` : ''].filter(Boolean).join(', ');
-    return [String(i + 1), s.id, KIND_WORD[s.kind], isDisruptive(s) ? 'yes' : '', s.text, [retry ? `${retry.tries} tries ${Math.round(retry.intervalMs / 1000)} s apart` : '', jumps].filter(Boolean).join('; ')];
-  });
-}
-
-function jumpWord(j: NonNullable<NonNullable<RunbookStep['next']>['ok']>): string {
-  return typeof j === 'object' ? j.goto : j;
 }
 
 function runbookOrThrow(id: string): Runbook {
@@ -131,7 +118,7 @@ export async function run(ctx: CliContext, runbookId: string, text: string, flag
   const dbServing = context.servers.filter((s) => s.db && s.serving === true).map((s) => s.name);
   const planText =
     `Runbook ${runbook.id} (${runbook.title}, catalog ${runbook.section}) on ${context.target.kind} ${singleLine(context.target.name)} (${context.servers.length} server(s)):\n` +
-    renderColumns(['#', 'STEP', 'KIND', 'DISRUPTIVE', 'WHAT', 'THEN'], planRows(runbook)) +
+    renderColumns([...PLAN_COLUMNS], planRows(runbookPlan(runbook))) +
     (dbServing.length ? `gate db-servers: DB server(s) still serving (${dbServing.join(', ')}): the DBA acknowledges before anything touches them.\n` : '');
   if (!flags.execute) {
     if (flags.format === 'json') ctx.term.out(`${JSON.stringify({ runbook: runbook.id, dryRun: true, context, steps: runbook.steps }, null, 2)}\n`);

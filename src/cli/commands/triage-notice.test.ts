@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fleet } from '../../snapshot/builders.js';
+import { PLAN_COLUMNS, planRows, runbookPlan } from '../../runbook/plan.js';
+import pmHang from '../../runbook/runbooks/pm-hang.js';
 import { saveSnapshot } from '../../snapshot/io.js';
+import { renderColumns } from '../openstack.js';
 import { runFaultline } from '../testing.js';
 
 /**
@@ -35,11 +38,12 @@ describe('faultline triage and notice from a snapshot', () => {
   it('triage --format json: the case, reasons, gates and steps for a ticket', async () => {
     const r = await runFaultline(['triage', '721440', '--from', 'snap.json', '--format', 'json'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
-    const t = JSON.parse(r.stdout) as { case: string; reasons: string[]; gates: { id: string; status: string }[]; steps: { command?: string }[]; incident: { id: string } };
+    const t = JSON.parse(r.stdout) as { case: string; reasons: string[]; gates: { id: string; status: string }[]; steps: unknown[]; runbook: { id: string; commands: string[] } };
     assert.equal(t.case, 'pm-hang');
     assert.ok(t.reasons.length >= 2);
     assert.deepEqual(t.gates.find((g) => g.id === 'db-servers')?.status, 'notify');
-    assert.ok(t.steps.some((s) => s.command === `faultline notice ${t.incident.id} --kind fault`));
+    assert.deepEqual(t.runbook.commands, [`faultline run pm-hang ${HV}`]);
+    assert.deepEqual(t.steps, runbookPlan(pmHang), 'the steps are the pm-hang runbook\'s own plan');
   });
 
   it('triage as a table says what it is, why, the gates and the plan, and that it changed nothing', async () => {
@@ -47,8 +51,10 @@ describe('faultline triage and notice from a snapshot', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^${HV}: PM hang\\n`));
     assert.match(r.stdout, /\nGates:\n.*\[TELL\] db-servers: DB server\(s\) already impacted/s);
-    assert.match(r.stdout, /Plan \(dry run: nothing was changed\):\n/);
-    assert.match(r.stdout, new RegExp(`\\$ faultline start ${HV} --yes`));
+    assert.match(r.stdout, /\nPlan: runbook pm-hang \(PM hang, catalog §4\.4\), dry run: nothing was changed:\n/);
+    // The same table `faultline run pm-hang <hypervisor>` prints, built by the same code from the runbook.
+    assert.ok(r.stdout.includes(renderColumns([...PLAN_COLUMNS], planRows(runbookPlan(pmHang)))), r.stdout);
+    assert.match(r.stdout, new RegExp(`\\$ faultline run pm-hang ${HV}\n`));
   });
 
   it('triage of something the snapshot does not know is a usage error', async () => {

@@ -1,9 +1,11 @@
 import { UsageError } from '../../core/errors.js';
 import { caseLabel, singleLine } from '../../report/text.js';
-import { TriageTargetError, triage, type Triage } from '../../runbook/triage.js';
+import { PLAN_COLUMNS, planRows, type PlanStep } from '../../runbook/plan.js';
+import { TriageTargetError, triage, type Triage, type TriageStep } from '../../runbook/triage.js';
 import { loadCliConfig } from '../config.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { renderColumns } from '../openstack.js';
 import { judgeFleet } from './judge.js';
 
 export interface TriageFlags {
@@ -35,6 +37,13 @@ export async function triageCli(ctx: CliContext, target: string, flags: TriageFl
   return EXIT.ok;
 }
 
+const PLAN_KINDS: ReadonlySet<string> = new Set(['action', 'wait', 'approval', 'notice', 'escalate']);
+
+function asPlanStep(s: TriageStep): PlanStep {
+  if (!PLAN_KINDS.has(s.kind)) throw new Error(`triage step ${s.n} (${s.kind}) is not a runbook step`);
+  return { n: s.n, id: s.id ?? '', kind: s.kind as PlanStep['kind'], disruptive: s.disruptive, text: s.text, then: s.then ?? '' };
+}
+
 const GATE_MARK = { blocking: 'WAIT', notify: 'TELL', info: 'NOTE', met: 'OK' } as const;
 
 export function renderTriage(t: Triage): string {
@@ -51,10 +60,17 @@ export function renderTriage(t: Triage): string {
     out.push('', 'Gates:');
     for (const g of t.gates) out.push(`  [${GATE_MARK[g.status]}] ${g.id}: ${singleLine(g.says)}`);
   }
-  out.push('', 'Plan (dry run: nothing was changed):');
-  for (const s of t.steps) {
-    out.push(`  ${String(s.n).padStart(2)}. [${s.kind}]${s.disruptive ? ' (disruptive)' : ''} ${singleLine(s.text)}`);
-    if (s.command) out.push(`      $ ${singleLine(s.command)}`);
+  if (t.runbook) {
+    // The very table `faultline run <runbook> <target>` prints: one source of the steps.
+    out.push('', `Plan: runbook ${t.runbook.id} (${t.runbook.title}, catalog ${t.runbook.section}), dry run: nothing was changed:`);
+    out.push(renderColumns([...PLAN_COLUMNS], planRows(t.steps.map(asPlanStep))).trimEnd());
+    for (const c of t.runbook.commands) out.push(`  $ ${singleLine(c)}`);
+  } else {
+    out.push('', 'Plan (no runbook for this case: by hand; dry run: nothing was changed):');
+    for (const s of t.steps) {
+      out.push(`  ${String(s.n).padStart(2)}. [${s.kind}]${s.disruptive ? ' (disruptive)' : ''} ${singleLine(s.text)}`);
+      if (s.command) out.push(`      $ ${singleLine(s.command)}`);
+    }
   }
   if (t.otherIncidents.length > 0) {
     out.push('', 'Also on this target:');

@@ -27,6 +27,10 @@ testDetector(detector, {
       name: 'a finding that went away for one read is one occurrence, not two',
       snapshot: base().history({ findingEpisodes: [swap(20, 18), swap(17.8, 15), swap(5, null)] }).build(),
     },
+    {
+      name: 'one alarm ticket that comes and goes is one time, however far apart',
+      snapshot: base().history({ findingEpisodes: [{ ...swap(25, 23), alarmTicket: 'T-9' }, { ...swap(12, 10), alarmTicket: 'T-9' }, { ...swap(2, null), alarmTicket: 'T-9' }] }).build(),
+    },
     { name: 'swaps older than the window do not count', snapshot: base().history({ findingEpisodes: [swap(50, 45), swap(40, 35), swap(5, null)] }).build() },
     { name: 'watching is not a swap', snapshot: base().history({ findingEpisodes: [swap(20, 18, 'monitor'), swap(10, 8, 'monitor'), swap(5, null, 'monitor')] }).build() },
     { name: 'swaps on different hypervisors do not add up', snapshot: base().history({ findingEpisodes: [swap(20, 18), swap(10, 8, 'announceAndWork', 'part-needs-judgement', 'hv-1'), swap(5, null)] }).build() },

@@ -8,6 +8,42 @@ type Messages = 'replaceBox';
 /** The findings that mean "this hypervisor needed the part swap". */
 const WORK_MESSAGES: ReadonlySet<string> = new Set(['part-needs-judgement/announceAndWork', 'part-needs-judgement/announceDiskSwap', 'part-judgement-over-time/workOverTime']);
 
+interface Spell {
+  readonly opened: number;
+  readonly closed: number;
+  readonly messageId: string;
+  readonly ticket: string | null;
+}
+
+interface Occurrence {
+  readonly opened: number;
+  closed: number;
+  readonly messageIds: string[];
+  readonly tickets: Set<string>;
+}
+
+/**
+ * Spells of the swap findings, folded into separate times the swap was called for.
+ * A spell that starts soon after the previous one ended is the same time (a feed
+ * that skipped a read); so is a spell opened by an alarm ticket an earlier time
+ * already had: one alarm seen again is one failure, however often it comes and goes.
+ */
+function occurrencesOf(spells: readonly Spell[], mergeMs: number): Occurrence[] {
+  const out: Occurrence[] = [];
+  for (const s of [...spells].sort((a, b) => a.opened - b.opened)) {
+    const last = out[out.length - 1];
+    const same = (last && s.opened <= last.closed + mergeMs ? last : undefined) ?? (s.ticket === null ? undefined : out.find((o) => o.tickets.has(s.ticket as string)));
+    if (same) {
+      same.closed = Math.max(same.closed, s.closed);
+      if (!same.messageIds.includes(s.messageId)) same.messageIds.push(s.messageId);
+      if (s.ticket !== null) same.tickets.add(s.ticket);
+    } else {
+      out.push({ opened: s.opened, closed: s.closed, messageIds: [s.messageId], tickets: new Set(s.ticket === null ? [] : [s.ticket]) });
+    }
+  }
+  return out;
+}
+
 export default defineDetector({
   id: 'hypervisor-replace-box',
   title: 'Hypervisor that needed the part swap three times in a month',
@@ -45,23 +81,17 @@ export default defineDetector({
   detect({ snapshot, index, options, now }) {
     const out: RawFinding<Messages>[] = [];
     const since = now.getTime() - options.windowDays * DAY_MS;
-    const byHost = new Map<string, { resource: ReturnType<typeof storedResource>; spells: { opened: number; closed: number }[] }>();
+    const byHost = new Map<string, { resource: ReturnType<typeof storedResource>; spells: Spell[] }>();
     for (const e of historyOf(snapshot).findingEpisodes) {
       if (!WORK_MESSAGES.has(`${e.detectorId}/${e.messageId}`)) continue;
       const opened = Date.parse(e.openedAt);
       if (opened < since || opened > now.getTime()) continue;
       const entry = byHost.get(e.resourceId) ?? { resource: storedResource(e.resourceKind, e.resourceId, e.resourceName), spells: [] };
-      entry.spells.push({ opened, closed: e.closedAt ? Date.parse(e.closedAt) : Infinity });
+      entry.spells.push({ opened, closed: e.closedAt ? Date.parse(e.closedAt) : Infinity, messageId: e.messageId, ticket: e.alarmTicket ?? null });
       byHost.set(e.resourceId, entry);
     }
     for (const { resource, spells } of byHost.values()) {
-      spells.sort((a, b) => a.opened - b.opened);
-      const occurrences: { opened: number; closed: number }[] = [];
-      for (const s of spells) {
-        const last = occurrences[occurrences.length - 1];
-        if (last && s.opened <= last.closed + options.mergeHours * HOUR_MS) last.closed = Math.max(last.closed, s.closed);
-        else occurrences.push({ ...s });
-      }
+      const occurrences = occurrencesOf(spells, options.mergeHours * HOUR_MS);
       if (occurrences.length < options.times) continue;
       const hv = index.hypervisor(resource.name ?? resource.id);
       const first = new Date((occurrences[0] as { opened: number }).opened).toISOString();
@@ -75,6 +105,8 @@ export default defineDetector({
           { label: 'times_in_window', value: occurrences.length, source: 'store' },
           { label: 'window_days', value: options.windowDays, source: 'options' },
           { label: 'swap_called_for_at', value: listNames(occurrences.map((o) => new Date(o.opened).toISOString()), 10), source: 'store' },
+          { label: 'message_ids', value: listNames(occurrences.map((o) => o.messageIds.join('+')), 10), source: 'store' },
+          ...(occurrences.some((o) => o.tickets.size > 0) ? [{ label: 'tickets', value: listNames(occurrences.flatMap((o) => [...o.tickets]), 10), source: 'store' }] : []),
         ],
       });
     }
