@@ -135,6 +135,18 @@ describe('config errors', () => {
     assert.ok(err.issues.some((i) => i.key === 'notices.mention' && /\{owner\}/.test(i.fix ?? '')));
   });
 
+  it('names business hours with an unknown time zone, a time that is not HH:MM, and an end before the start', () => {
+    const zone = rejects('runbooks:\n  businessHours:\n    timeZone: Asia/Sole\n');
+    assert.equal(zone.key, 'runbooks.businessHours.timeZone');
+    assert.match(zone.fix ?? '', /Asia\/Seoul/);
+    const time = rejects('runbooks:\n  businessHours:\n    start: "9"\n');
+    assert.equal(time.key, 'runbooks.businessHours.start');
+    assert.match(time.fix ?? '', /HH:MM/);
+    const order = rejects('runbooks:\n  businessHours:\n    start: "18:00"\n    end: "09:00"\n');
+    assert.equal(order.key, 'runbooks.businessHours');
+    assert.match(order.fix ?? '', /end later than start/);
+  });
+
   it('says a suppression without a reason needs one, by index', () => {
     const err = rejects(['suppressions:', '  - detector: server-error', '    reason: ok', '  - resource: x', '    reason: fine', '  - detector: server-error'].join('\n'));
     assert.equal(err.key, 'suppressions[2].reason');

@@ -296,6 +296,56 @@ export const storeSchema = z
   })
   .describe('The history store: embedded by default, a PostgreSQL server when url is set. Without this section scans are not recorded.');
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+const timeOfDay = (fallback: string, what: string) =>
+  z
+    .string()
+    .refine((t) => HH_MM.test(t), { message: 'is not a time of day', params: { fix: 'write 24-hour HH:MM in quotes, e.g. "09:00"' } })
+    .default(fallback)
+    .describe(`${what}, HH:MM on the business hours' wall clock (default ${fallback}).`);
+
+export const runbooksSchema = z
+  .strictObject({
+    stormFraction: z
+      .number()
+      .positive()
+      .max(1)
+      .default(0.3)
+      .describe(
+        "Storm check before a run's first disruptive step: more than this fraction of the region's hypervisors down, or of a ping sample of its other ACTIVE servers silent, and the run pages and does nothing disruptive (default 0.3; 1 turns the check off). `faultline run --storm-fraction` overrides it.",
+      ),
+    stormSample: z.number().int().positive().default(200).describe('How many of the region\'s other ACTIVE servers the storm check pings (default 200).'),
+    businessHours: z
+      .strictObject({
+        timeZone: z
+          .string()
+          .refine(isTimeZone, { message: 'is not a time zone this Node knows', params: { fix: 'write an IANA zone name, e.g. "Asia/Seoul" or "UTC"' } })
+          .optional()
+          .describe('IANA time zone of the hours; default: the time zone of the machine faultline runs on.'),
+        days: z
+          .array(z.number().int().min(1).max(7))
+          .default([1, 2, 3, 4, 5])
+          .describe('ISO weekdays with business hours, 1 = Monday … 7 = Sunday (default Monday to Friday).'),
+        start: timeOfDay('09:00', 'When the day starts'),
+        end: timeOfDay('18:00', 'When it ends (exclusive)'),
+      })
+      // Judged only between two valid times, so a bad one is reported once, under its own key.
+      .refine((h) => !HH_MM.test(h.start) || !HH_MM.test(h.end) || h.start < h.end, { message: 'ends before it starts', params: { fix: 'make end later than start, e.g. start "09:00", end "18:00"' } })
+      .prefault({})
+      .describe("When a dev zone's escalation goes out: a chat mention of the on-call, never a page, held until the hours open (the run waits; resume it then)."),
+  })
+  .describe('How runbooks run.');
+
 export const configSchema = z
   .strictObject({
     openstack: openstackSchema.prefault({}),
@@ -314,6 +364,7 @@ export const configSchema = z
     report: reportSchema.prefault({}),
     notices: noticesSchema.optional(),
     store: storeSchema.optional(),
+    runbooks: runbooksSchema.prefault({}),
     zones: z.record(z.string(), z.enum(['prod', 'dev'])).default({}).describe('Whether each region is prod or dev.'),
   })
   .meta({ title: 'faultline.yaml', description: 'Configuration of faultline. Relative paths are taken from the directory of this file.' });
@@ -328,6 +379,7 @@ export type CollectorConfig = z.output<typeof collectorSettingsSchema>;
 export type NoticesConfig = z.output<typeof noticesSchema>;
 export type StoreConfig = z.output<typeof storeSchema>;
 export type BmcConfig = z.output<typeof bmcSchema>;
+export type RunbooksConfig = z.output<typeof runbooksSchema>;
 
 /** The configuration used when there is no file. */
 export function defaultConfig(): FaultlineConfig {

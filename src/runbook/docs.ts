@@ -33,6 +33,12 @@ export function renderRunbookIndex(runbooks: readonly Runbook[]): string {
     'a killed run is continued with `faultline resume <run>`, and the gates (fault notice before any hypervisor action, ' +
     "the DBA's acknowledgement for a DB server that still serves, the kill switch `faultline runbooks --halt`, the storm check) " +
     'belong to the engine. `faultline runs [<run>]` shows runs, their steps and audit.\n\n' +
+    "The storm check runs once, before a run's first disruptive step: more than `runbooks.stormFraction` (0.3) of the region's " +
+    'hypervisors down, or of a ping sample (`runbooks.stormSample`, 200) of its other ACTIVE servers silent, and the run stops ' +
+    'with status `storm` after one escalation, having changed nothing. An escalation pages the platform on-call in a prod zone; ' +
+    "in a dev zone (faultline.yaml's `zones:`) it is a chat mention, never a page, and outside `runbooks.businessHours` " +
+    '(Monday to Friday 09:00–18:00 in the machine\'s time zone unless set) the run waits at the escalation, saying when the hours ' +
+    'open; `faultline resume <run>` then sends it. A storm is said at once in either zone, since nothing disruptive follows.\n\n' +
     '| runbook | target | catalog | steps | description |\n|---|---|---|---|---|\n' +
     runbooks.map((r) => `| [${r.id}](${r.id}.md) | ${r.target} | ${r.section} | ${r.steps.length} | ${cell(r.description)} |`).join('\n') +
     '\n'

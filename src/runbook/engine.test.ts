@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { defineRunbook, RunbookDefinitionError, type ActionEffect } from './define.js';
 import { executeRun } from './engine.js';
+import type { BusinessHours } from './business-hours.js';
 import type { Approval, AuditEntry, Clock, Effects, ItemRef, RunContext, RunLedger, RunRecord, RunStatus, StepRecord } from './ports.js';
 import { RUNBOOKS, runbookById } from './runbooks/index.js';
 
@@ -103,9 +104,10 @@ class MiniNova implements Effects {
     this.notices.push(kind);
     return { posted: true, detail: 'posted' };
   }
-  async escalate(_r: RunRecord, text: string): Promise<{ paged: boolean; detail: string }> {
-    this.pages.push(text);
-    return { paged: true, detail: 'paged' };
+  mentions: string[] = [];
+  async escalate(_r: RunRecord, text: string, kind: 'page' | 'mention'): Promise<{ paged: boolean; detail: string }> {
+    (kind === 'page' ? this.pages : this.mentions).push(text);
+    return { paged: kind === 'page', detail: kind === 'page' ? 'paged' : 'mentioned' };
   }
   async storm(): Promise<{ storm: boolean; detail: string }> {
     return { storm: this.stormy, detail: this.stormy ? '40% of hypervisors down' : 'no storm' };
@@ -264,6 +266,52 @@ describe('runbook engine', () => {
     const run = await execute(ledger, nova, newRun(ledger, 'vm-hang', serverCtx('s1')), false);
     assert.equal(run.status, 'waiting');
     assert.equal(nova.log.length, 0);
+  });
+});
+
+describe('runbook engine: dev zones escalate in the daytime, as a mention', () => {
+  const HOURS: BusinessHours = { timeZone: 'Asia/Seoul', days: [1, 2, 3, 4, 5], start: '09:00', end: '18:00' };
+  const devCtx = (id: string): RunContext => ({ ...serverCtx(id), region: 'hn1dev', zone: 'dev' });
+  const at = (iso: string): Clock => ({ now: () => new Date(iso), sleep: async () => undefined });
+  const runAt = async (ledger: MemoryLedger, nova: MiniNova, runId: string, clockAt: Clock): Promise<RunRecord> =>
+    executeRun({ runbook: runbookById('vm-hang')!, runId, ledger, effects: nova, clock: clockAt, actor: 'test', confirm: async () => true, businessHours: HOURS });
+
+  it('at 03:00 on a Friday in Seoul the escalation waits for 09:00, nothing is paged; resumed at 10:00 it mentions once', async () => {
+    const ledger = new MemoryLedger();
+    const nova = new MiniNova(['s1']);
+    nova.hung.add('s1');
+    const runId = newRun(ledger, 'vm-hang', devCtx('s1'));
+    const night = await runAt(ledger, nova, runId, at('2026-12-03T18:00:00Z'));
+    assert.equal(night.status, 'waiting');
+    assert.match(night.reason ?? '', /dev zone: .*business hours .*open at 2026-12-04T00:00:00\.000Z.*faultline resume run-1/);
+    assert.deepEqual([nova.pages, nova.mentions], [[], []]);
+    assert.deepEqual(nova.log.map((l) => l.action), ['stop', 'start', 'restart'], 'the steps before the escalation still ran at night');
+    const still = await runAt(ledger, nova, runId, at('2026-12-03T23:59:00Z'));
+    assert.equal(still.status, 'waiting', 'resumed before the hours open it waits again');
+    const day = await runAt(ledger, nova, runId, at('2026-12-04T01:00:00Z'));
+    assert.equal(day.status, 'escalated');
+    assert.deepEqual(nova.pages, []);
+    assert.equal(nova.mentions.length, 1);
+    assert.deepEqual(nova.log.map((l) => l.action), ['stop', 'start', 'restart'], 'resuming repeated no action');
+    assert.ok(ledger.audits.some((a) => a.what === 'escalate (dev zone)' && /waits for business hours/.test(a.result)));
+  });
+
+  it('a prod zone pages at once, at night too', async () => {
+    const ledger = new MemoryLedger();
+    const nova = new MiniNova(['s1']);
+    nova.hung.add('s1');
+    const run = await runAt(ledger, nova, newRun(ledger, 'vm-hang', { ...serverCtx('s1'), zone: 'prod' }), at('2026-12-03T18:00:00Z'));
+    assert.equal(run.status, 'escalated');
+    assert.deepEqual([nova.pages.length, nova.mentions.length], [1, 0]);
+  });
+
+  it("a dev zone's storm is said at once, as a mention, and nothing disruptive runs", async () => {
+    const ledger = new MemoryLedger();
+    const nova = new MiniNova(['s1']);
+    nova.stormy = true;
+    const run = await runAt(ledger, nova, newRun(ledger, 'vm-hang', devCtx('s1')), at('2026-12-03T18:00:00Z'));
+    assert.equal(run.status, 'storm');
+    assert.deepEqual([nova.pages.length, nova.mentions.length, nova.log.length], [0, 1, 0]);
   });
 });
 

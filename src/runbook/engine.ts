@@ -1,3 +1,4 @@
+import { DEFAULT_BUSINESS_HOURS, isOpen, nextOpening, type BusinessHours } from './business-hours.js';
 import { isDisruptive, stepIndex, touchesHost, type ActionStep, type Jump, type Runbook, type RunbookStep, type StepScope, type WaitForStep } from './define.js';
 import type { Clock, Effects, ItemRef, RunLedger, RunRecord, RunStatus, StepRecord } from './ports.js';
 import { FINAL_STATUSES } from './ports.js';
@@ -24,6 +25,8 @@ export interface ExecuteOptions {
   /** Asked before each disruptive step; false stops the run (waiting, resumable). */
   readonly confirm: (step: RunbookStep, items: readonly ItemRef[]) => Promise<boolean>;
   readonly onProgress?: (event: ProgressEvent) => void;
+  /** When a dev zone's escalation may go out (a daytime mention, §4.2); DEFAULT_BUSINESS_HOURS when absent. */
+  readonly businessHours?: BusinessHours;
 }
 
 type StepOutcome = { readonly kind: 'ok' } | { readonly kind: 'failed'; readonly why: string } | { readonly kind: 'stop'; readonly status: RunStatus; readonly why: string };
@@ -50,7 +53,8 @@ export async function executeRun(o: ExecuteOptions): Promise<RunRecord> {
         const storm = await o.effects.storm(run);
         stormChecked = true;
         if (storm.storm) {
-          const paged = await o.effects.escalate(run, `Storm: ${storm.detail}. faultline did nothing disruptive; a person must look at the whole fleet.`);
+          // Nothing disruptive happens either way, so a dev zone's storm is said now, as a mention, rather than held for the morning.
+          const paged = await o.effects.escalate(run, `Storm: ${storm.detail}. faultline did nothing disruptive; a person must look at the whole fleet.`, escalationKind(run));
           await audit(o, null, 'storm short-circuit', storm.detail, paged.detail, []);
           return stop(o, cursor, 'storm', `${storm.detail}; ${paged.detail}`);
         }
@@ -119,9 +123,14 @@ async function runStep(o: ExecuteOptions, run: RunRecord, step: RunbookStep): Pr
       const key = keyOf(run.id, step.id, '-', 1);
       const done = records.find((r) => r.key === key && r.status === 'ok');
       if (done) return OK;
+      const held = devZoneHold(o, run);
+      if (held) {
+        await audit(o, step.id, 'escalate (dev zone)', step.text, held, []);
+        return { kind: 'stop', status: 'waiting', why: held };
+      }
       // A page whose outcome is unknown is sent again: two pages cost less than none.
       await begin(o, key, step.id, '-', 1, null);
-      const paged = await o.effects.escalate(run, step.text);
+      const paged = await o.effects.escalate(run, step.text, escalationKind(run));
       await o.ledger.finish(key, { status: 'ok', finishedAt: o.clock.now().toISOString(), detail: paged.detail, requestIds: [], failing: [] });
       await audit(o, step.id, 'escalate', step.text, paged.detail, []);
       return OK;
@@ -131,6 +140,20 @@ async function runStep(o: ExecuteOptions, run: RunRecord, step: RunbookStep): Pr
     case 'waitFor':
       return waitForStep(o, run, step);
   }
+}
+
+/** A prod zone pages the platform on-call; a dev zone only mentions it in chat (§4.2). */
+const escalationKind = (run: RunRecord): 'page' | 'mention' => (run.context.zone === 'dev' ? 'mention' : 'page');
+
+/** Why a dev zone's escalation must wait, or null when it may go out now. */
+function devZoneHold(o: ExecuteOptions, run: RunRecord): string | null {
+  if (run.context.zone !== 'dev') return null;
+  const hours = o.businessHours ?? DEFAULT_BUSINESS_HOURS;
+  const now = o.clock.now();
+  if (isOpen(now, hours)) return null;
+  const opens = nextOpening(now, hours);
+  const when = opens ? `they open at ${opens.toISOString()}` : 'no business days are configured, so a person must pass it on';
+  return `dev zone: the escalation is a daytime chat mention, not a night page, and waits for business hours (${hours.start}–${hours.end} ${hours.timeZone}, days ${hours.days.join(',')}); ${when}. Then: faultline resume ${run.id}`;
 }
 
 async function begin(o: ExecuteOptions, key: string, stepId: string, item: string, attempt: number, baseline: string | null): Promise<void> {

@@ -128,7 +128,8 @@ export interface Effects {
   check(condition: Condition, items: readonly ItemRef[], timeoutMs: number): Promise<CheckResult>;
   /** Posts a notice; `posted: false` when nowhere to post is configured (the operator then posts it and approves the gate). */
   notice(kind: NoticeKind, run: RunRecord, text: string): Promise<{ readonly posted: boolean; readonly detail: string }>;
-  escalate(run: RunRecord, text: string): Promise<{ readonly paged: boolean; readonly detail: string }>;
+  /** `page`: the on-call is paged (prod); `mention`: a chat mention of the on-call, no page (a dev zone, in the daytime). */
+  escalate(run: RunRecord, text: string, kind: 'page' | 'mention'): Promise<{ readonly paged: boolean; readonly detail: string }>;
   /** Too much of the fleet unreachable at once: then nothing disruptive is done (Masakari, medik8s NHC). */
   storm(run: RunRecord): Promise<{ readonly storm: boolean; readonly detail: string }>;
 }

@@ -64,6 +64,8 @@ export interface ServerFilter {
   /** Nova treats these as regular expressions. */
   readonly name?: string;
   readonly ip?: string;
+  /** Nova's server status, e.g. ACTIVE. */
+  readonly status?: string;
   /**
    * Every project's servers (`all_tenants`, the default), or only the caller's
    * project: Nova refuses all_tenants to a project member, or ignores it.
@@ -94,7 +96,7 @@ export async function listServers(client: OpenStackClient, filter: ServerFilter,
     {
       serviceType: 'compute',
       path: 'servers/detail',
-      query: { ...(filter.allProjects === false ? {} : { all_tenants: 1 }), limit: 1000, host: filter.host, name: filter.name, ip: filter.ip },
+      query: { ...(filter.allProjects === false ? {} : { all_tenants: 1 }), limit: 1000, host: filter.host, name: filter.name, ip: filter.ip, status: filter.status },
       frame: serversPageSchema,
       itemsKey: 'servers',
       linksKey: 'servers_links',

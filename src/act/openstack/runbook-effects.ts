@@ -3,9 +3,10 @@ import { errorMessage } from '../../core/errors.js';
 import type { ActionEffect, Condition, NoticeKind } from '../../runbook/define.js';
 import type { CheckResult, EffectResult, Effects, ItemRef, RunRecord } from '../../runbook/ports.js';
 import type { Server } from '../../snapshot/schema.js';
-import { getServer, listHypervisors, listInstanceActions, type RegionClient } from './nova.js';
+import { pingAll } from '../../collect/probe/fping.js';
+import { getServer, listHypervisors, listInstanceActions, listServers, type RegionClient } from './nova.js';
 import { runPower, type PowerVerb } from './power.js';
-import { checkReachability, isReachable, type ReachabilityOptions } from './reachability.js';
+import { checkReachability, isReachable, probeAddress, type ReachabilityOptions } from './reachability.js';
 
 /**
  * The runbook engine's effects against a real cloud: Nova for server actions and
@@ -37,8 +38,10 @@ export interface NovaEffectsOptions {
   readonly power?: PowerDriver;
   /** Posts chat text (already escaped); undefined when no webhook is configured. */
   readonly post?: (text: string) => Promise<string>;
-  /** More than this fraction of the region's hypervisors down is a storm. */
+  /** More than this fraction of the region's hypervisors down, or of its other ACTIVE servers not answering ping, is a storm. */
   readonly stormFraction: number;
+  /** How many of the region's other ACTIVE servers the storm check pings (a random sample; default 200). */
+  readonly stormSample?: number;
   /** Caps every check's wait (a runbook's own timeouts are for real guests; a lab boots in a second). */
   readonly maxWaitMs?: number;
   readonly pollMs?: number;
@@ -95,6 +98,28 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
     if (before && before.lastResetTime !== null) return false;
     const hv = (await listHypervisors(o.at.client)).find((h) => h.id === item.id);
     return (await power.state(item.name)) === 'On' && hv?.state === 'up';
+  }
+
+  /**
+   * The other half of the storm check: hypervisors can all be up while a network
+   * fault leaves most guests unreachable, and then restarting one of them is just as
+   * wrong. Pings a random sample of the region's ACTIVE servers, leaving out the run's
+   * own (they are the fault) and those on hypervisors already counted down; a sample
+   * of 200 puts the estimate within about 7 points of the true fraction.
+   */
+  async function serverStorm(run: RunRecord, downHosts: ReadonlySet<string>): Promise<{ pinged: number; silent: number; fraction: number } | null> {
+    const mine = new Set(run.context.servers.map((s) => s.id));
+    const runHost = run.context.hypervisor?.host.split('.')[0]?.toLowerCase();
+    const candidates = (await listServers(o.at.client, { status: 'ACTIVE' })).filter((s) => {
+      const host = (s.host ?? '').split('.')[0]!.toLowerCase();
+      return !mine.has(s.id) && host !== runHost && !downHosts.has(host) && probeAddress(s) !== undefined;
+    });
+    const sample = shuffled(candidates).slice(0, o.stormSample ?? 200);
+    if (sample.length === 0) return null;
+    const addresses = sample.map((s) => probeAddress(s) as string);
+    const { results } = await pingAll(addresses, o.reachability.ping);
+    const silent = addresses.filter((a) => results.get(a)?.ok !== true).length;
+    return { pinged: sample.length, silent, fraction: silent / sample.length };
   }
 
   return {
@@ -177,17 +202,35 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
       return { posted: true, detail: `posted (${status})` };
     },
 
-    async escalate(run: RunRecord, text: string) {
-      if (!o.post) return { paged: false, detail: `no notices.webhook configured: page the platform on-call by hand with run ${run.id}` };
-      return { paged: true, detail: `paged (${await o.post(`[page] ${run.runbook} on ${run.context.target.name} (${run.id}): ${text}`)})` };
+    async escalate(run: RunRecord, text: string, kind: 'page' | 'mention') {
+      const tag = kind === 'page' ? 'page' : 'mention, dev zone: no page';
+      if (!o.post) return { paged: false, detail: `no notices.webhook configured: ${kind === 'page' ? 'page' : 'tell'} the platform on-call by hand with run ${run.id}` };
+      const status = await o.post(`[${tag}] ${run.runbook} on ${run.context.target.name} (${run.id}): ${text}`);
+      return { paged: kind === 'page', detail: `${kind === 'page' ? 'paged' : 'mentioned in chat'} (${status})` };
     },
 
-    async storm() {
+    async storm(run: RunRecord) {
       const hvs = await listHypervisors(o.at.client);
-      const down = hvs.filter((h) => h.state === 'down').length;
-      const fraction = hvs.length ? down / hvs.length : 0;
-      const detail = `${down} of ${hvs.length} hypervisors down (${Math.round(fraction * 100)} %, storm above ${Math.round(o.stormFraction * 100)} %)`;
-      return { storm: fraction > o.stormFraction, detail };
+      const down = hvs.filter((h) => h.state === 'down');
+      const fraction = hvs.length ? down.length / hvs.length : 0;
+      const limit = `storm above ${Math.round(o.stormFraction * 100)} %`;
+      const hosts = `${down.length} of ${hvs.length} hypervisors down (${Math.round(fraction * 100)} %, ${limit})`;
+      if (fraction > o.stormFraction) return { storm: true, detail: hosts };
+      if (o.stormFraction >= 1) return { storm: false, detail: `${hosts}; servers not sampled (the storm check is off at 1)` };
+      const servers = await serverStorm(run, new Set(down.map((h) => h.host.split('.')[0]!.toLowerCase())));
+      if (!servers) return { storm: false, detail: `${hosts}; no other ACTIVE server to ping` };
+      const detail = `${hosts}; ${servers.silent} of ${servers.pinged} other ACTIVE servers sampled do not answer ping (${Math.round(servers.fraction * 100)} %, ${limit})`;
+      return { storm: servers.fraction > o.stormFraction, detail };
     },
   };
+
+}
+
+function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
 }

@@ -15,7 +15,7 @@ const executing = (cmd: Command): Command =>
     .option('--action-timeout <seconds>', 'how long one server action may take to settle', '300')
     .option('--wait-timeout <seconds>', 'cap on how long any check waits (ping gone, ssh back, hypervisor up)')
     .option('--lease-minutes <n>', 'how long a crashed run keeps its servers and hypervisor from other runs', '15')
-    .option('--storm-fraction <f>', 'above this fraction of hypervisors down, page and do nothing disruptive', '0.3')
+    .option('--storm-fraction <f>', "above this fraction of the region's hypervisors down or sampled servers silent, page and do nothing disruptive (default: runbooks.stormFraction, 0.3)")
     .option('-v, --verbose', 'log API requests to stderr');
 
 const EXITS = '\nExit codes: 0 the run is done, 1 it waits (gate, confirmation, kill switch), escalated, failed or hit a storm, 2 usage or config error, or no confirmation on a non-terminal.';

@@ -7,6 +7,8 @@ import { checkReachability, isReachable } from '../../act/openstack/reachability
 import { novaEffects } from '../../act/openstack/runbook-effects.js';
 import { resolveTarget } from '../../act/openstack/target.js';
 import { UsageError } from '../../core/errors.js';
+import type { RunbooksConfig } from '../../config/schema.js';
+import type { BusinessHours } from '../../runbook/business-hours.js';
 import { type GateId, type Runbook, type RunbookStep } from '../../runbook/define.js';
 import { executeRun } from '../../runbook/engine.js';
 import { PLAN_COLUMNS, planRows, runbookPlan } from '../../runbook/plan.js';
@@ -82,7 +84,7 @@ async function withStore<T>(ctx: CliContext, flags: RunFlags, command: string, f
 }
 
 /** The run's context, from Nova and a probe of the servers it may touch. */
-async function contextOf(session: OpenStackSession, runbook: Runbook, text: string): Promise<{ context: RunContext; at: RegionClient }> {
+async function contextOf(session: OpenStackSession, runbook: Runbook, text: string, zones: Readonly<Record<string, 'prod' | 'dev'>>): Promise<{ context: RunContext; at: RegionClient }> {
   const target = await resolveTarget(session.clients, text);
   if (runbook.target !== target.kind) throw new UsageError(`runbook ${runbook.id} acts on a ${runbook.target}; "${text}" is a ${target.kind}`);
   const servers = target.kind === 'server' ? [target.server] : target.servers;
@@ -92,7 +94,8 @@ async function contextOf(session: OpenStackSession, runbook: Runbook, text: stri
     return { id: s.id, name: s.name, db: isDbServer(s), serving: r && r.ping !== null ? isReachable(r) : null };
   });
   const region = target.at.region;
-  const zone = (servers[0]?.metadata['zone'] as string | undefined) === 'dev' ? ('dev' as const) : undefined;
+  // faultline.yaml's zones: first, as the scan judges them; then the server's own metadata. Unknown stays prod-careful.
+  const zone = (region ? zones[region] : undefined) ?? ((servers[0]?.metadata['zone'] as string | undefined) === 'dev' ? ('dev' as const) : undefined);
   if (target.kind === 'server') {
     return { at: target.at, context: { target: { kind: 'server', id: target.server.id, name: target.server.name }, ...(region ? { region } : {}), servers: runServers, ...(zone ? { zone } : {}) } };
   }
@@ -113,7 +116,7 @@ export async function run(ctx: CliContext, runbookId: string, text: string, flag
   const runbook = runbookOrThrow(runbookId);
   const session = await openstackSession(ctx, flags);
   ctx.term.progress(`looking up ${text}`);
-  const { context, at } = await contextOf(session, runbook, text);
+  const { context, at } = await contextOf(session, runbook, text, session.loaded.config.zones);
   ctx.term.clearProgress();
   const dbServing = context.servers.filter((s) => s.db && s.serving === true).map((s) => s.name);
   const planText =
@@ -207,6 +210,12 @@ function crashing(ledger: RunStore, env: NodeJS.ProcessEnv): RunLedger {
   };
 }
 
+/** The configured business hours, in the machine's own time zone unless one is named. */
+function businessHoursOf(runbooks: RunbooksConfig): BusinessHours {
+  const h = runbooks.businessHours;
+  return { timeZone: h.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, days: h.days, start: h.start, end: h.end };
+}
+
 async function drive(ctx: CliContext, flags: RunFlags, runbook: Runbook, runId: string, runs: RunStore, at: RegionClient, session: OpenStackSession, loaded: CliConfig, input: Input): Promise<number> {
   const webhook = loaded.config.notices?.webhook;
   const effects = novaEffects({
@@ -216,7 +225,8 @@ async function drive(ctx: CliContext, flags: RunFlags, runbook: Runbook, runId: 
     // The hypervisors' BMCs from faultline.yaml's bmc: section; a run that needs one that is not configured stops with the config error.
     power: redfishPowerDriver(loaded.config.bmc, loaded.file, ctx.term.redactor ?? new Redactor()),
     actionTimeoutMs: positiveNumber('--action-timeout', flags.actionTimeout, 300) * 1000,
-    stormFraction: Math.min(1, positiveNumber('--storm-fraction', flags.stormFraction, 0.3)),
+    stormFraction: Math.min(1, flags.stormFraction !== undefined ? positiveNumber('--storm-fraction', flags.stormFraction, 0.3) : loaded.config.runbooks.stormFraction),
+    stormSample: loaded.config.runbooks.stormSample,
     ...(flags.waitTimeout !== undefined ? { maxWaitMs: positiveNumber('--wait-timeout', flags.waitTimeout, 600) * 1000 } : {}),
     ...(webhook
       ? {
@@ -245,6 +255,7 @@ async function drive(ctx: CliContext, flags: RunFlags, runbook: Runbook, runId: 
     clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
     actor: session.actor,
     confirm,
+    businessHours: businessHoursOf(loaded.config.runbooks),
     onProgress: (e) => ctx.term.err(`${runId} ${e.stepId ?? '-'}: ${singleLine(e.message)}`),
   });
   if (flags.format === 'json') ctx.term.out(`${JSON.stringify({ run: final, steps: await runs.steps(runId), audit: await runs.auditOf(runId) }, null, 2)}\n`);
