@@ -256,6 +256,28 @@ DELETE FROM finding_episodes WHERE message_id IS NULL;
 ALTER TABLE finding_episodes ALTER COLUMN message_id SET NOT NULL, ALTER COLUMN message SET NOT NULL;
 `,
   },
+  {
+    version: 7,
+    name: 'faultline instances and the regions each one holds',
+    sql: `
+-- Several faultline serve processes on one server split the regions: each says it is alive here,
+-- and holds a region by a lease it renews. A lease that ran out is free; the epoch moves on
+-- every change of holder, so work stamped with an old epoch is known to be stale.
+CREATE TABLE faultline_instances (
+  id text PRIMARY KEY,
+  started_at timestamptz NOT NULL,
+  heartbeat_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+CREATE TABLE region_leases (
+  region text PRIMARY KEY,
+  holder text NOT NULL,
+  epoch bigint NOT NULL,
+  acquired_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+`,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
