@@ -182,6 +182,41 @@ describe('runbook engine', () => {
     }
   });
 
+  it('a crash after any write of PM hang, the notice and the escalation included, then resume: one power cycle, one start per server', async () => {
+    // b stays silent, so the run goes through the notice, the power cycle, the starts, the straggler's restart and the page.
+    let crashes = 0;
+    for (let n = 1; n < 60; n++) {
+      const ledger = new MemoryLedger();
+      const nova = new MiniNova(['a', 'b']);
+      nova.hung.add('b');
+      const runId = newRun(ledger, 'pm-hang', hostCtx(['a', 'b'].map((id) => ({ id, name: id, db: false, serving: false }))));
+      ledger.crashAfter = n;
+      let crashed = false;
+      let run: RunRecord | undefined;
+      for (let round = 0; round < 10 && !run; round++) {
+        try {
+          run = await execute(ledger, nova, runId);
+        } catch (err) {
+          if (!(err instanceof Crash)) throw err;
+          crashed = true;
+          ledger.crashAfter = Infinity;
+        }
+      }
+      assert.ok(run, `crash after write ${n}: the run ends`);
+      assert.equal(run.status, 'escalated', `crash after write ${n}: ${run.reason}`);
+      assert.equal(nova.count('hv1', 'power-cycle'), 1, `crash after write ${n}: one power cycle`);
+      assert.equal(nova.count('a', 'start'), 1, `crash after write ${n}: a started once`);
+      assert.equal(nova.count('b', 'start'), 1, `crash after write ${n}: b started once`);
+      assert.equal(nova.count('b', 'restart'), 1, `crash after write ${n}: the straggler restarted once`);
+      // Posted again only when the process died between beginning a post and recording it: noise, never a silence.
+      assert.ok(nova.notices.length >= 1 && nova.notices.length <= 2, `crash after write ${n}: notices ${nova.notices.length}`);
+      assert.ok(nova.pages.length >= 1 && nova.pages.length <= 2, `crash after write ${n}: pages ${nova.pages.length}`);
+      if (!crashed) break;
+      crashes++;
+    }
+    assert.ok(crashes > 10, 'the crash points cover the run');
+  });
+
   it('a crash after Nova accepted a restart (answer lost): the resumed run sees it and does not reboot again', async () => {
     const ledger = new MemoryLedger();
     const nova = new MiniNova(['s1']);

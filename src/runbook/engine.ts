@@ -105,6 +105,9 @@ export function itemsOf(run: RunRecord, scope: StepScope, records: readonly Step
 
 const keyOf = (runId: string, stepId: string, item: string, attempt: number): string => `${runId}/${stepId}/${item}/${attempt}`;
 
+/** The try after every one the ledger holds for a step, finished or not: an idempotency key is begun once. */
+const nextAttempt = (records: readonly StepRecord[], stepId: string): number => records.filter((r) => r.stepId === stepId).reduce((n, r) => Math.max(n, r.attempt), 0) + 1;
+
 /** DB servers among the items that still served when the run began: the DBA must acknowledge first (§4.1). */
 function servingDbs(run: RunRecord, step: RunbookStep, items: readonly ItemRef[]): string[] {
   const touched = new Set(items.filter((i) => i.kind === 'server').map((i) => i.id));
@@ -120,16 +123,16 @@ async function runStep(o: ExecuteOptions, run: RunRecord, step: RunbookStep): Pr
       return noticeStep(o, run, step);
     case 'escalate': {
       const records = await o.ledger.steps(run.id);
-      const key = keyOf(run.id, step.id, '-', 1);
-      const done = records.find((r) => r.key === key && r.status === 'ok');
-      if (done) return OK;
+      if (records.some((r) => r.stepId === step.id && r.status === 'ok')) return OK;
       const held = devZoneHold(o, run);
       if (held) {
         await audit(o, step.id, 'escalate (dev zone)', step.text, held, []);
         return { kind: 'stop', status: 'waiting', why: held };
       }
-      // A page whose outcome is unknown is sent again: two pages cost less than none.
-      await begin(o, key, step.id, '-', 1, null);
+      // A page whose outcome is unknown is sent again, as a new try: two pages cost less than none.
+      const attempt = nextAttempt(records, step.id);
+      const key = keyOf(run.id, step.id, '-', attempt);
+      await begin(o, key, step.id, '-', attempt, null);
       const paged = await o.effects.escalate(run, step.text, escalationKind(run));
       await o.ledger.finish(key, { status: 'ok', finishedAt: o.clock.now().toISOString(), detail: paged.detail, requestIds: [], failing: [] });
       await audit(o, step.id, 'escalate', step.text, paged.detail, []);
@@ -173,12 +176,14 @@ async function approvalStep(o: ExecuteOptions, run: RunRecord, step: Extract<Run
 
 async function noticeStep(o: ExecuteOptions, run: RunRecord, step: Extract<RunbookStep, { kind: 'notice' }>): Promise<StepOutcome> {
   const records = await o.ledger.steps(run.id);
-  const key = keyOf(run.id, step.id, '-', 1);
-  if (records.some((r) => r.key === key && r.status === 'ok')) return OK;
+  if (records.some((r) => r.stepId === step.id && r.status === 'ok')) return OK;
   const gate = step.notice === 'fault' ? 'fault-notice' : 'operator';
   if (await o.ledger.approval(run.id, 'fault-notice').then((a) => step.notice === 'fault' && a !== undefined)) return OK;
-  // A notice whose post is uncertain is posted again: a repeated notice is noise, a missing one lets a host be touched unannounced.
-  await begin(o, key, step.id, '-', 1, null);
+  // A notice whose post is uncertain (the process died while posting) or failed is posted again, as a new try:
+  // a repeated notice is noise, a missing one lets a host be touched unannounced.
+  const attempt = nextAttempt(records, step.id);
+  const key = keyOf(run.id, step.id, '-', attempt);
+  await begin(o, key, step.id, '-', attempt, null);
   const posted = await o.effects.notice(step.notice, run, step.text);
   if (!posted.posted) {
     await o.ledger.finish(key, { status: 'failed', finishedAt: o.clock.now().toISOString(), detail: posted.detail, requestIds: [], failing: [] });
