@@ -256,6 +256,32 @@ DELETE FROM finding_episodes WHERE message_id IS NULL;
 ALTER TABLE finding_episodes ALTER COLUMN message_id SET NOT NULL, ALTER COLUMN message SET NOT NULL;
 `,
   },
+  {
+    version: 6,
+    name: 'alerts received from Alertmanager',
+    sql: `
+-- One row per alert firing: Alertmanager sends the same alert again on every repeat and once more when it
+-- resolves, so (fingerprint, starts_at) is the alert and everything else is its latest word.
+CREATE TABLE alerts (
+  fingerprint text NOT NULL,
+  starts_at timestamptz NOT NULL,
+  status text NOT NULL,
+  ends_at timestamptz,
+  alertname text,
+  labels jsonb NOT NULL,
+  annotations jsonb NOT NULL,
+  generator_url text,
+  receiver text NOT NULL,
+  group_key text NOT NULL,
+  first_received timestamptz NOT NULL,
+  last_received timestamptz NOT NULL,
+  times_received integer NOT NULL,
+  resolved_at timestamptz,
+  PRIMARY KEY (fingerprint, starts_at)
+);
+CREATE INDEX alerts_open ON alerts (last_received) WHERE status = 'firing';
+`,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
