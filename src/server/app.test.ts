@@ -202,6 +202,42 @@ describe('the HTTP API: routes, bearer tokens and roles', { timeout: 60_000 }, (
     assert.ok(!res.body.includes(READ));
   });
 
+  it('stores Alertmanager webhooks before answering, one row per fingerprint and start, updated when resolved', async () => {
+    const url = '/api/v1/alerts/alertmanager';
+    const alert = (status: 'firing' | 'resolved', fingerprint = 'a1b2c3d4e5f60718') => ({
+      status,
+      labels: { alertname: 'DiskFull', instance: 'com001' },
+      annotations: {},
+      startsAt: '2026-12-04T02:00:00Z',
+      endsAt: status === 'firing' ? '0001-01-01T00:00:00Z' : '2026-12-04T02:30:00Z',
+      generatorURL: 'http://prometheus/graph',
+      fingerprint,
+    });
+    const body = (alerts: unknown[], status: 'firing' | 'resolved' = 'firing') => ({ version: '4', groupKey: '{}:{alertname="DiskFull"}', status, receiver: 'faultline', alerts });
+    const send = (payload: unknown, token = OPERATE) => server.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload: payload as object });
+    assert.equal((await send(body([alert('firing')]), READ)).statusCode, 403, 'posting alerts is an operate call');
+    assert.equal((await send({ ...body([alert('firing')]), version: '3' })).statusCode, 400);
+    assert.equal((await send(body([{ ...alert('firing'), fingerprint: undefined }]))).statusCode, 400);
+    assert.equal((await send(body([alert('firing')]))).statusCode, 200);
+    assert.equal((await send(body([alert('firing')]))).statusCode, 200);
+    type Rows = { alerts: { status: string; timesReceived: number; endsAt: string | null; resolvedAt: string | null }[] };
+    let rows = (await get('/api/v1/alerts?alertname=DiskFull', READ)).json<Rows>().alerts;
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]?.timesReceived, 2);
+    assert.equal(rows[0]?.endsAt, null);
+    assert.equal((await send(body([alert('resolved')], 'resolved'))).statusCode, 200);
+    rows = (await get('/api/v1/alerts?alertname=DiskFull', READ)).json<Rows>().alerts;
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]?.status, 'resolved');
+    assert.equal(rows[0]?.endsAt, '2026-12-04T02:30:00.000Z');
+    assert.notEqual(rows[0]?.resolvedAt, null);
+    // Many webhooks at once: each answered 200 only with its alerts committed, none lost, repeats in one batch collapsed.
+    const burst = await Promise.all(Array.from({ length: 60 }, (_, i) => send(body([alert('firing', `burst-${i % 50}`)]))));
+    assert.ok(burst.every((r) => r.statusCode === 200));
+    const stored = (await get('/api/v1/alerts?alertname=DiskFull&limit=500', READ)).json<{ alerts: { fingerprint: string }[] }>().alerts;
+    assert.equal(stored.filter((a) => a.fingerprint.startsWith('burst-')).length, 50);
+  });
+
   it('serves /metrics in the Prometheus text format to a read token only', async () => {
     assert.equal((await get('/metrics')).statusCode, 401);
     const res = await get('/metrics', READ);
