@@ -97,6 +97,9 @@ export class AlertWriter {
     this.writing = true;
     try {
       while (this.pending.length > 0) {
+        // One turn of the event loop first: requests already in the socket buffers are parsed and join this batch,
+        // instead of each waiting for a transaction of its own (an embedded store's writes block the loop).
+        await new Promise((r) => setImmediate(r));
         const batch = this.pending;
         this.pending = [];
         try {
