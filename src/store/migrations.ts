@@ -282,6 +282,28 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_open ON alerts (last_received) WHERE status = 'firing';
 `,
   },
+  {
+    version: 7,
+    name: 'faultline instances and the regions each one holds',
+    sql: `
+-- Several faultline serve processes on one server split the regions: each says it is alive here,
+-- and holds a region by a lease it renews. A lease that ran out is free; the epoch moves on
+-- every change of holder, so work stamped with an old epoch is known to be stale.
+CREATE TABLE faultline_instances (
+  id text PRIMARY KEY,
+  started_at timestamptz NOT NULL,
+  heartbeat_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+CREATE TABLE region_leases (
+  region text PRIMARY KEY,
+  holder text NOT NULL,
+  epoch bigint NOT NULL,
+  acquired_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+`,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
@@ -319,9 +341,12 @@ export async function migrate(engine: SqlEngine, migrations: readonly Migration[
         'upgrade faultline, or point store.path / store.url at another store',
     );
   }
+  // Steps are numbered as they are planned, not as they ship: a store may hold 7 and not yet 6 (written by a
+  // build that had only 7), so a step is skipped because the store has it, not because a later one is there.
+  const have = new Set((await engine.query<{ version: number }>('SELECT version FROM faultline_migrations')).map((r) => Number(r.version)));
   const applied: Migration[] = [];
   for (const step of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (step.version <= from) continue;
+    if (have.has(step.version)) continue;
     const done = await engine.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       // Another process may have applied it while we waited for the lock.

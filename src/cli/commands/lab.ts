@@ -115,6 +115,8 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
       // Holds the clusters' bearer tokens: readable by its owner only, as kubectl writes its own.
       await writeFile(join(dir, 'kubeconfig'), kube.kubeconfig(), { mode: 0o600 });
       await chmod(join(dir, 'kubeconfig'), 0o600);
+      await writeFile(join(dir, 'kubeconfig-admin'), kube.adminKubeconfig(), { mode: 0o600 });
+      await chmod(join(dir, 'kubeconfig-admin'), 0o600);
     }
     await writeFile(
       join(dir, 'faultline.yaml'),
@@ -172,7 +174,7 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
           : []),
         ...(bmc ? [`  BMCs      Redfish (HTTP) on port ${bmc.port} at one 127.252.x.y address per hypervisor, basic auth; logins in ${join(dir, 'bmc.yaml')}; request log ${lab.adminUrl}/bmc/log`] : []),
         ...(kube
-          ? [`  k8s       ${kube.clusters.clusters.length} clusters at ${kube.url}/clusters/<name>; kubeconfig ${join(dir, 'kubeconfig')} (one context per cluster)`]
+          ? [`  k8s       ${kube.clusters.clusters.length} clusters at ${kube.url}/clusters/<name>; kubeconfig ${join(dir, 'kubeconfig')} (one context per cluster, read-only); ${join(dir, 'kubeconfig-admin')} (the same contexts as cluster admin, for kubectl apply -f deploy/)`]
           : []),
         ...(lab.prometheus
           ? [`  prometheus ${lab.prometheus.url}  (8 days of the clusters' history, ${lab.prometheus.series} series, backfilled in ${lab.prometheus.backfillMs} ms)`]

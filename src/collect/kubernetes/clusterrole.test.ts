@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { LISTED_RESOURCES, METRICS_PATH } from './resources.js';
 
-const MANIFEST = join(import.meta.dirname, '..', '..', '..', 'docs', 'kubernetes-readonly-clusterrole.yaml');
+const MANIFEST = join(import.meta.dirname, '..', '..', '..', 'deploy', '10-reader-rbac.yaml');
 
 interface Rule {
   apiGroups?: string[];
@@ -15,7 +15,7 @@ interface Rule {
   verbs: string[];
 }
 
-describe('docs/kubernetes-readonly-clusterrole.yaml', () => {
+describe('deploy/10-reader-rbac.yaml', () => {
   const docs = parseAllDocuments(readFileSync(MANIFEST, 'utf8')).map((d) => d.toJS() as { kind: string; rules?: Rule[]; roleRef?: { name: string }; metadata: { name: string } });
   const role = docs.find((d) => d.kind === 'ClusterRole')!;
 

@@ -3,18 +3,21 @@
  * served below `/clusters/c`, so 500 clusters cost one port and one TLS context, and
  * kubectl, client-go, the Python client and @kubernetes/client-node all accept a server
  * URL with a path. A request at the root path (a pod's in-cluster config) goes to the
- * cluster whose service-account token it carries. Read-only, like the ClusterRole faultline asks for: get, list and
- * watch answer; writes and secrets are 403 for the lab's service account.
+ * cluster whose service-account token it carries. The lab's service account is read-only, like the ClusterRole
+ * faultline asks for: get, list and watch answer; writes and secrets are 403. Each cluster's administrator token
+ * (kubeconfig-admin) may also write (writes.ts), as an operator applying faultline's deploy/ manifests does.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LabCertificates } from './certificates.js';
 import type { LabCluster, LabClusters } from './clusters.js';
+import { openApiV3 } from './openapi.js';
 import { containerLog, LogError, renderLog } from './pod-logs.js';
 import { apiGroups, fieldValue, resourceFor, resourceList, selectableFields, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError, type FieldRequirement, type LabelSelector } from './selectors.js';
 import type { KubeObject, StoreEvent, StoredObject } from './store.js';
+import { write, WriteError } from './writes.js';
 
 type Obj = Record<string, unknown>;
 
@@ -219,11 +222,32 @@ function parseResourcePath(path: string): ResourcePath | null {
 
 function bearerOwner(clusters: LabClusters, req: IncomingMessage): LabCluster | undefined {
   const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  return m ? clusters.byToken.get(m[1] as string) : undefined;
+  return m ? (clusters.byToken.get(m[1] as string) ?? clusters.byAdminToken.get(m[1] as string)) : undefined;
 }
 
-function authenticate(clusters: LabClusters, req: IncomingMessage, cluster: LabCluster): void {
+/** Checks the token belongs to this cluster; true when it is the cluster administrator's. */
+function authenticate(clusters: LabClusters, req: IncomingMessage, cluster: LabCluster): boolean {
   if (bearerOwner(clusters, req) !== cluster) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+  return /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] === cluster.adminToken;
+}
+
+/** A write's body, capped like the API server's 3 MiB request limit. */
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 3 * 1024 * 1024) {
+        reject(new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }
 
 function forbidden(verb: string, rp: ResourcePath): ApiError {
@@ -446,6 +470,18 @@ function route(clusters: LabClusters, url: URL, req: IncomingMessage): Route | n
   return cluster ? { cluster, path: (m[2] ?? '/').replace(/\/+$/, '') || '/' } : null;
 }
 
+async function handleWrite(req: IncomingMessage, res: ServerResponse, cluster: LabCluster, rp: ResourcePath, params: URLSearchParams, now: number): Promise<void> {
+  try {
+    const body = await readBody(req);
+    const result = write(cluster, { r: rp.r, namespace: rp.namespace, name: rp.name }, { method: req.method ?? 'POST', contentType: String(req.headers['content-type'] ?? ''), body, params }, now);
+    sendJson(res, result.code, JSON.stringify(result.body));
+  } catch (err) {
+    if (err instanceof ApiError) sendError(res, err);
+    else if (err instanceof WriteError) sendError(res, new ApiError(err.code, err.reason, err.message, err.details));
+    else sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`));
+  }
+}
+
 /** Starts the HTTPS listener for every cluster in `clusters`, on 127.0.0.1. */
 export async function startKubernetesApi(clusters: LabClusters, certs: LabCertificates, options: KubernetesApiOptions = {}): Promise<KubernetesApi> {
   const opts: Required<KubernetesApiOptions> = { port: options.port ?? 0, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000 };
@@ -466,7 +502,7 @@ export async function startKubernetesApi(clusters: LabClusters, certs: LabCertif
         res.end('ok');
         return;
       }
-      if (path !== '/version') authenticate(clusters, req, cluster);
+      const admin = path !== '/version' && authenticate(clusters, req, cluster);
       const now = clusters.state.now();
       cluster.sync();
       if (path === '/metrics') {
@@ -476,7 +512,7 @@ export async function startKubernetesApi(clusters: LabClusters, certs: LabCertif
         res.end(text);
         return;
       }
-      const doc = discovery(cluster, path, port);
+      const doc = discovery(cluster, path, port) ?? openApiV3(path);
       if (doc !== null) {
         sendJson(res, 200, doc);
         return;
@@ -484,7 +520,12 @@ export async function startKubernetesApi(clusters: LabClusters, certs: LabCertif
       const rp = parseResourcePath(path);
       if (!rp) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       const verb = verbOf(req.method ?? 'GET', rp, url.searchParams);
-      if (!['get', 'list', 'watch'].includes(verb) || rp.r.id === 'secrets') throw forbidden(verb, rp);
+      if (admin && ['create', 'update', 'patch', 'delete'].includes(verb) && rp.subresource === null) {
+        void handleWrite(req, res, cluster, rp, url.searchParams, now);
+        return;
+      }
+      if (!admin && (!['get', 'list', 'watch'].includes(verb) || rp.r.id === 'secrets')) throw forbidden(verb, rp);
+      if (!['get', 'list', 'watch'].includes(verb)) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
       if (rp.subresource === 'log' && rp.r.id === 'pods' && verb === 'get') return handleLog(res, cluster, rp, url.searchParams, now);
       if (rp.subresource !== null) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
       if (verb === 'watch') return handleWatch(res, cluster, rp, url.searchParams, accept, opts);

@@ -12,8 +12,8 @@ import { PowerState, type LabServer } from '../fleet/types.js';
 import type { LabState } from '../openstack/state.js';
 import type { LabFaults } from '../scenarios/faults.js';
 import { olderVersion, planClusters, type ClusterPlan, isMaster } from './cluster-plan.js';
-import { buildClusterObjects, buildLeases, NODE_MONITOR_GRACE_MS, type ClusterFaultView, type ClusterShape, type NodeState } from './cluster-objects.js';
-import { ClusterStore } from './store.js';
+import { buildClusterObjects, buildLeases, NODE_MONITOR_GRACE_MS, type ClusterFaultView, type ClusterObjects, type ClusterShape, type NodeState } from './cluster-objects.js';
+import { ClusterStore, objectKey, type KubeObject } from './store.js';
 
 /** Leases renew every 10 s, as the kubelet's do. */
 const HEARTBEAT_BUCKET_MS = 10_000;
@@ -27,6 +27,14 @@ export class LabCluster {
   readonly store = new ClusterStore(1000);
   /** The bearer token of the cluster's read-only service account. */
   readonly token: string;
+  /** The bearer token of the cluster's administrator (kubeconfig-admin): may also create, apply and delete. */
+  readonly adminToken: string;
+  /**
+   * Objects clients wrote (by store resource, then key). The simulator states the whole
+   * cluster on every rebuild, so these are laid over what it states rather than kept
+   * in the store alone, where the next rebuild would delete them.
+   */
+  private readonly written = new Map<string, Map<string, KubeObject>>();
   private readonly nodes = new Map<string, NodeState>();
   private syncedRevision = '';
   private syncedBucket = -1;
@@ -37,6 +45,7 @@ export class LabCluster {
     readonly owner: LabClusters,
   ) {
     this.token = `${randomBytes(6).toString('hex')}.${randomBytes(24).toString('base64url')}`;
+    this.adminToken = `${randomBytes(6).toString('hex')}.${randomBytes(24).toString('base64url')}`;
     const now = owner.state.now();
     for (const s of [...plan.masters, ...plan.workers]) {
       const lastRenew = owner.kubeletAlive(s) ? now : Math.min(now, owner.deathTime(s));
@@ -68,11 +77,47 @@ export class LabCluster {
     const joined = this.observeNodes(view, now);
     const nodeSignature = joined.map((n) => `${n.unknownSince ?? ''}/${n.kubeletVersion}`).join(',');
     const full = `${revision}|${Math.floor(now / REBUILD_BUCKET_MS)}|${nodeSignature}`;
-    if (full !== this.syncedFull) this.store.replace(buildClusterObjects(this.plan, joined, view, now, this.owner.shape), now);
+    if (full !== this.syncedFull) this.store.replace(this.withWritten(buildClusterObjects(this.plan, joined, view, now, this.owner.shape)), now);
     else this.store.replace(buildLeases(this.plan, joined), now, { partial: true });
     this.syncedFull = full;
     this.syncedRevision = revision;
     this.syncedBucket = bucket;
+  }
+
+  /** Whether a client wrote this object (the simulator's own objects are not the client's to delete). */
+  isWritten(resource: string, key: string): boolean {
+    return this.written.get(resource)?.has(key) ?? false;
+  }
+
+  /** Keeps a client's object and shows it at once (a full rebuild, so the store holds it beside the simulator's). */
+  write(resource: string, object: KubeObject): void {
+    let map = this.written.get(resource);
+    if (!map) {
+      map = new Map();
+      this.written.set(resource, map);
+    }
+    map.set(objectKey(object), object);
+    this.syncedFull = '';
+    this.syncedRevision = '';
+    this.sync();
+  }
+
+  remove(resource: string, key: string): void {
+    this.written.get(resource)?.delete(key);
+    this.syncedFull = '';
+    this.syncedRevision = '';
+    this.sync();
+  }
+
+  private withWritten(objects: ClusterObjects): ClusterObjects {
+    for (const [resource, map] of this.written) {
+      // A client's apply of an object the simulator also states wins, as the last write does in etcd.
+      const list = (objects.get(resource) ?? []).filter((o) => !map.has(objectKey(o)));
+      // A copy each time: the store strips and stamps resourceVersions on what it is given.
+      for (const o of map.values()) list.push(structuredClone(o));
+      objects.set(resource, list);
+    }
+    return objects;
   }
 
   /** The node lifecycle controller's pass: renew live kubelets' leases, mark silent ones Unknown. Returns the joined nodes. */
@@ -105,6 +150,7 @@ export class LabClusters {
   readonly clusters: LabCluster[];
   readonly byName = new Map<string, LabCluster>();
   readonly byToken = new Map<string, LabCluster>();
+  readonly byAdminToken = new Map<string, LabCluster>();
   private readonly clusterOfServer = new Map<string, string>();
   private views: Map<string, ClusterFaults> | null = null;
   private faultRevision = 0;
@@ -122,6 +168,7 @@ export class LabClusters {
     for (const c of this.clusters) {
       this.byName.set(c.name, c);
       this.byToken.set(c.token, c);
+      this.byAdminToken.set(c.adminToken, c);
       for (const s of [...c.plan.masters, ...c.plan.workers]) this.clusterOfServer.set(s.id, c.name);
     }
   }

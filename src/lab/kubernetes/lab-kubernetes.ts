@@ -29,6 +29,8 @@ export interface LabKubernetes {
   writeServiceAccount(cluster: string, dir: string): Promise<void>;
   /** A kubeconfig with one context per cluster, named after it (cluster, user `<name>-reader`, bearer token). */
   kubeconfig(): string;
+  /** The same contexts with each cluster's administrator token: what an operator applies manifests with. */
+  adminKubeconfig(): string;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,16 @@ export async function startLabKubernetes(state: LabState, faults: LabFaults, opt
   const api = await startKubernetesApi(clusters, certs, options);
   const serverUrl = (name: string): string => `${api.url}/clusters/${encodeURIComponent(name)}`;
   const caData = Buffer.from(certs.caPem).toString('base64');
+  const kubeconfigOf = (role: 'reader' | 'admin'): string =>
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      preferences: {},
+      clusters: clusters.clusters.map((c) => ({ name: c.name, cluster: { server: serverUrl(c.name), 'certificate-authority-data': caData } })),
+      users: clusters.clusters.map((c) => ({ name: `${c.name}-${role}`, user: { token: role === 'admin' ? c.adminToken : c.token } })),
+      contexts: clusters.clusters.map((c) => ({ name: c.name, context: { cluster: c.name, user: `${c.name}-${role}` } })),
+      'current-context': clusters.clusters[0]?.name ?? '',
+    });
   return {
     url: api.url,
     port: api.port,
@@ -53,16 +65,8 @@ export async function startLabKubernetes(state: LabState, faults: LabFaults, opt
       await writeFile(join(dir, 'ca.crt'), certs.caPem);
       await writeFile(join(dir, 'namespace'), 'faultline');
     },
-    kubeconfig: () =>
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        preferences: {},
-        clusters: clusters.clusters.map((c) => ({ name: c.name, cluster: { server: serverUrl(c.name), 'certificate-authority-data': caData } })),
-        users: clusters.clusters.map((c) => ({ name: `${c.name}-reader`, user: { token: c.token } })),
-        contexts: clusters.clusters.map((c) => ({ name: c.name, context: { cluster: c.name, user: `${c.name}-reader` } })),
-        'current-context': clusters.clusters[0]?.name ?? '',
-      }),
+    kubeconfig: () => kubeconfigOf('reader'),
+    adminKubeconfig: () => kubeconfigOf('admin'),
     close: () => api.close(),
   };
 }

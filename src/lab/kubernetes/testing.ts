@@ -22,11 +22,20 @@ export function target(lab: RunningLab, cluster: LabCluster, token: string | und
   return { url: lab.kubernetes.serverUrl(cluster.name), ca: lab.kubernetes.caPem, token };
 }
 
-export function kube(t: KubeTarget, path: string, options: { method?: string; accept?: string } = {}): Promise<KubeResponse> {
+export function kube(t: KubeTarget, path: string, options: { method?: string; accept?: string; body?: unknown; contentType?: string } = {}): Promise<KubeResponse> {
+  const payload = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       `${t.url}${path}`,
-      { method: options.method ?? 'GET', ca: t.ca, headers: { Accept: options.accept ?? 'application/json', ...(t.token ? { Authorization: `Bearer ${t.token}` } : {}) } },
+      {
+        method: options.method ?? 'GET',
+        ca: t.ca,
+        headers: {
+          Accept: options.accept ?? 'application/json',
+          ...(t.token ? { Authorization: `Bearer ${t.token}` } : {}),
+          ...(payload !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -44,7 +53,7 @@ export function kube(t: KubeTarget, path: string, options: { method?: string; ac
       },
     );
     req.on('error', reject);
-    req.end();
+    req.end(payload);
   });
 }
 
