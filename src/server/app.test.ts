@@ -119,6 +119,12 @@ describe('the HTTP API: routes, bearer tokens and roles', { timeout: 60_000 }, (
     }
   });
 
+  it('answers /healthz without a token, with nothing but that it is up', async () => {
+    const res = await server.app.inject({ method: 'GET', url: '/healthz' });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), { ok: true });
+  });
+
   it('lists open incidents to a read token and filters them by region, hypervisor (root or blast radius) and cluster', async () => {
     const open = await get('/api/v1/incidents', READ);
     assert.equal(open.statusCode, 200);

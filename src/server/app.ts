@@ -105,6 +105,16 @@ export function buildServer(deps: ServerDeps): FaultlineServer {
     });
   };
 
+  // The one route without a token: a kubelet probe carries none, and the answer says only that the process and its store answer.
+  app.get('/healthz', async (_req, reply) => {
+    try {
+      await deps.engine.query('SELECT 1');
+      return { ok: true };
+    } catch {
+      return reply.status(503).send({ ok: false, error: 'the store does not answer' });
+    }
+  });
+
   route('GET', '/api/v1/incidents', 'read', { querystring: S.incidentQuery }, async (req) => {
     const q = req.query as { status: Openness; region?: string; hypervisor?: string; cluster?: string; limit: number };
     const latest = deps.latest();
