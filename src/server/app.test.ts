@@ -179,6 +179,11 @@ describe('the HTTP API: routes, bearer tokens and roles', { timeout: 60_000 }, (
     assert.equal(asOperate.json<{ approval: { by: string } }>().approval.by, 'night-shift (api)');
     const audit = (await get(`/api/v1/audit?run=${runId}`, ADMIN)).json<{ audit: { what: string; actor: string }[] }>().audit;
     assert.ok(audit.some((a) => a.what === 'approve db-servers' && a.actor === 'night-shift (api)'));
+    const again = await server.app.inject({ method: 'POST', url: `/api/v1/runs/${runId}/approvals`, headers: { authorization: `Bearer ${ADMIN}` }, payload: body });
+    assert.equal(again.statusCode, 200, 'a repeat is answered with the approval already given');
+    assert.equal(again.json<{ approval: { by: string } }>().approval.by, 'night-shift (api)');
+    const audited = (await get(`/api/v1/audit?run=${runId}`, ADMIN)).json<{ audit: { what: string }[] }>().audit;
+    assert.equal(audited.filter((a) => a.what === 'approve db-servers').length, 1, 'and audited once');
     const badGate = await server.app.inject({ method: 'POST', url: `/api/v1/runs/${runId}/approvals`, headers: { authorization: `Bearer ${OPERATE}` }, payload: { gate: 'everything' } });
     assert.equal(badGate.statusCode, 400);
     const noRun = await server.app.inject({ method: 'POST', url: '/api/v1/runs/run-nope/approvals', headers: { authorization: `Bearer ${ADMIN}` }, payload: { gate: 'operator' } });

@@ -180,6 +180,9 @@ export function buildServer(deps: ServerDeps): FaultlineServer {
   route('POST', '/api/v1/runs/:id/approvals', 'operate', { params: S.idParams, body: S.approvalBody }, async (req, reply, token) => {
     const { id } = req.params as { id: string };
     const body = req.body as { gate: GateId; note?: string };
+    // A retried POST (a phone on a bad line) finds the approval there and changes nothing, the audit included.
+    const given = await runs.approval(id, body.gate);
+    if (given) return reply.status(200).send({ approval: given, next: `already approved; the run continues when it is resumed (faultline resume ${id})` });
     // The approver is the token's holder, never a name the caller writes: the audit says who really approved.
     await runs.approve(id, body.gate, `${token.name} (api)`, now(), body.note ?? null).catch((err: unknown) => {
       throw err instanceof RunConflictError ? new ApiError(404, `no run ${id}`) : err;
