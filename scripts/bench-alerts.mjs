@@ -4,7 +4,8 @@
 // open-loop: it keeps to the schedule whether or not answers come back, so a slow server shows as
 // latency, not as a lower rate. Afterwards the server is stopped and the store is opened to count
 // what it holds: every alert that got a 200 must be there (zero lost). Prints JSON with the p50, p99
-// and max latency. BENCH_STORE_URL=postgres://… measures a PostgreSQL store instead of the embedded one.
+// and max latency. BENCH_STORE_URL=postgres://… measures a PostgreSQL store instead of the embedded one;
+// BENCH_STORE=server starts Debian's PostgreSQL here for that (as the store tests do).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -17,8 +18,14 @@ const dist = resolve(process.env.BENCH_DIST ?? 'dist');
 const rate = Number(process.env.BENCH_RATE ?? 1000);
 const seconds = Number(process.env.BENCH_SECONDS ?? 60);
 const batch = Math.max(1, Number(process.env.BENCH_BATCH ?? 1));
-const storeUrl = process.env.BENCH_STORE_URL;
 const { Store } = await import(pathToFileURL(join(dist, 'store/store.js')).href);
+let postgres;
+if (process.env.BENCH_STORE === 'server' && !process.env.BENCH_STORE_URL) {
+  const { startTestPostgres, freshDatabase } = await import(pathToFileURL(join(dist, 'store/testing.js')).href);
+  postgres = await startTestPostgres();
+  postgres.database = await freshDatabase(postgres.url);
+}
+const storeUrl = process.env.BENCH_STORE_URL ?? postgres?.database;
 
 const dir = mkdtempSync(join(tmpdir(), 'fl-bench-alerts-'));
 const token = `bench-${Math.random().toString(36).slice(2)}-${Date.now()}`;
@@ -115,7 +122,8 @@ const store = await Store.open({ location, lockTimeoutMs: 30_000, connectTimeout
 const [row] = await store.engine.query('SELECT count(*) AS n FROM alerts WHERE fingerprint LIKE $1', [`${runTag}-%`]);
 await store.close();
 const stored = Number(row.n);
-if (!storeUrl) rmSync(dir, { recursive: true, force: true });
+rmSync(dir, { recursive: true, force: true });
+await postgres?.stop();
 
 latencies.sort((a, b) => a - b);
 const pct = (p) => Number((latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? NaN).toFixed(1));
