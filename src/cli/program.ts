@@ -11,6 +11,7 @@ import { historyCommand } from './commands/history.command.js';
 import { labCommand } from './commands/lab.command.js';
 import { logCommand } from './commands/log.command.js';
 import { scanCommand } from './commands/scan.command.js';
+import { serveCommand } from './commands/serve.command.js';
 import { schemaCommand } from './commands/schema.command.js';
 import { showCommand } from './commands/show.command.js';
 import { snapshotCommand } from './commands/snapshot.command.js';
@@ -64,6 +65,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .addCommand(runsCommand(ctx, setExit))
     .addCommand(approveCommand(ctx, setExit))
     .addCommand(abortCommand(ctx, setExit))
+    .addCommand(serveCommand(ctx, setExit))
     .addHelpText('after', '\nRun `faultline <command> --help` for a command\'s options. Docs: docs/ in the package.');
   return configure(program, ctx);
 }

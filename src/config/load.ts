@@ -114,6 +114,19 @@ export async function loadConfigLazily(
   return checkConfig(source, known, options.env['HOME'] ?? dirname(file));
 }
 
+/**
+ * server.tokens says where each API token is (a file, a variable, a digest), never the token, and
+ * its key looks like a secret's: redacting under it would hide "read", variable names and paths
+ * from every message. The tokens themselves are registered when `faultline serve` reads them.
+ */
+function withoutTokenReferences(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const server = (raw as Record<string, unknown>)['server'];
+  if (typeof server !== 'object' || server === null || !('tokens' in server)) return raw;
+  const { tokens: _references, ...rest } = server as Record<string, unknown>;
+  return { ...(raw as Record<string, unknown>), server: rest };
+}
+
 /** Parses configuration text; `file` is the name used in messages and the base of relative paths. */
 export function parseConfig(text: string, file: string, knownDetectors: readonly string[], env: NodeJS.ProcessEnv = {}): LoadedConfig {
   return checkConfig(parseYamlSource(text, file), knownDetectors, env['HOME'] ?? dirname(file));
@@ -123,7 +136,7 @@ function checkConfig(source: ConfigSource, knownDetectors: readonly string[], ho
   const redactor = new Redactor();
   // An empty file is valid: it means "all defaults".
   const raw = source.data ?? {};
-  redactor.addSecretsFrom(raw);
+  redactor.addSecretsFrom(withoutTokenReferences(raw));
   registerUrlPassword(raw, redactor);
   registerWebhook(raw, redactor);
 

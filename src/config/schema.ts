@@ -296,6 +296,42 @@ export const storeSchema = z
   })
   .describe('The history store: embedded by default, a PostgreSQL server when url is set. Without this section scans are not recorded.');
 
+export const API_ROLES = ['read', 'operate', 'admin'] as const;
+
+export const serverTokenSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('Who holds the token; the actor the audit log names for its calls (e.g. "night-shift").'),
+    role: z.enum(API_ROLES).describe('read < operate < admin: read lists, operate also approves gates and posts alerts, admin may do everything.'),
+    tokenFile: z.string().min(1).optional().describe('File holding the token (one line; relative to this file). Keep it mode 0600.'),
+    tokenEnv: z
+      .string()
+      .refine((v) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(v), { message: 'is not an environment variable name', params: { fix: 'write the variable name, e.g. FAULTLINE_READ_TOKEN' } })
+      .optional()
+      .describe('Environment variable holding the token.'),
+    sha256: z
+      .string()
+      .refine((v) => /^[0-9a-fA-F]{64}$/.test(v), { message: 'is not a SHA-256 hex digest', params: { fix: 'write the 64 hex digits of `printf %s "$TOKEN" | sha256sum`' } })
+      .optional()
+      .describe('SHA-256 (hex) of the token, so faultline.yaml never holds the token itself.'),
+  })
+  .refine((t) => [t.tokenFile, t.tokenEnv, t.sha256].filter((v) => v !== undefined).length === 1, {
+    message: 'needs exactly one of tokenFile, tokenEnv and sha256',
+    params: { fix: 'say where the token is: tokenFile: <file>, tokenEnv: <VARIABLE> or sha256: <hex digest>' },
+  })
+  .describe('A bearer token of the HTTP API. The token itself is never written to the file, logs or output.');
+
+export const serverSchema = z
+  .strictObject({
+    listen: z
+      .string()
+      .refine((v) => /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(v), { message: 'is not host:port', params: { fix: 'write e.g. "127.0.0.1:8080" or "[::1]:8080"' } })
+      .default('127.0.0.1:8080')
+      .describe('Where `faultline serve` listens (host:port); `--listen` overrides it.'),
+    scanIntervalSeconds: seconds(300, 'Time between the scans `faultline serve` records'),
+    tokens: z.array(serverTokenSchema).default([]).describe('Bearer tokens of the HTTP API; every call needs one.'),
+  })
+  .describe('`faultline serve`: the HTTP API, the Alertmanager webhook and /metrics.');
+
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -365,6 +401,7 @@ export const configSchema = z
     notices: noticesSchema.optional(),
     store: storeSchema.optional(),
     runbooks: runbooksSchema.prefault({}),
+    server: serverSchema.optional(),
     zones: z.record(z.string(), z.enum(['prod', 'dev'])).default({}).describe('Whether each region is prod or dev.'),
   })
   .meta({ title: 'faultline.yaml', description: 'Configuration of faultline. Relative paths are taken from the directory of this file.' });
@@ -380,6 +417,8 @@ export type NoticesConfig = z.output<typeof noticesSchema>;
 export type StoreConfig = z.output<typeof storeSchema>;
 export type BmcConfig = z.output<typeof bmcSchema>;
 export type RunbooksConfig = z.output<typeof runbooksSchema>;
+export type ServerConfig = z.output<typeof serverSchema>;
+export type ApiRole = (typeof API_ROLES)[number];
 
 /** The configuration used when there is no file. */
 export function defaultConfig(): FaultlineConfig {

@@ -257,6 +257,32 @@ ALTER TABLE finding_episodes ALTER COLUMN message_id SET NOT NULL, ALTER COLUMN 
 `,
   },
   {
+    version: 6,
+    name: 'alerts received from Alertmanager',
+    sql: `
+-- One row per alert firing: Alertmanager sends the same alert again on every repeat and once more when it
+-- resolves, so (fingerprint, starts_at) is the alert and everything else is its latest word.
+CREATE TABLE alerts (
+  fingerprint text NOT NULL,
+  starts_at timestamptz NOT NULL,
+  status text NOT NULL,
+  ends_at timestamptz,
+  alertname text,
+  labels jsonb NOT NULL,
+  annotations jsonb NOT NULL,
+  generator_url text,
+  receiver text NOT NULL,
+  group_key text NOT NULL,
+  first_received timestamptz NOT NULL,
+  last_received timestamptz NOT NULL,
+  times_received integer NOT NULL,
+  resolved_at timestamptz,
+  PRIMARY KEY (fingerprint, starts_at)
+);
+CREATE INDEX alerts_open ON alerts (last_received) WHERE status = 'firing';
+`,
+  },
+  {
     version: 7,
     name: 'faultline instances and the regions each one holds',
     sql: `
@@ -315,9 +341,12 @@ export async function migrate(engine: SqlEngine, migrations: readonly Migration[
         'upgrade faultline, or point store.path / store.url at another store',
     );
   }
+  // Steps are numbered as they are planned, not as they ship: a store may hold 7 and not yet 6 (written by a
+  // build that had only 7), so a step is skipped because the store has it, not because a later one is there.
+  const have = new Set((await engine.query<{ version: number }>('SELECT version FROM faultline_migrations')).map((r) => Number(r.version)));
   const applied: Migration[] = [];
   for (const step of [...migrations].sort((a, b) => a.version - b.version)) {
-    if (step.version <= from) continue;
+    if (have.has(step.version)) continue;
     const done = await engine.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       // Another process may have applied it while we waited for the lock.

@@ -24,6 +24,15 @@ export async function openServer(options: ServerOptions): Promise<SqlEngine> {
   client.on('error', () => undefined);
   await client.connect();
   await client.query("SET TimeZone = 'UTC'");
+  // One connection serves every caller of this engine. A long-running process (faultline serve) has
+  // several at once, and on one connection a statement sent while another caller's BEGIN is open
+  // runs inside that transaction; so transactions take turns, and lone statements wait for them.
+  let turn: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const mine = turn.then(fn, fn);
+    turn = mine.catch(() => undefined);
+    return mine;
+  };
   const base: SqlRunner = {
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
       const result = await client.query(sql, [...params]);
@@ -36,19 +45,20 @@ export async function openServer(options: ServerOptions): Promise<SqlEngine> {
   return {
     kind: 'server',
     where: redactUrl(options.url),
-    query: base.query,
-    exec: base.exec,
-    async transaction(fn) {
-      await client.query('BEGIN');
-      try {
-        const value = await fn(base);
-        await client.query('COMMIT');
-        return value;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    },
+    query: (sql, params) => exclusive(() => base.query(sql, params)),
+    exec: (sql) => exclusive(() => base.exec(sql)),
+    transaction: (fn) =>
+      exclusive(async () => {
+        await client.query('BEGIN');
+        try {
+          const value = await fn(base);
+          await client.query('COMMIT');
+          return value;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }),
     async close() {
       await client.end();
     },
