@@ -304,6 +304,24 @@ CREATE TABLE region_leases (
 );
 `,
   },
+  {
+    version: 8,
+    name: 'detector runs by region, for scans of part of the fleet',
+    sql: `
+-- A process that scans only its regions has judged a detector over those regions alone: its run is a
+-- sighting of that detector's open findings there, not elsewhere. '' is a run over the whole fleet.
+ALTER TABLE detector_runs ADD COLUMN region text NOT NULL DEFAULT '';
+ALTER TABLE detector_runs DROP CONSTRAINT detector_runs_pkey;
+ALTER TABLE detector_runs ADD PRIMARY KEY (detector_id, region);
+CREATE OR REPLACE VIEW finding_state AS
+  SELECT f.fingerprint, f.detector_id, f.message_id, f.severity, f.message, f.resource_kind, f.resource_id, f.resource_name, f.region,
+         f.parent_kind, f.parent_id, f.parent_name, f.first_seen,
+         CASE WHEN f.resolved_at IS NULL AND d.last_judged_at > f.last_seen THEN d.last_judged_at ELSE f.last_seen END AS last_seen,
+         f.resolved_at, f.episodes
+    FROM findings f
+    LEFT JOIN LATERAL (SELECT max(r.last_judged_at) AS last_judged_at FROM detector_runs r WHERE r.detector_id = f.detector_id AND (r.region = '' OR r.region = f.region)) d ON true;
+`,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -20,6 +20,13 @@ export interface ScanToRecord {
   /** `collected` for a live scan, `snapshot` for a replay with --from. */
   readonly source: 'collected' | 'snapshot';
   readonly version: string;
+  /**
+   * The regions this scan looked at, when it looked at only some (one of several faultline
+   * serve processes sharing the fleet by region): only findings and incidents of these
+   * regions are resolved by their absence, and a detector's run counts as a sighting only
+   * for them. Absent: the whole fleet.
+   */
+  readonly regions?: readonly string[];
 }
 
 export interface ScanSummary {
@@ -86,7 +93,7 @@ export async function recordScan(tx: SqlRunner, scan: ScanToRecord): Promise<Rec
     ],
   );
   const scanId = Number(row?.id);
-  const findings = await recordFindings(tx, scanId, at, uniqueFindings(scan.results), judgedDetectors(scan.results));
+  const findings = await recordFindings(tx, scanId, at, uniqueFindings(scan.results), judgedDetectors(scan.results), scan.regions);
   const alarmsSeen = inputState(scan.snapshot, 'alarms').state === 'missing' ? 0 : await recordAlarms(tx, scanId, at, scan.snapshot);
   const hostStopsAdded = await recordHostStops(tx, at, scan.snapshot);
   return { scanId, ...findings, alarmsSeen, hostStopsAdded };
@@ -95,8 +102,8 @@ export async function recordScan(tx: SqlRunner, scan: ScanToRecord): Promise<Rec
 export type RecordedFindings = Pick<RecordedScan, 'newFindings' | 'reopenedFindings' | 'resolvedFindings'>;
 
 /** Findings of detectors that ran later in the same scan (the ones that read the history). */
-export function recordMoreResults(tx: SqlRunner, scanId: number, scan: Pick<ScanToRecord, 'results' | 'evaluatedAt'>): Promise<RecordedFindings> {
-  return recordFindings(tx, scanId, scan.evaluatedAt.toISOString(), uniqueFindings(scan.results), judgedDetectors(scan.results));
+export function recordMoreResults(tx: SqlRunner, scanId: number, scan: Pick<ScanToRecord, 'results' | 'evaluatedAt' | 'regions'>): Promise<RecordedFindings> {
+  return recordFindings(tx, scanId, scan.evaluatedAt.toISOString(), uniqueFindings(scan.results), judgedDetectors(scan.results), scan.regions);
 }
 
 /** The alarm ticket a finding was raised from (alarm rules say so in their evidence), so a spell can tell one alarm from the next. */
@@ -120,7 +127,7 @@ function signature(f: Finding): string {
  * finding's last sighting is the last complete run of its detector (detector_runs),
  * read through the finding_state view.
  */
-async function recordFindings(tx: SqlRunner, scanId: number, at: string, findings: readonly Finding[], judged: readonly string[]): Promise<RecordedFindings> {
+async function recordFindings(tx: SqlRunner, scanId: number, at: string, findings: readonly Finding[], judged: readonly string[], regions?: readonly string[]): Promise<RecordedFindings> {
   const fps = findings.map((f) => f.fingerprint);
   const sigs = findings.map(signature);
   const changed = await tx.query<{ fp: string; fresh: boolean; reopened: boolean }>(
@@ -134,12 +141,14 @@ async function recordFindings(tx: SqlRunner, scanId: number, at: string, finding
   for (const f of findings) if (!judgedSet.has(f.detectorId)) write.add(f.fingerprint);
   const opening = changed.filter((c) => c.fresh || c.reopened).map((c) => c.fp);
   // Resolved first, while detector_runs still holds the previous complete run: that was the last time they were seen.
+  // A regional scan resolves only findings of its regions: the others' silence is another process's to judge.
   const resolved = await tx.query<{ fingerprint: string }>(
     `UPDATE findings f SET resolved_at = $1,
-            last_seen = greatest(f.last_seen, coalesce((SELECT d.last_judged_at FROM detector_runs d WHERE d.detector_id = f.detector_id), f.last_seen))
+            last_seen = greatest(f.last_seen, coalesce((SELECT max(d.last_judged_at) FROM detector_runs d WHERE d.detector_id = f.detector_id AND (d.region = '' OR d.region = f.region)), f.last_seen))
       WHERE f.resolved_at IS NULL AND f.detector_id = ANY($2::text[]) AND NOT (f.fingerprint = ANY($3::text[]))
+        AND ($4::text[] IS NULL OR f.region = ANY($4::text[]))
       RETURNING f.fingerprint`,
-    [at, judged, fps],
+    [at, judged, fps, regions ? [...regions] : null],
   );
   if (resolved.length > 0) {
     await tx.query('UPDATE finding_episodes SET closed_at = $1 WHERE closed_at IS NULL AND fingerprint = ANY($2::text[])', [at, resolved.map((r) => r.fingerprint)]);
@@ -189,10 +198,11 @@ async function recordFindings(tx: SqlRunner, scanId: number, at: string, finding
     );
   }
   if (judged.length > 0) {
+    // '' stands for the whole fleet; a regional scan says it judged each of its regions.
     await tx.query(
-      `INSERT INTO detector_runs (detector_id, last_judged_at, last_scan_id) SELECT d, $2, $3 FROM unnest($1::text[]) AS c(d)
-       ON CONFLICT (detector_id) DO UPDATE SET last_judged_at = excluded.last_judged_at, last_scan_id = excluded.last_scan_id`,
-      [judged, at, scanId],
+      `INSERT INTO detector_runs (detector_id, region, last_judged_at, last_scan_id) SELECT d, r, $2, $3 FROM unnest($1::text[]) AS c(d) CROSS JOIN unnest($4::text[]) AS g(r)
+       ON CONFLICT (detector_id, region) DO UPDATE SET last_judged_at = excluded.last_judged_at, last_scan_id = excluded.last_scan_id`,
+      [judged, at, scanId, regions ? [...regions] : ['']],
     );
   }
   return {
@@ -212,7 +222,7 @@ export interface RecordedIncidents {
  * Incidents are kept like findings, by their stable id. Call it once per scan in
  * which correlation ran: an open incident missing from `incidents` is resolved.
  */
-export async function recordIncidents(tx: SqlRunner, scanId: number, at: string, incidents: readonly Incident[]): Promise<RecordedIncidents> {
+export async function recordIncidents(tx: SqlRunner, scanId: number, at: string, incidents: readonly Incident[], regions?: readonly string[]): Promise<RecordedIncidents> {
   const unique = [...new Map(incidents.map((i) => [i.id, i])).values()];
   const ids = unique.map((i) => i.id);
   const [counts] = await tx.query<{ fresh: number; reopened: number }>(
@@ -260,8 +270,8 @@ export async function recordIncidents(tx: SqlRunner, scanId: number, at: string,
     ],
   );
   const resolved = await tx.query<{ id: string }>(
-    'UPDATE incidents SET resolved_at = $1 WHERE resolved_at IS NULL AND last_scan_id <> $2 RETURNING id',
-    [at, scanId],
+    'UPDATE incidents SET resolved_at = $1 WHERE resolved_at IS NULL AND last_scan_id <> $2 AND ($3::text[] IS NULL OR region = ANY($3::text[])) RETURNING id',
+    [at, scanId, regions ? [...regions] : null],
   );
   if (resolved.length > 0) {
     await tx.query('UPDATE incident_episodes SET closed_at = $1 WHERE closed_at IS NULL AND incident_id = ANY($2::text[])', [at, resolved.map((r) => r.id)]);

@@ -48,22 +48,24 @@ export async function detectWithStore(
     readonly version: string;
     /** Correlation, when the scan does it: its incidents are recorded in the same transaction. */
     readonly correlate?: (snapshot: Snapshot, results: readonly DetectorResult[]) => readonly Incident[];
+    /** The regions scanned, when only some were (see ScanToRecord.regions). */
+    readonly regions?: readonly string[];
   },
 ): Promise<StoredScan> {
   const needsMemory = (d: AnyDetector): boolean => d.requires.includes('history');
   return store.scan(input.commit, async (session) => {
     const first = runDetectors(input.snapshot, input.detectors.filter((d) => !needsMemory(d)), input.run);
-    const base = { snapshot: input.snapshot, evaluatedAt: input.run.now, source: input.source, version: input.version } as const;
+    const base = { snapshot: input.snapshot, evaluatedAt: input.run.now, source: input.source, version: input.version, ...(input.regions ? { regions: input.regions } : {}) } as const;
     const recorded = await session.recordScan({ ...base, results: first });
     const startedAt = new Date();
     const t0 = performance.now();
     const history = await session.readHistory({ now: input.run.now, lookbackDays: input.lookbackDays, episodeDetectors: COUNTED_EPISODE_DETECTORS, scanId: recorded.scanId });
     const snapshot = withHistory(input.snapshot, history, startedAt, performance.now() - t0);
     const second = runDetectors(snapshot, input.detectors.filter(needsMemory), input.run);
-    const later = await session.recordMoreResults(recorded.scanId, { results: second, evaluatedAt: input.run.now });
+    const later = await session.recordMoreResults(recorded.scanId, { results: second, evaluatedAt: input.run.now, ...(input.regions ? { regions: input.regions } : {}) });
     const byId = new Map([...first, ...second].map((r) => [r.detectorId, r]));
     const results = input.detectors.map((d) => byId.get(d.id)).filter((r): r is DetectorResult => r !== undefined);
-    const incidents = input.correlate ? await session.recordIncidents(recorded.scanId, input.run.now, input.correlate(snapshot, results)) : undefined;
+    const incidents = input.correlate ? await session.recordIncidents(recorded.scanId, input.run.now, input.correlate(snapshot, results), input.regions) : undefined;
     return { snapshot, results, recorded: { ...recorded, later, ...(incidents ? { incidents } : {}) }, committed: input.commit };
   });
 }

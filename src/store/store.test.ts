@@ -84,6 +84,38 @@ for (const engine of suite.engines) {
       });
     });
 
+    it('a scan of some regions resolves only their findings and incidents, and is a sighting only there', async () => {
+      const store = await openTestStore(await engine.location());
+      const inPg1 = finding('server-error', 'p', { resource: { kind: 'server', id: 'p', name: 'p', region: 'pg1' } });
+      const inHn1 = finding('server-error', 'h', { resource: { kind: 'server', id: 'h', name: 'h', region: 'hn1' } });
+      const regional = (hours: number, regions: string[], found: Finding[]): ScanToRecord => ({ ...scanOf(empty, hours, [result('server-error', found)]), regions });
+      const incidentIn = (id: string, region: string): Incident => ({ ...incident(id, `hv-${region}`), region });
+      await store.scan(true, async (s) => {
+        const { scanId } = await s.recordScan(regional(0, ['pg1'], [inPg1]));
+        await s.recordIncidents(scanId, at(0), [incidentIn('inc-pg1', 'pg1')], ['pg1']);
+      });
+      await store.scan(true, async (s) => {
+        const { scanId } = await s.recordScan(regional(1, ['hn1'], [inHn1]));
+        await s.recordIncidents(scanId, at(1), [incidentIn('inc-hn1', 'hn1')], ['hn1']);
+      });
+      // pg1's process scans again at 5 h: its finding is gone, hn1's is not its to judge.
+      const later = await store.scan(true, async (s) => {
+        const r = await s.recordScan(regional(5, ['pg1'], []));
+        return { r, inc: await s.recordIncidents(r.scanId, at(5), [], ['pg1']) };
+      });
+      assert.equal(later.r.resolvedFindings, 1);
+      assert.equal(later.inc.resolvedIncidents, 1);
+      const open = await store.engine.query<{ fingerprint: string; last_seen: Date | string }>('SELECT fingerprint, last_seen FROM finding_state WHERE resolved_at IS NULL');
+      assert.deepEqual(open.map((r) => r.fingerprint), [inHn1.fingerprint]);
+      assert.equal(new Date(open[0]!.last_seen).toISOString(), at(1).toISOString(), "pg1's run at 5 h is no sighting of hn1's finding");
+      const incidents = await store.engine.query<{ id: string }>('SELECT id FROM incidents WHERE resolved_at IS NULL');
+      assert.deepEqual(incidents.map((r) => r.id), ['inc-hn1']);
+      // A scan of the whole fleet judges every region again.
+      const whole = await store.scan(true, (s) => s.recordScan(scanOf(empty, 6, [result('server-error', [])])));
+      assert.equal(whole.resolvedFindings, 1);
+      await store.close();
+    });
+
     it('keeps findings by fingerprint: first seen, last seen, resolved, back again', async () => {
       const store = await openTestStore(await engine.location());
       const a = finding('server-error', 'a');

@@ -25,8 +25,8 @@ export interface OpenStoreOptions {
 export interface ScanSession {
   recordScan(scan: ScanToRecord): Promise<RecordedScan>;
   /** Findings of detectors that ran after the history was read, in the same scan. */
-  recordMoreResults(scanId: number, scan: Pick<ScanToRecord, 'results' | 'evaluatedAt'>): Promise<RecordedFindings>;
-  recordIncidents(scanId: number, at: Date, incidents: readonly Incident[]): Promise<RecordedIncidents>;
+  recordMoreResults(scanId: number, scan: Pick<ScanToRecord, 'results' | 'evaluatedAt' | 'regions'>): Promise<RecordedFindings>;
+  recordIncidents(scanId: number, at: Date, incidents: readonly Incident[], regions?: readonly string[]): Promise<RecordedIncidents>;
   readHistory(query: HistoryQuery): Promise<History>;
 }
 
@@ -153,7 +153,7 @@ function session(tx: SqlRunner): ScanSession {
   return {
     recordScan: (scan) => recordScan(tx, scan),
     recordMoreResults: (scanId, scan) => recordMoreResults(tx, scanId, scan),
-    recordIncidents: (scanId, at, incidents) => recordIncidents(tx, scanId, at.toISOString(), incidents),
+    recordIncidents: (scanId, at, incidents, regions) => recordIncidents(tx, scanId, at.toISOString(), incidents, regions),
     readHistory: (query) => readHistory(tx, query),
   };
 }
