@@ -223,8 +223,22 @@ async function openSession(target: HostTarget, settings: HostSessionSettings, si
 
 /** Runs one allow-listed command; never rejects for the command's own failure, only reports it. */
 export function runCommand(client: Client, spec: CommandSpec, settings: Pick<HostSessionSettings, 'sudo' | 'outputCapBytes' | 'commandTimeoutMs'>, signal: AbortSignal): Promise<CommandOutput> {
-  const command = render(spec, settings.sudo);
-  if (!isAllowedCommand(command)) return Promise.reject(new Error(`refusing to send a command outside the allow-list: ${command}`));
+  return execAllowed(client, render(spec, settings.sudo), isAllowedCommand, settings, signal);
+}
+
+/**
+ * Sends one command string that `allowed` accepts (the read-only list here, the
+ * remedy list in act/host); anything else is refused before a byte is sent. The
+ * guard is a required argument so no caller can reach the channel without one.
+ */
+export function execAllowed(
+  client: Client,
+  command: string,
+  allowed: (command: string) => boolean,
+  settings: Pick<HostSessionSettings, 'outputCapBytes' | 'commandTimeoutMs'>,
+  signal: AbortSignal,
+): Promise<CommandOutput> {
+  if (!allowed(command)) return Promise.reject(new Error(`refusing to send a command outside the allow-list: ${command}`));
   return new Promise((resolve) => {
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -335,6 +349,21 @@ function diskNames(out: CommandOutput | undefined): string[] {
   return parseLsblk(out.stdout)
     .value.filter((d) => d.type === 'disk' && DEVICE_NAME.test(d.name))
     .map((d) => d.name);
+}
+
+/**
+ * An open SSH session to one host, for callers outside the collector (the remedy
+ * commands in act/host); `close` ends it and everything it opened (a jump channel).
+ */
+export async function openHostSession(target: HostTarget, settings: HostSessionSettings, signal: AbortSignal): Promise<{ client: Client; close: () => void }> {
+  const closer = new Closer();
+  try {
+    const client = await openSession(target, settings, signal, closer);
+    return { client, close: () => closer.run() };
+  } catch (err) {
+    closer.run();
+    throw err;
+  }
 }
 
 /** Connects, gathers and assembles one host, under its own deadline. */
