@@ -404,7 +404,6 @@ export async function collectHost(target: HostTarget, settings: HostSessionSetti
 
 function targetsOf(hypervisors: readonly HypervisorInput[], options: HostCollectorOptions): { targets: HostTarget[]; skipped: number } {
   const pattern = options.hostPattern === undefined ? undefined : typeof options.hostPattern === 'string' ? new RegExp(options.hostPattern) : options.hostPattern;
-  const port = options.port ?? DEFAULT_HOST_COLLECTOR.port;
   const seen = new Set<string>();
   const targets: HostTarget[] = [];
   let skipped = 0;
@@ -415,13 +414,19 @@ function targetsOf(hypervisors: readonly HypervisorInput[], options: HostCollect
     }
     if (seen.has(h.host)) continue;
     seen.add(h.host);
-    const preferred = options.address === 'name' ? h.name : options.address === 'host' ? h.host : (h.hostIp ?? h.name);
-    const resolved = options.resolve?.(h) ?? { host: preferred, port };
-    const p = resolved.port ?? port;
-    const names = [...new Set([resolved.host, h.name, h.host, ...(h.hostIp ? [h.hostIp] : [])])].map((n) => knownHostsName(n, p));
-    targets.push({ host: h.host, address: resolved.host, port: p, knownNames: names });
+    targets.push(hostTargetOf(h, options));
   }
   return { targets, skipped };
+}
+
+/** Where one hypervisor is dialled and which known_hosts names vouch for it (the collector's rules, for any SSH caller). */
+export function hostTargetOf(h: HypervisorInput, options: Pick<HostCollectorOptions, 'address' | 'resolve' | 'port'>): HostTarget {
+  const port = options.port ?? DEFAULT_HOST_COLLECTOR.port;
+  const preferred = options.address === 'name' ? h.name : options.address === 'host' ? h.host : (h.hostIp ?? h.name);
+  const resolved = options.resolve?.(h) ?? { host: preferred, port };
+  const p = resolved.port ?? port;
+  const names = [...new Set([resolved.host, h.name, h.host, ...(h.hostIp ? [h.hostIp] : [])])].map((n) => knownHostsName(n, p));
+  return { host: h.host, address: resolved.host, port: p, knownNames: names };
 }
 
 export async function loadSettings(options: HostCollectorOptions): Promise<HostSessionSettings> {
