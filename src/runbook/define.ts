@@ -41,6 +41,16 @@ export function isHostEffect(effect: ActionEffect): boolean {
   return HOST_EFFECTS.includes(effect);
 }
 
+/**
+ * Whether a step can hurt a server on the hypervisor, so a DB server that still serves
+ * waits for the DBA (§4.1). Restarting the agents' runtime or kubelet stops no guest;
+ * `swapoff -a` can: it pulls every swapped page back into RAM, and on a host short of
+ * memory the OOM killer then picks a guest.
+ */
+export function touchesServers(step: RunbookStep): boolean {
+  return !(step.kind === 'action' && (step.effect === 'host.restart-runtime' || step.effect === 'host.restart-kubelet'));
+}
+
 export type Condition =
   /** The server stopped answering ICMP (after a stop: it really is off). */
   | 'server.no-ping'

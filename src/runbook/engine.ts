@@ -1,5 +1,5 @@
 import { DEFAULT_BUSINESS_HOURS, isOpen, nextOpening, type BusinessHours } from './business-hours.js';
-import { isDisruptive, isHostEffect, stepIndex, touchesHost, type ActionStep, type Jump, type Runbook, type RunbookStep, type StepScope, type WaitForStep } from './define.js';
+import { isDisruptive, isHostEffect, stepIndex, touchesHost, touchesServers, type ActionStep, type Jump, type Runbook, type RunbookStep, type StepScope, type WaitForStep } from './define.js';
 import type { Clock, EffectResult, Effects, ItemRef, RunLedger, RunRecord, RunStatus, StepRecord } from './ports.js';
 import { FINAL_STATUSES } from './ports.js';
 
@@ -205,7 +205,7 @@ async function actionStep(o: ExecuteOptions, run: RunRecord, step: ActionStep): 
   if (touchesHost(step) && !(await noticeIsOut(o, run, records))) {
     return { kind: 'stop', status: 'waiting', why: `step ${step.id} acts on the hypervisor and the fault notice is not out yet` };
   }
-  const dbs = servingDbs(run, step, items);
+  const dbs = touchesServers(step) ? servingDbs(run, step, items) : [];
   if (dbs.length > 0 && !(await o.ledger.approval(run.id, 'db-servers'))) {
     await audit(o, step.id, 'gate db-servers', `DB server(s) still serving: ${dbs.join(', ')}`, 'waiting for approval', []);
     return { kind: 'stop', status: 'waiting', why: `gate db-servers: DB server(s) ${dbs.join(', ')} still serve; the DBA must acknowledge first: faultline approve ${run.id} db-servers --by <name>` };

@@ -15,11 +15,19 @@ export default defineRunbook({
       id: 'swap-check',
       condition: 'host.swap-off',
       on: 'hypervisor',
-      timeoutMs: 10_000,
+      // Swap does not go away by itself: one look is the check.
+      timeoutMs: 0,
       text: 'Check swap is 0B (free): kubelet does not run the agents while swap is on.',
       next: { ok: { goto: 'restart-runtime' }, failed: { goto: 'swapoff' } },
     },
-    { kind: 'action', id: 'swapoff', effect: 'host.swapoff', on: 'hypervisor', text: 'Swap is on: swapoff -a.', next: { failed: 'escalate' } },
+    {
+      kind: 'action',
+      id: 'swapoff',
+      effect: 'host.swapoff',
+      on: 'hypervisor',
+      text: 'Swap is on: swapoff -a (a DB server that still serves waits for the DBA: pages coming back from swap can make the OOM killer take a guest).',
+      next: { failed: 'escalate' },
+    },
     {
       kind: 'action',
       id: 'restart-kubelet',
