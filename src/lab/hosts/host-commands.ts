@@ -968,6 +968,8 @@ export function runHostCommand(command: string, ctx: HostContext): CommandResult
     if (own) return own(facts, ctx.now);
     const shared = SHARED_WITH_NODES.has(plain) ? FIXED[plain] : undefined;
     if (shared) return shared(ctx);
+    const remedy = ctx.act ? remedyFor(command) : null;
+    if (remedy && ctx.act) return remedy(ctx, ctx.act);
     return { stdout: '', stderr: `faultline-lab: command not allowed: ${command}\n`, code: 127 };
   }
   const renderer = rendererFor(command);

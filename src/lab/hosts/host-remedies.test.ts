@@ -6,6 +6,7 @@ import { LabState } from '../openstack/state.js';
 import { LabFaults } from '../scenarios/faults.js';
 import { parseFault } from '../scenarios/load.js';
 import { runHostCommand, type CommandResult } from './host-commands.js';
+import { isNodeServer } from './node-facts.js';
 
 /**
  * The remedy commands against the lab's own host state: what a hypervisor prints for
@@ -106,5 +107,27 @@ describe('remedy commands on lab hypervisors', () => {
     assert.equal(sh('cd /opt/krane/nova && docker-compose restart').code, 1);
     // Without the actions (a caller that only renders facts), a remedy is not allowed at all.
     assert.equal(runHostCommand('swapoff -a', { facts: faults.hostFacts(f.hypervisor as string), now: 0, vcpus: 1, guests: [] }).code, 127);
+  });
+
+  it('a Kubernetes node with swap on (scenario node-swap): kubelet stays failed until swapoff -a, then a restart makes it active and the node renews its Lease', () => {
+    const { faults, state } = lab();
+    const f = faults.add(
+      parseFault({ id: 'swap-node', kind: 'node-facts', servers: { role: 'k8s-worker' }, facts: { swap: { totalGb: 4, usedGb: 0.2 }, services: { kubelet: 'failed' } } }),
+    );
+    const id = f.servers[0] as string;
+    const server = state.server(id);
+    assert.ok(server && isNodeServer(server));
+    const sh = (command: string): CommandResult => runHostCommand(command, { facts: faults.nodeFacts(id), now: state.now(), vcpus: 4, guests: [], act: faults.nodeActions(id) });
+    assert.equal(faults.kubeletStopped(id), true);
+    assert.equal(sh('systemctl restart kubelet').code, 0);
+    assert.equal(sh('systemctl is-active kubelet containerd').stdout, 'failed\nactive\n', 'kubelet refuses to start with swap on');
+    assert.equal(faults.kubeletStopped(id), true);
+    sh("sudo -n sh -c 'swapoff -a'");
+    assert.match(sh('free -b').stdout, /\nSwap: +0 +0 +0\n/);
+    sh('systemctl restart kubelet');
+    assert.equal(sh('systemctl is-active kubelet containerd').stdout, 'active\nactive\n');
+    assert.equal(faults.kubeletStopped(id), false, 'the node renews its Lease again');
+    assert.equal(sh('systemctl restart docker').code, 5, 'a node has no docker');
+    assert.equal(sh('systemctl restart sshd').code, 127);
   });
 });

@@ -146,9 +146,9 @@ export async function startHostsSsh(faults: LabFaults, options: HostsSshOptions 
             vcpus: hv.hv.vcpus,
             guests: state.serversOnHost(hv.hostname).map((s) => ({ instanceNumber: s.instanceNumber, launchedAt: s.launchedAt })),
             act: faults.hostActions(hv.hostname),
-          }) : runHostCommand(info.command, { facts: faults.nodeFacts(hv.server.id), now: state.now(), vcpus: state.flavors.get(hv.server.flavorId)?.vcpus ?? 4, guests: [] });
+          }) : runHostCommand(info.command, { facts: faults.nodeFacts(hv.server.id), now: state.now(), vcpus: state.flavors.get(hv.server.flavorId)?.vcpus ?? 4, guests: [], act: faults.nodeActions(hv.server.id) });
           // The log of write commands is the tests' witness of what faultline sent, and how often.
-          if (hv.kind === 'hypervisor' && isRemedyCommand(info.command)) faults.recordHostCommand(hv.hostname, unwrapSudo(info.command), out.code);
+          if (isRemedyCommand(info.command)) faults.recordHostCommand(hv.hostname, unwrapSudo(info.command), out.code);
           if (out.stdout) stream.write(out.stdout);
           if (out.stderr) stream.stderr.write(out.stderr);
           stream.exit(out.code);

@@ -161,6 +161,8 @@ export class LabFaults {
   /** Per agent-down fault: the containers a restart brought back. */
   private readonly revived = new Map<string, Set<string>>();
   private readonly hostCommandLog: LabHostCommand[] = [];
+  /** Node VMs: what remedies changed since the boot they were made in (a reboot starts the VM over). */
+  private readonly nodeRemedied = new Map<string, { boot: number; swapOff: boolean; units: Record<string, 'active' | 'inactive' | 'failed' | 'activating'> }>();
   /** Things that happen on the lab clock outside the fault list (a BMC finishing a reset). */
   private readonly clockHooks = new Set<() => void>();
   private serverReach = new Map<string, 'hang' | 'down'>();
@@ -663,6 +665,57 @@ export class LabFaults {
     };
   }
 
+  /**
+   * What the remedy commands do on a Kubernetes node VM: kubelet and containerd restart
+   * (kubelet fails at start while swap is on, as in node-swap), swapoff -a. A node has no
+   * compose projects and no agent containers of its own.
+   */
+  nodeActions(serverId: string): HostActions {
+    const remedy = (): { boot: number; swapOff: boolean; units: Record<string, 'active' | 'inactive' | 'failed' | 'activating'> } => {
+      const boot = this.nodeBootAt(serverId);
+      let st = this.nodeRemedied.get(serverId);
+      if (!st || st.boot !== boot) {
+        st = { boot, swapOff: false, units: {} };
+        this.nodeRemedied.set(serverId, st);
+      }
+      return st;
+    };
+    return {
+      restartUnit: (unit) => {
+        if (unit === 'docker') return { stdout: '', stderr: 'Failed to restart docker.service: Unit docker.service not found.\n', code: 5 };
+        const swapOn = this.nodeFacts(serverId).memory.swapTotalBytes > 0;
+        const st = remedy();
+        st.units[unit] = unit === 'kubelet' && swapOn ? 'failed' : 'active';
+        this.changed();
+        return { stdout: '', stderr: '', code: 0 };
+      },
+      composeRestart: () => undefined,
+      stopContainer: () => undefined,
+      swapoff: () => {
+        remedy().swapOff = true;
+        this.changed();
+      },
+    };
+  }
+
+  /** The node's remedies of its current boot, if any. */
+  private nodeRemedy(serverId: string): { swapOff: boolean; units: Record<string, 'active' | 'inactive' | 'failed' | 'activating'> } | undefined {
+    const st = this.nodeRemedied.get(serverId);
+    return st && st.boot === this.nodeBootAt(serverId) ? st : undefined;
+  }
+
+  /** When the node VM last booted: its start, or a later reboot a fault declares. */
+  private nodeBootAt(serverId: string): number {
+    const server = this.state.server(serverId);
+    if (!server) return 0;
+    let bootAt = this.nodeBoot(server);
+    for (const f of this.faults) {
+      if (f.status !== 'active' || f.appliedAt === null || !f.servers.includes(serverId) || f.spec.kind !== 'node-facts' || !f.spec.facts.reboot) continue;
+      bootAt = Math.max(bootAt, f.appliedAt - f.spec.facts.reboot.minutesAgo * MINUTE);
+    }
+    return bootAt;
+  }
+
   /** Puts a write command on the hypervisor's log (the SSH server calls it for every remedy it carried out). */
   recordHostCommand(host: string, command: string, code: number): void {
     this.hostCommandLog.push({ at: this.state.now(), host, command, code });
@@ -878,11 +931,21 @@ export class LabFaults {
         applyNodePatch(facts, f.spec.facts, at);
       }
     }
+    const remedied = this.nodeRemedy(server.id);
+    if (remedied) {
+      if (remedied.swapOff) {
+        facts.memory.swapTotalBytes = 0;
+        facts.memory.swapUsedBytes = 0;
+      }
+      Object.assign(facts.services, remedied.units);
+    }
     return facts;
   }
 
   /** When kubelet stopped on this server, if a fault stopped it: the reboot it did not come back from, or the fault's start. */
   kubeletStoppedAt(serverId: string): number | undefined {
+    // Restarted by hand (or by a remedy) this boot, with swap off: it runs again whatever stopped it.
+    if (this.nodeRemedy(serverId)?.units['kubelet'] === 'active') return undefined;
     const f = this.faults.find((x) => x.status === 'active' && x.appliedAt !== null && x.spec.kind === 'node-facts' && x.servers.includes(serverId) && x.spec.facts.services?.kubelet !== undefined && x.spec.facts.services.kubelet !== 'active');
     if (!f || f.appliedAt === null || f.spec.kind !== 'node-facts') return undefined;
     return f.appliedAt - (f.spec.facts.reboot?.minutesAgo ?? 0) * MINUTE;
