@@ -54,8 +54,8 @@ export function createOpenStackClient(config: FaultlineConfig, cloud: ResolvedCl
 
 type HostsConfig = NonNullable<FaultlineConfig['hosts']>;
 
-/** The SSH transport both host-facts collectors share: who logs in, how, and how long each step may take. */
-function sshSettings(hosts: HostsConfig, env: NodeJS.ProcessEnv) {
+/** The SSH transport both host-facts collectors and the remedy commands share: who logs in, how, and how long each step may take. */
+export function sshSettings(hosts: HostsConfig, env: NodeJS.ProcessEnv) {
   return {
     username: hosts.username,
     ...(hosts.privateKey ? { privateKeyPath: hosts.privateKey } : {}),

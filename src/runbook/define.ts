@@ -22,7 +22,34 @@ export type Jump = { readonly goto: string } | 'finish' | 'escalate' | 'fail';
  */
 export type StepScope = 'server' | 'hypervisor' | 'each-server' | { readonly stragglersOf: string };
 
-export type ActionEffect = 'server.stop' | 'server.start' | 'server.restart' | 'hypervisor.power-cycle';
+export type ActionEffect =
+  | 'server.stop'
+  | 'server.start'
+  | 'server.restart'
+  | 'hypervisor.power-cycle'
+  /** Over SSH: restart the agents' runtime (docker and the failing compose projects, or containerd, kubelet and the agent containers). */
+  | 'host.restart-runtime'
+  /** Over SSH: `swapoff -a`, unless swap is already 0B. */
+  | 'host.swapoff'
+  /** Over SSH: restart kubelet where it runs the agents (containerd hosts). */
+  | 'host.restart-kubelet';
+
+/** Effects sent to the hypervisor's own shell (act/host), not to Nova or the BMC. */
+export const HOST_EFFECTS: readonly ActionEffect[] = ['host.restart-runtime', 'host.swapoff', 'host.restart-kubelet'];
+
+export function isHostEffect(effect: ActionEffect): boolean {
+  return HOST_EFFECTS.includes(effect);
+}
+
+/**
+ * Whether a step can hurt a server on the hypervisor, so a DB server that still serves
+ * waits for the DBA (§4.1). Restarting the agents' runtime or kubelet stops no guest;
+ * `swapoff -a` can: it pulls every swapped page back into RAM, and on a host short of
+ * memory the OOM killer then picks a guest.
+ */
+export function touchesServers(step: RunbookStep): boolean {
+  return !(step.kind === 'action' && (step.effect === 'host.restart-runtime' || step.effect === 'host.restart-kubelet'));
+}
 
 export type Condition =
   /** The server stopped answering ICMP (after a stop: it really is off). */
@@ -32,7 +59,13 @@ export type Condition =
   /** The hypervisor's BMC says On and Nova's compute service on it reports up. */
   | 'hypervisor.up'
   /** Nova lists the server SHUTOFF or ACTIVE again, no task running: the power sync after a host reboot has settled. */
-  | 'server.settled';
+  | 'server.settled'
+  /** On the hypervisor: nova (1), neutron (3) and route agent containers all Running, as the compute-agents-down detector counts them. */
+  | 'host.agents-up'
+  /** On the hypervisor: `free` shows 0B of swap. */
+  | 'host.swap-off';
+
+export const HOST_CONDITIONS: readonly Condition[] = ['host.agents-up', 'host.swap-off'];
 
 export type GateId = 'db-servers' | 'fault-notice' | 'operator';
 
@@ -101,9 +134,12 @@ export interface Runbook extends RunbookMeta {
 
 export class RunbookDefinitionError extends Error {}
 
-/** Effects that touch a whole hypervisor, or every server on it: the fault notice must be out first (catalog §4, notices). */
+/**
+ * Effects that touch a whole hypervisor, or every server on it: the fault notice must be out first (catalog §4, notices).
+ * Restarting the agents' runtime or kubelet, or turning swap off, leaves every server running, and §4.10 posts no notice for it.
+ */
 export function touchesHost(step: RunbookStep): boolean {
-  return step.kind === 'action' && (step.effect === 'hypervisor.power-cycle' || step.on === 'hypervisor' || (step.on === 'each-server' && step.effect === 'server.stop'));
+  return step.kind === 'action' && !isHostEffect(step.effect) && (step.effect === 'hypervisor.power-cycle' || step.on === 'hypervisor' || (step.on === 'each-server' && step.effect === 'server.stop'));
 }
 
 export function isDisruptive(step: RunbookStep): boolean {
@@ -145,6 +181,9 @@ export function defineRunbook(runbook: Runbook): Runbook {
     if (step.kind === 'notice' && step.notice === 'fault') noticeSeen = true;
     if (touchesHost(step) && !noticeSeen) fail(`step ${step.id} acts on the whole hypervisor before any fault notice step`);
     if (runbook.target === 'server' && step.kind === 'action' && (step.on === 'hypervisor' || step.effect === 'hypervisor.power-cycle')) fail(`step ${step.id} acts on a hypervisor in a server runbook`);
+    // A host's shell is the hypervisor's: these run on it and nowhere else.
+    if (step.kind === 'action' && isHostEffect(step.effect) && step.on !== 'hypervisor') fail(`step ${step.id}: ${step.effect} runs on the hypervisor (on: 'hypervisor')`);
+    if (step.kind === 'waitFor' && HOST_CONDITIONS.includes(step.condition) && step.on !== 'hypervisor') fail(`step ${step.id}: ${step.condition} is checked on the hypervisor (on: 'hypervisor')`);
   });
   return runbook;
 }

@@ -375,4 +375,14 @@ describe('runbook definitions', () => {
     assert.throws(() => defineRunbook({ ...base, steps: [{ kind: 'escalate', id: 'e', text: 'e', next: { ok: { goto: 'nowhere' } } }] }), /unknown step/);
     assert.throws(() => defineRunbook({ ...base, steps: [{ kind: 'escalate', id: 'e', text: 'e' }, { kind: 'escalate', id: 'e', text: 'e' }] }), /used twice/);
   });
+
+  it('host shell steps run on the hypervisor only, and need no fault notice since they stop no server', () => {
+    const base = { id: 'x', title: 'x', section: '§0', description: 'x', target: 'hypervisor' as const };
+    assert.doesNotThrow(() => defineRunbook({ ...base, steps: [{ kind: 'action', id: 'r', effect: 'host.restart-runtime', on: 'hypervisor', text: 'r' }] }));
+    assert.throws(() => defineRunbook({ ...base, steps: [{ kind: 'action', id: 'r', effect: 'host.swapoff', on: 'each-server', text: 'r' }] }), /runs on the hypervisor/);
+    assert.throws(() => defineRunbook({ ...base, steps: [{ kind: 'waitFor', id: 'w', condition: 'host.agents-up', on: 'each-server', timeoutMs: 0, text: 'w' }] }), /checked on the hypervisor/);
+    const agents = runbookById('compute-agents-down');
+    assert.ok(agents);
+    assert.ok(agents.steps.every((s) => s.kind !== 'notice'), 'no fault notice in §4.10');
+  });
 });

@@ -1,6 +1,6 @@
 import { DEFAULT_BUSINESS_HOURS, isOpen, nextOpening, type BusinessHours } from './business-hours.js';
-import { isDisruptive, stepIndex, touchesHost, type ActionStep, type Jump, type Runbook, type RunbookStep, type StepScope, type WaitForStep } from './define.js';
-import type { Clock, Effects, ItemRef, RunLedger, RunRecord, RunStatus, StepRecord } from './ports.js';
+import { isDisruptive, isHostEffect, stepIndex, touchesHost, touchesServers, type ActionStep, type Jump, type Runbook, type RunbookStep, type StepScope, type WaitForStep } from './define.js';
+import type { Clock, EffectResult, Effects, ItemRef, RunLedger, RunRecord, RunStatus, StepRecord } from './ports.js';
 import { FINAL_STATUSES } from './ports.js';
 
 /**
@@ -27,6 +27,8 @@ export interface ExecuteOptions {
   readonly onProgress?: (event: ProgressEvent) => void;
   /** When a dev zone's escalation may go out (a daytime mention, §4.2); DEFAULT_BUSINESS_HOURS when absent. */
   readonly businessHours?: BusinessHours;
+  /** Caps every retry policy's interval; absent: the runbook's own. */
+  readonly maxRetryIntervalMs?: number;
 }
 
 type StepOutcome = { readonly kind: 'ok' } | { readonly kind: 'failed'; readonly why: string } | { readonly kind: 'stop'; readonly status: RunStatus; readonly why: string };
@@ -208,7 +210,7 @@ async function actionStep(o: ExecuteOptions, run: RunRecord, step: ActionStep): 
   if (touchesHost(step) && !(await noticeIsOut(o, run, records))) {
     return { kind: 'stop', status: 'waiting', why: `step ${step.id} acts on the hypervisor and the fault notice is not out yet` };
   }
-  const dbs = servingDbs(run, step, items);
+  const dbs = touchesServers(step) ? servingDbs(run, step, items) : [];
   if (dbs.length > 0 && !(await o.ledger.approval(run.id, 'db-servers'))) {
     await audit(o, step.id, 'gate db-servers', `DB server(s) still serving: ${dbs.join(', ')}`, 'waiting for approval', []);
     return { kind: 'stop', status: 'waiting', why: `gate db-servers: DB server(s) ${dbs.join(', ')} still serve; the DBA must acknowledge first: faultline approve ${run.id} db-servers --by <name>` };
@@ -230,14 +232,21 @@ async function actionStep(o: ExecuteOptions, run: RunRecord, step: ActionStep): 
     if (open) {
       // The process died while this try was under way: did it reach Nova?
       const sent = await o.effects.sentSince(step.effect, item, open.baseline);
-      o.onProgress?.({ stepId: step.id, message: `${item.name}: resuming an unfinished ${step.effect} (${sent ? 'it reached Nova; waiting for it' : 'it never reached Nova; sending it'})` });
+      const how = isHostEffect(step.effect)
+        ? sent
+          ? 'the host already shows it done; not sending it again'
+          : 'the host does not show it done; sending it'
+        : sent
+          ? 'it reached Nova; waiting for it'
+          : 'it never reached Nova; sending it';
+      o.onProgress?.({ stepId: step.id, message: `${item.name}: resuming an unfinished ${step.effect} (${how})` });
       const result = await o.effects.perform(step.effect, item, { alreadySent: sent });
       await settle(o, step, item, open.key, result, sent ? 'resumed (already sent)' : 'resumed (sent now)');
       ok = result.ok;
       lastDetail = result.detail;
     }
     while (!ok && attempt < tries) {
-      if (attempt > 0) await o.clock.sleep(step.retry?.intervalMs ?? 0);
+      if (attempt > 0) await o.clock.sleep(retryInterval(o, step));
       attempt++;
       const key = keyOf(run.id, step.id, item.id, attempt);
       const baseline = await o.effects.baseline(step.effect, item);
@@ -252,7 +261,18 @@ async function actionStep(o: ExecuteOptions, run: RunRecord, step: ActionStep): 
   return failures.length === 0 ? OK : { kind: 'failed', why: failures.join('; ') };
 }
 
-async function settle(o: ExecuteOptions, step: ActionStep, item: ItemRef, key: string, result: { ok: boolean; detail: string; requestIds: readonly string[] }, how: string): Promise<void> {
+/** The runbook's pause between tries, capped by the caller (a lab's "one minute apart" need not take minutes). */
+function retryInterval(o: ExecuteOptions, step: ActionStep | WaitForStep): number {
+  const declared = step.retry?.intervalMs ?? 0;
+  return o.maxRetryIntervalMs === undefined ? declared : Math.min(declared, o.maxRetryIntervalMs);
+}
+
+async function settle(o: ExecuteOptions, step: ActionStep, item: ItemRef, key: string, result: EffectResult, how: string): Promise<void> {
+  // Each command sent to the host is its own line in the audit (who ran what on which host, what it answered),
+  // written before the step counts as finished so a crash in between loses no command from the record.
+  for (const c of result.commands ?? []) {
+    await audit(o, step.id, `ssh ${c.host}: ${c.command}`, step.text, `${c.exitCode === null ? 'did not finish' : `exit ${c.exitCode}`}${c.output ? `: ${c.output}` : ''}`, []);
+  }
   await o.ledger.finish(key, { status: result.ok ? 'ok' : 'failed', finishedAt: o.clock.now().toISOString(), detail: result.detail, requestIds: result.requestIds, failing: result.ok ? [] : [item.id] });
   await audit(o, step.id, `${step.effect} ${item.name} (${item.id})`, step.text, `${result.ok ? 'ok' : 'failed'} (${how}): ${result.detail}`, result.requestIds);
   o.onProgress?.({ stepId: step.id, message: `${result.ok ? 'ok  ' : 'FAIL'} ${item.name}: ${result.detail}` });
@@ -270,7 +290,7 @@ async function waitForStep(o: ExecuteOptions, run: RunRecord, step: WaitForStep)
   let failed = records.filter((r) => r.stepId === step.id && r.status === 'failed').length;
   let last = '';
   while (failed < tries) {
-    if (attempt > 0) await o.clock.sleep(step.retry?.intervalMs ?? 0);
+    if (attempt > 0) await o.clock.sleep(retryInterval(o, step));
     attempt++;
     const key = keyOf(run.id, step.id, '-', attempt);
     await begin(o, key, step.id, '-', attempt, null);

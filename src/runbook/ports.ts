@@ -105,10 +105,23 @@ export interface ItemRef {
   readonly name: string;
 }
 
+/** One command sent to a host's shell by an effect, as the audit keeps it. */
+export interface HostCommandRecord {
+  readonly host: string;
+  readonly command: string;
+  /** null: it did not finish (timed out, connection lost), so its outcome is unknown. */
+  readonly exitCode: number | null;
+  /** Trimmed and cut short by the effect. */
+  readonly output: string;
+  readonly at: string;
+}
+
 export interface EffectResult {
   readonly ok: boolean;
   readonly detail: string;
   readonly requestIds: readonly string[];
+  /** The commands a host effect sent, in order; each gets its own audit entry. */
+  readonly commands?: readonly HostCommandRecord[];
 }
 
 export interface CheckResult {
@@ -119,9 +132,9 @@ export interface CheckResult {
 }
 
 export interface Effects {
-  /** Nova's newest instance action (or the BMC's power-on time) for the item, before acting. */
+  /** Nova's newest instance action (or the BMC's power-on time, or the host's state for a host effect) for the item, before acting. */
   baseline(effect: ActionEffect, item: ItemRef): Promise<string | null>;
-  /** Whether the effect reached Nova (or the BMC) after `baseline`: the answer for a step whose outcome is unknown. */
+  /** Whether the effect reached Nova (or the BMC) after `baseline`, or the host already shows it done: the answer for a step whose outcome is unknown. */
   sentSince(effect: ActionEffect, item: ItemRef, baseline: string | null): Promise<boolean>;
   /** Acts, or with `alreadySent` only waits for the effect sent before; never throws for the item's own failure. */
   perform(effect: ActionEffect, item: ItemRef, options: { alreadySent: boolean }): Promise<EffectResult>;

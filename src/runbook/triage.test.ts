@@ -162,7 +162,7 @@ describe('triage', () => {
     assert.ok(!commands(t).some((c) => c.endsWith('--kind recovery')));
   });
 
-  it('compute agents down on a containerd host: the manual\'s containerd commands, three tries, then escalate', () => {
+  it('compute agents down on a containerd host: runbook compute-agents-down on the hypervisor, the runtime named', () => {
     const b = answer(fleetWithDb(), ['web-1', 'web-2', 'api-1', 'orders-db-1']);
     b.hostFacts(PM, {
       containers: [
@@ -176,12 +176,11 @@ describe('triage', () => {
     });
     const t = run(b, PM);
     assert.equal(t.case, 'compute-agents-down');
-    const cmds = commands(t).join('\n');
-    assert.match(cmds, /systemctl restart containerd\.service kubelet\.service/);
-    assert.match(cmds, /crictl stop \$\(crictl ps -q\)/);
-    assert.match(cmds, /swapoff -a && systemctl restart kubelet\.service/);
-    assert.doesNotMatch(cmds, /docker-compose/);
-    assert.match(t.steps.at(-1)?.text ?? '', /After 3 tries one minute apart/);
+    // The runbook carries out the manual's commands over SSH; triage shows its plan, three tries then escalate.
+    assertRunbookPlan(t, 'compute-agents-down', [PM]);
+    assert.ok(t.reasons.includes('Runtime on this host: containerd.'), t.reasons.join('\n'));
+    assert.deepEqual(t.steps.find((s) => s.id === 'restart-runtime')?.then, '3 tries 60 s apart; failed → escalate');
+    assert.equal(t.steps.at(-1)?.kind, 'escalate');
   });
 
   it('a server its host keeps stopping: start it, but point at the host evidence instead of looping', () => {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../../core/errors.js';
-import type { ActionEffect, Condition, NoticeKind } from '../../runbook/define.js';
+import { HOST_CONDITIONS, isHostEffect, type ActionEffect, type Condition, type NoticeKind } from '../../runbook/define.js';
+import type { HostEffects } from '../host/host-effects.js';
 import type { CheckResult, EffectResult, Effects, ItemRef, RunRecord } from '../../runbook/ports.js';
 import type { Server } from '../../snapshot/schema.js';
 import { pingAll } from '../../collect/probe/fping.js';
@@ -45,9 +46,13 @@ export interface NovaEffectsOptions {
   /** Caps every check's wait (a runbook's own timeouts are for real guests; a lab boots in a second). */
   readonly maxWaitMs?: number;
   readonly pollMs?: number;
+  /** The hypervisors' own shells (SSH) for the host.* effects and checks; absent when faultline.yaml has no hosts section. */
+  readonly host?: HostEffects;
 }
 
-const NOVA_ACTION: Record<ActionEffect, string> = { 'server.stop': 'stop', 'server.start': 'start', 'server.restart': 'reboot', 'hypervisor.power-cycle': 'power-cycle' };
+const NOVA_ACTION: Partial<Record<ActionEffect, string>> = { 'server.stop': 'stop', 'server.start': 'start', 'server.restart': 'reboot', 'hypervisor.power-cycle': 'power-cycle' };
+
+const NO_HOSTS = 'no SSH access to the hypervisors: set hosts (username, privateKey, knownHosts) in faultline.yaml';
 
 export function novaEffects(o: NovaEffectsOptions): Effects {
   const server = (id: string): Promise<Server> => getServer(o.at.client, id);
@@ -124,6 +129,7 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
 
   return {
     async baseline(effect, item) {
+      if (isHostEffect(effect)) return o.host ? o.host.baseline(effect, item) : null;
       if (item.kind !== 'server') {
         if (!o.power) return null;
         const evidence = await o.power.resetEvidence(item.name);
@@ -134,6 +140,7 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
     },
 
     async sentSince(effect, item, baseline) {
+      if (isHostEffect(effect)) return o.host ? o.host.sentSince(effect, item, baseline) : false;
       if (item.kind !== 'server') return o.power ? powerCycleSent(o.power, item, baseline) : false;
       const actions = await listInstanceActions(o.at.client, item.id, 0);
       const cut = baseline === null ? actions.length : actions.findIndex((a) => a.requestId === baseline);
@@ -142,6 +149,7 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
     },
 
     async perform(effect, item, { alreadySent }): Promise<EffectResult> {
+      if (isHostEffect(effect)) return o.host ? o.host.perform(effect, item, { alreadySent }) : { ok: false, detail: NO_HOSTS, requestIds: [] };
       if (effect === 'hypervisor.power-cycle') {
         if (!o.power) return { ok: false, detail: 'no power driver configured for out-of-band power', requestIds: [] };
         if (alreadySent) return { ok: true, detail: 'the power cycle reached the BMC before the restart of faultline', requestIds: [] };
@@ -166,7 +174,8 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
       return { ok: outcome.ok, detail: outcome.summary, requestIds };
     },
 
-    async check(condition: Condition, items, declaredMs) {
+    async check(condition: Condition, items, declaredMs): Promise<CheckResult> {
+      if (HOST_CONDITIONS.includes(condition)) return o.host ? o.host.check(condition, items, declaredMs) : { ok: false, failing: items.map((i) => i.id), detail: NO_HOSTS };
       const timeoutMs = Math.min(declaredMs, o.maxWaitMs ?? declaredMs);
       switch (condition) {
         case 'server.no-ping':
@@ -192,6 +201,8 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
             }
             return { ok: failing.length === 0, failing, detail: words.join('; ') };
           });
+        default:
+          return { ok: false, failing: items.map((i) => i.id), detail: `no check for ${condition}` };
       }
     },
 

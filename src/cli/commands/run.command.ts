@@ -13,7 +13,8 @@ const executing = (cmd: Command): Command =>
   cmd
     .option('-y, --yes', 'do not ask before each disruptive step (for scripts)')
     .option('--action-timeout <seconds>', 'how long one server action may take to settle', '300')
-    .option('--wait-timeout <seconds>', 'cap on how long any check waits (ping gone, ssh back, hypervisor up)')
+    .option('--wait-timeout <seconds>', 'cap on how long any check waits (ping gone, ssh back, hypervisor up, agents running)')
+    .option('--retry-interval <seconds>', "cap on the pause between a step's tries (default: the runbook's, e.g. one minute)")
     .option('--lease-minutes <n>', 'how long a crashed run keeps its servers and hypervisor from other runs', '15')
     .option('--storm-fraction <f>', "above this fraction of the region's hypervisors down or sampled servers silent, page and do nothing disruptive (default: runbooks.stormFraction, 0.3)")
     .option('-v, --verbose', 'log API requests to stderr');

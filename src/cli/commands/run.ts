@@ -5,11 +5,16 @@ import { isDbServer } from '../../act/openstack/power.js';
 import { Redactor } from '../../core/redact.js';
 import { checkReachability, isReachable } from '../../act/openstack/reachability.js';
 import { novaEffects } from '../../act/openstack/runbook-effects.js';
+import { listHypervisors } from '../../act/openstack/nova.js';
+import { hostEffects, type HostEffects } from '../../act/host/host-effects.js';
+import { sshShells, type OpenShell } from '../../act/host/remedy.js';
+import { sshSettings } from '../../collect/plan.js';
+import { hostTargetOf, loadSettings } from '../../collect/host/ssh-collector.js';
 import { resolveTarget } from '../../act/openstack/target.js';
 import { UsageError } from '../../core/errors.js';
 import type { RunbooksConfig } from '../../config/schema.js';
 import type { BusinessHours } from '../../runbook/business-hours.js';
-import { type GateId, type Runbook, type RunbookStep } from '../../runbook/define.js';
+import { HOST_CONDITIONS, isHostEffect, type GateId, type Runbook, type RunbookStep } from '../../runbook/define.js';
 import { executeRun } from '../../runbook/engine.js';
 import { PLAN_COLUMNS, planRows, runbookPlan } from '../../runbook/plan.js';
 import { FINAL_STATUSES, type RunContext, type RunLedger, type RunRecord } from '../../runbook/ports.js';
@@ -45,6 +50,7 @@ export interface RunFlags {
   dedupMinutes?: string;
   leaseMinutes?: string;
   stormFraction?: string;
+  retryInterval?: string;
   verbose?: boolean;
 }
 
@@ -112,9 +118,36 @@ async function contextOf(session: OpenStackSession, runbook: Runbook, text: stri
   };
 }
 
+/** Whether the runbook sends commands to the hypervisor's shell (and so needs faultline.yaml's hosts section). */
+const usesHostShell = (runbook: Runbook): boolean =>
+  runbook.steps.some((s) => (s.kind === 'action' && isHostEffect(s.effect)) || (s.kind === 'waitFor' && HOST_CONDITIONS.includes(s.condition)));
+
+/**
+ * The host effects over faultline's SSH transport, or undefined without a hosts section. The
+ * key is read when the first command goes out; the hypervisor's address comes from Nova, the
+ * way the scan's collector dials it (hosts.address, hosts.port).
+ */
+function hostEffectsOf(ctx: CliContext, loaded: CliConfig, at: RegionClient, maxWaitMs: number | undefined): HostEffects | undefined {
+  const hosts = loaded.config.hosts;
+  if (!hosts) return undefined;
+  let shells: Promise<OpenShell> | undefined;
+  return hostEffects({
+    open: async (target) => (await (shells ??= loadSettings(sshSettings(hosts, ctx.env)).then((settings) => sshShells(settings))))(target),
+    target: async (item) => {
+      const hv = (await listHypervisors(at.client)).find((h) => h.id === item.id);
+      if (!hv) throw new UsageError(`hypervisor ${item.name} (${item.id}) is no longer in Nova`);
+      return hostTargetOf(hv, { address: hosts.address, port: hosts.port });
+    },
+    ...(maxWaitMs !== undefined ? { maxWaitMs } : {}),
+  });
+}
+
 export async function run(ctx: CliContext, runbookId: string, text: string, flags: RunFlags, input: Input = process.stdin): Promise<number> {
   const runbook = runbookOrThrow(runbookId);
   const session = await openstackSession(ctx, flags);
+  if (flags.execute && usesHostShell(runbook) && !session.loaded.config.hosts) {
+    throw new UsageError(`runbook ${runbook.id} runs commands on the hypervisor over SSH, and ${session.loaded.file ?? 'faultline.yaml'} has no hosts section: set hosts.username, hosts.privateKey and hosts.knownHosts`);
+  }
   ctx.term.progress(`looking up ${text}`);
   const { context, at } = await contextOf(session, runbook, text, session.loaded.config.zones);
   ctx.term.clearProgress();
@@ -218,7 +251,10 @@ function businessHoursOf(runbooks: RunbooksConfig): BusinessHours {
 
 async function drive(ctx: CliContext, flags: RunFlags, runbook: Runbook, runId: string, runs: RunStore, at: RegionClient, session: OpenStackSession, loaded: CliConfig, input: Input): Promise<number> {
   const webhook = loaded.config.notices?.webhook;
+  const maxWaitMs = flags.waitTimeout !== undefined ? positiveNumber('--wait-timeout', flags.waitTimeout, 600) * 1000 : undefined;
+  const host = hostEffectsOf(ctx, loaded, at, maxWaitMs);
   const effects = novaEffects({
+    ...(host ? { host } : {}),
     at,
     actor: session.actor,
     reachability: session.reachability,
@@ -227,7 +263,7 @@ async function drive(ctx: CliContext, flags: RunFlags, runbook: Runbook, runId: 
     actionTimeoutMs: positiveNumber('--action-timeout', flags.actionTimeout, 300) * 1000,
     stormFraction: Math.min(1, flags.stormFraction !== undefined ? positiveNumber('--storm-fraction', flags.stormFraction, 0.3) : loaded.config.runbooks.stormFraction),
     stormSample: loaded.config.runbooks.stormSample,
-    ...(flags.waitTimeout !== undefined ? { maxWaitMs: positiveNumber('--wait-timeout', flags.waitTimeout, 600) * 1000 } : {}),
+    ...(maxWaitMs !== undefined ? { maxWaitMs } : {}),
     ...(webhook
       ? {
           post: async (text: string) => {
@@ -256,6 +292,7 @@ async function drive(ctx: CliContext, flags: RunFlags, runbook: Runbook, runId: 
     actor: session.actor,
     confirm,
     businessHours: businessHoursOf(loaded.config.runbooks),
+    ...(flags.retryInterval !== undefined ? { maxRetryIntervalMs: nonNegativeSeconds('--retry-interval', flags.retryInterval) * 1000 } : {}),
     onProgress: (e) => ctx.term.err(`${runId} ${e.stepId ?? '-'}: ${singleLine(e.message)}`),
   });
   if (flags.format === 'json') ctx.term.out(`${JSON.stringify({ run: final, steps: await runs.steps(runId), audit: await runs.auditOf(runId) }, null, 2)}\n`);
@@ -294,6 +331,13 @@ export async function runsList(ctx: CliContext, runId: string | undefined, flags
     );
     return EXIT.ok;
   });
+}
+
+/** Seconds, 0 allowed (no pause between tries). */
+function nonNegativeSeconds(flag: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a number of seconds, 0 or more (got "${text}")`);
+  return n;
 }
 
 const GATES: readonly GateId[] = ['db-servers', 'fault-notice', 'operator'];

@@ -223,8 +223,22 @@ async function openSession(target: HostTarget, settings: HostSessionSettings, si
 
 /** Runs one allow-listed command; never rejects for the command's own failure, only reports it. */
 export function runCommand(client: Client, spec: CommandSpec, settings: Pick<HostSessionSettings, 'sudo' | 'outputCapBytes' | 'commandTimeoutMs'>, signal: AbortSignal): Promise<CommandOutput> {
-  const command = render(spec, settings.sudo);
-  if (!isAllowedCommand(command)) return Promise.reject(new Error(`refusing to send a command outside the allow-list: ${command}`));
+  return execAllowed(client, render(spec, settings.sudo), isAllowedCommand, settings, signal);
+}
+
+/**
+ * Sends one command string that `allowed` accepts (the read-only list here, the
+ * remedy list in act/host); anything else is refused before a byte is sent. The
+ * guard is a required argument so no caller can reach the channel without one.
+ */
+export function execAllowed(
+  client: Client,
+  command: string,
+  allowed: (command: string) => boolean,
+  settings: Pick<HostSessionSettings, 'outputCapBytes' | 'commandTimeoutMs'>,
+  signal: AbortSignal,
+): Promise<CommandOutput> {
+  if (!allowed(command)) return Promise.reject(new Error(`refusing to send a command outside the allow-list: ${command}`));
   return new Promise((resolve) => {
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -337,6 +351,21 @@ function diskNames(out: CommandOutput | undefined): string[] {
     .map((d) => d.name);
 }
 
+/**
+ * An open SSH session to one host, for callers outside the collector (the remedy
+ * commands in act/host); `close` ends it and everything it opened (a jump channel).
+ */
+export async function openHostSession(target: HostTarget, settings: HostSessionSettings, signal: AbortSignal): Promise<{ client: Client; close: () => void }> {
+  const closer = new Closer();
+  try {
+    const client = await openSession(target, settings, signal, closer);
+    return { client, close: () => closer.run() };
+  } catch (err) {
+    closer.run();
+    throw err;
+  }
+}
+
 /** Connects, gathers and assembles one host, under its own deadline. */
 export async function collectHost(target: HostTarget, settings: HostSessionSettings, parent: AbortSignal, now: () => Date): Promise<AssembledHost> {
   const controller = new AbortController();
@@ -375,7 +404,6 @@ export async function collectHost(target: HostTarget, settings: HostSessionSetti
 
 function targetsOf(hypervisors: readonly HypervisorInput[], options: HostCollectorOptions): { targets: HostTarget[]; skipped: number } {
   const pattern = options.hostPattern === undefined ? undefined : typeof options.hostPattern === 'string' ? new RegExp(options.hostPattern) : options.hostPattern;
-  const port = options.port ?? DEFAULT_HOST_COLLECTOR.port;
   const seen = new Set<string>();
   const targets: HostTarget[] = [];
   let skipped = 0;
@@ -386,13 +414,19 @@ function targetsOf(hypervisors: readonly HypervisorInput[], options: HostCollect
     }
     if (seen.has(h.host)) continue;
     seen.add(h.host);
-    const preferred = options.address === 'name' ? h.name : options.address === 'host' ? h.host : (h.hostIp ?? h.name);
-    const resolved = options.resolve?.(h) ?? { host: preferred, port };
-    const p = resolved.port ?? port;
-    const names = [...new Set([resolved.host, h.name, h.host, ...(h.hostIp ? [h.hostIp] : [])])].map((n) => knownHostsName(n, p));
-    targets.push({ host: h.host, address: resolved.host, port: p, knownNames: names });
+    targets.push(hostTargetOf(h, options));
   }
   return { targets, skipped };
+}
+
+/** Where one hypervisor is dialled and which known_hosts names vouch for it (the collector's rules, for any SSH caller). */
+export function hostTargetOf(h: HypervisorInput, options: Pick<HostCollectorOptions, 'address' | 'resolve' | 'port'>): HostTarget {
+  const port = options.port ?? DEFAULT_HOST_COLLECTOR.port;
+  const preferred = options.address === 'name' ? h.name : options.address === 'host' ? h.host : (h.hostIp ?? h.name);
+  const resolved = options.resolve?.(h) ?? { host: preferred, port };
+  const p = resolved.port ?? port;
+  const names = [...new Set([resolved.host, h.name, h.host, ...(h.hostIp ? [h.hostIp] : [])])].map((n) => knownHostsName(n, p));
+  return { host: h.host, address: resolved.host, port: p, knownNames: names };
 }
 
 export async function loadSettings(options: HostCollectorOptions): Promise<HostSessionSettings> {

@@ -26,11 +26,11 @@ function serviceName(container: Container, project: string): string {
   return name.replace(/[_-]\d+$/, '');
 }
 
-function isRunning(state: string): boolean {
+export function isRunning(state: string): boolean {
   return /^(running|up)\b/i.test(state.trim());
 }
 
-interface Verdict {
+export interface AgentVerdict {
   readonly group: string;
   readonly name: string;
   /** The best state seen: running wins over any exited attempt; undefined = no such container. */
@@ -39,7 +39,8 @@ interface Verdict {
   readonly printed: string | undefined;
 }
 
-function judge(containers: readonly Container[], runtime: Runtime, groups: readonly Group[]): Verdict[] {
+/** Each expected agent of each group with the best state the host shows for it; shared with the compute-agents runbook, so it checks what the detector found. */
+export function judgeAgents(containers: readonly Container[], runtime: Runtime, groups: readonly Group[]): AgentVerdict[] {
   const own = containers.filter((c) => c.runtime === runtime);
   return groups.flatMap((g) =>
     g.containers.map((expected) => {
@@ -110,7 +111,7 @@ export default defineDetector({
     for (const facts of snapshot.hostFacts) {
       const containers = facts.containers;
       if (containers === undefined) continue; // not collected on this host: not judged
-      const verdicts = (['docker-compose', 'containerd'] as const).map((runtime) => ({ runtime, verdicts: judge(containers, runtime, expected[runtime]) }));
+      const verdicts = (['docker-compose', 'containerd'] as const).map((runtime) => ({ runtime, verdicts: judgeAgents(containers, runtime, expected[runtime]) }));
       // A runtime is this host's agent runtime when it runs any expected agent; a host with neither is judged only if Nova calls it a hypervisor.
       const active = verdicts.filter((v) => v.verdicts.some((x) => x.state !== undefined));
       const isHypervisor = index.hypervisor(facts.host) !== undefined;

@@ -129,6 +129,13 @@ export async function handleAdmin(ctx: AdminContext, req: AdminRequest): Promise
         },
       };
     }
+    if (parts[0] === 'hosts' && parts[1] === 'commands' && parts.length === 2 && m === 'GET') {
+      // Every write command a hypervisor carried out over SSH (the remedies): time, host, command, exit status.
+      const since = req.query?.['since'];
+      const sinceMs = since === undefined ? 0 : Date.parse(since);
+      if (Number.isNaN(sinceMs)) return { status: 400, body: { error: 'since must be an ISO time, e.g. 2026-11-25T03:00:00Z' } };
+      return { status: 200, body: { commands: faults.hostCommands(sinceMs).map((c) => ({ at: new Date(c.at).toISOString(), host: c.host, command: c.command, code: c.code })) } };
+    }
     if (parts[0] === 'bmc' && parts[1] === 'log' && parts.length === 2 && m === 'GET') {
       // Every Redfish request: time, BMC, user, ResetType, status; `?since=<ISO time>` narrows it.
       if (!ctx.bmc) return { status: 404, body: { error: 'this lab runs no BMCs (started with bmc: false)' } };

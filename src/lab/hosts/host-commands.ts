@@ -3,7 +3,9 @@
  * collector) runs on it, rendered from the hypervisor's facts in the real tools' formats:
  * util-linux, procps, coreutils, systemd, smartmontools 7.2, crictl, docker-compose v1
  * and the compose v2 plugin, cpu-checker's kvm-ok, lm-sensors. Anything else is refused
- * like a missing command (status 127), so the lab is never a shell.
+ * like a missing command (status 127), so the lab is never a shell. The few write commands
+ * faultline's remedies send (restart a runtime or kubelet, compose restart, crictl stop,
+ * swapoff -a) are carried out through `HostActions` when the caller gives them.
  */
 import { createHash } from 'node:crypto';
 import { dmesgTime, type HostFacts, type LabContainer, type LabDisk } from './facts.js';
@@ -22,8 +24,24 @@ export interface HostGuest {
   launchedAt: number | null;
 }
 
+/**
+ * What the remedy commands change on a hypervisor: the lab's host state (faults.ts)
+ * carries it out, so a restart brings containers back only when the real one would.
+ */
+export interface HostActions {
+  restartUnit(unit: RemedyUnit): CommandResult;
+  composeRestart(project: (typeof COMPOSE_PROJECTS)[number]): void;
+  /** The container with this facts name was stopped; kubelet starts it again when it runs. */
+  stopContainer(name: string): void;
+  swapoff(): void;
+}
+
+export type RemedyUnit = 'docker' | 'containerd' | 'kubelet';
+
 export interface HostContext {
   facts: HostFacts;
+  /** Absent: the host answers read-only commands only (a caller that only renders facts). */
+  act?: HostActions;
   /** Lab time, ms since epoch. */
   now: number;
   vcpus: number;
@@ -870,6 +888,59 @@ export function rendererFor(command: string): Renderer | null {
   return null;
 }
 
+// ------------------------------------------------------------------ remedies
+
+const REMEDY_UNITS: readonly RemedyUnit[] = ['docker', 'containerd', 'kubelet'];
+
+/** The write commands a hypervisor carries out (faultline's remedy allow-list), or null. */
+function remedyFor(command: string): ((ctx: HostContext, act: HostActions) => CommandResult) | null {
+  const plain = unwrapSudo(command);
+  const unit = /^systemctl restart (\S+)$/.exec(plain)?.[1];
+  if (unit !== undefined) {
+    if (!REMEDY_UNITS.includes(unit as RemedyUnit)) return null;
+    return (_ctx, act) => act.restartUnit(unit as RemedyUnit);
+  }
+  const compose = /^cd \/opt\/krane\/(\w+) && (docker-compose restart|docker compose restart)$/.exec(plain);
+  if (compose) {
+    const project = COMPOSE_PROJECTS.find((p) => p === compose[1]);
+    if (!project) return null;
+    return (ctx, act) => composeRestart(ctx, act, project, compose[2] === 'docker-compose restart' ? 'v1' : 'v2');
+  }
+  const stop = /^crictl stop ([0-9a-f]{12,64})$/.exec(plain)?.[1];
+  if (stop !== undefined) return (ctx, act) => crictlStop(ctx, act, stop);
+  if (plain === 'swapoff -a') {
+    return (_ctx, act) => {
+      act.swapoff();
+      return ok('');
+    };
+  }
+  return null;
+}
+
+/** docker-compose 1.29 says what it restarts on stderr, one line per container; v2 prints its progress lines. */
+function composeRestart(ctx: HostContext, act: HostActions, project: (typeof COMPOSE_PROJECTS)[number], version: 'v1' | 'v2'): CommandResult {
+  if (ctx.facts.runtime !== 'docker-compose') return ok('', 1, `bash: line 1: cd: /opt/krane/${project}: No such file or directory\n`);
+  if (ctx.facts.services['docker'] !== 'active') return ok('', 1, 'Couldn\'t connect to Docker daemon at http+docker://localhost - is it running?\n');
+  const names = projectContainers(ctx, project).map((c) => c.name);
+  act.composeRestart(project);
+  const lines = version === 'v1' ? names.map((n) => `Restarting ${project}_${n}_1 ... done\n`) : names.flatMap((n) => [` Container ${project}-${n}-1  Restarting\n`, ` Container ${project}-${n}-1  Started\n`]);
+  return ok('', 0, lines.join(''));
+}
+
+/** crictl prints the id it stopped; an id it does not know is a NotFound from the runtime. */
+function crictlStop(ctx: HostContext, act: HostActions, id: string): CommandResult {
+  if (ctx.facts.runtime !== 'containerd') return notFound('crictl');
+  const c = ctx.facts.containers.find((x) => containerId(ctx, x, 'container').startsWith(id));
+  if (!c) return ok('', 1, `E1204 03:12:44.123456    4123 remote_runtime.go:366] "StopContainer from runtime service failed" err="rpc error: code = NotFound desc = an error occurred when try to find container \\"${id}\\": not found" containerID="${id}"\n`);
+  act.stopContainer(c.name);
+  return ok(`${id}\n`);
+}
+
+/** Whether the command is one of the remedies a hypervisor carries out (the lab logs those). */
+export function isRemedyCommand(command: string): boolean {
+  return remedyFor(command) !== null;
+}
+
 /** Every command string the lab answers without sudo (smartctl per declared disk). */
 export function answeredCommands(facts: HostFacts): string[] {
   return [...Object.keys(FIXED), ...facts.disks.flatMap((d) => [`smartctl -j -a /dev/${d.device}`, `smartctl -a /dev/${d.device}`])];
@@ -897,9 +968,13 @@ export function runHostCommand(command: string, ctx: HostContext): CommandResult
     if (own) return own(facts, ctx.now);
     const shared = SHARED_WITH_NODES.has(plain) ? FIXED[plain] : undefined;
     if (shared) return shared(ctx);
+    const remedy = ctx.act ? remedyFor(command) : null;
+    if (remedy && ctx.act) return remedy(ctx, ctx.act);
     return { stdout: '', stderr: `faultline-lab: command not allowed: ${command}\n`, code: 127 };
   }
   const renderer = rendererFor(command);
-  if (!renderer) return { stdout: '', stderr: `faultline-lab: command not allowed: ${command}\n`, code: 127 };
-  return renderer(ctx);
+  if (renderer) return renderer(ctx);
+  const remedy = ctx.act ? remedyFor(command) : null;
+  if (remedy && ctx.act) return remedy(ctx, ctx.act);
+  return { stdout: '', stderr: `faultline-lab: command not allowed: ${command}\n`, code: 127 };
 }

@@ -2,7 +2,7 @@
  * The hosts' SSH: one listener answers for every hypervisor address and every
  * Kubernetes node VM address (the sshd a node image ships, on the same port), each with
  * its own host key, and runs the read-only commands of `host-commands.ts` against that
- * host's facts. A node VM that is not running does not answer; a hung one accepts
+ * host's facts, and on a hypervisor the few remedy commands faultline may send. A node VM that is not running does not answer; a hung one accepts
  * the connection and never sends a banner, as with vm-hang's port 22.
  *
  * Like the guest network, it binds 0.0.0.0 (one socket receives every 127.x.y.z
@@ -17,7 +17,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2, { type Connection, type ParsedKey, type Server as Ssh2Server } from 'ssh2';
 import type { LabHypervisor, LabServer } from '../fleet/types.js';
 import type { LabFaults } from '../scenarios/faults.js';
-import { runHostCommand } from './host-commands.js';
+import { isRemedyCommand, runHostCommand, unwrapSudo } from './host-commands.js';
 import { seededEd25519, type LabKeyPair } from './host-keys.js';
 import { isNodeServer } from './node-facts.js';
 
@@ -145,7 +145,10 @@ export async function startHostsSsh(faults: LabFaults, options: HostsSshOptions 
             now: state.now(),
             vcpus: hv.hv.vcpus,
             guests: state.serversOnHost(hv.hostname).map((s) => ({ instanceNumber: s.instanceNumber, launchedAt: s.launchedAt })),
-          }) : runHostCommand(info.command, { facts: faults.nodeFacts(hv.server.id), now: state.now(), vcpus: state.flavors.get(hv.server.flavorId)?.vcpus ?? 4, guests: [] });
+            act: faults.hostActions(hv.hostname),
+          }) : runHostCommand(info.command, { facts: faults.nodeFacts(hv.server.id), now: state.now(), vcpus: state.flavors.get(hv.server.flavorId)?.vcpus ?? 4, guests: [], act: faults.nodeActions(hv.server.id) });
+          // The log of write commands is the tests' witness of what faultline sent, and how often.
+          if (isRemedyCommand(info.command)) faults.recordHostCommand(hv.hostname, unwrapSudo(info.command), out.code);
           if (out.stdout) stream.write(out.stdout);
           if (out.stderr) stream.stderr.write(out.stderr);
           stream.exit(out.code);

@@ -6,6 +6,7 @@
  * facts) is derived from the faults in force, so clearing a fault undoes it.
  */
 import { PowerState, type LabHypervisor, type LabServer } from '../fleet/types.js';
+import type { CommandResult, HostActions, RemedyUnit } from '../hosts/host-commands.js';
 import { HEALTHY_DISK_HEALTH, healthyHostFacts, hungTaskLines, qcow2RefcountLines, qemuOopsLines, dmesgTime, type HostFacts } from '../hosts/facts.js';
 import { healthyNodeFacts, isNodeServer, kubeadmPreflightFailure, klogPrefix, type NodeFacts } from '../hosts/node-facts.js';
 import { LabError, type LabState } from '../openstack/state.js';
@@ -117,6 +118,22 @@ function alarmMessage(code: AlarmCode, hv: LabHypervisor, count: number): string
   }
 }
 
+/** A write command a hypervisor carried out (faultline's remedies): the witness of what was sent. */
+export interface LabHostCommand {
+  readonly at: number;
+  readonly host: string;
+  readonly command: string;
+  readonly code: number;
+}
+
+/** What remedies changed on a hypervisor since it last booted; a reboot starts it over (fstab turns swap back on). */
+interface HostRemedyState {
+  swapOff: boolean;
+  units: Record<string, 'active' | 'inactive' | 'failed' | 'activating'>;
+  /** Agent containers stopped while nothing was there to start them again. */
+  stopped: Set<string>;
+}
+
 export class LabFaults {
   readonly startedAt: number;
   /** Where the present begins on the lab clock: after the past a scenario replays, or the start. */
@@ -140,6 +157,12 @@ export class LabFaults {
   private hungHosts = new Set<string>();
   /** Hypervisors whose BMC cut the power: down like a hung one, but no fault to clear. */
   private readonly poweredOff = new Set<string>();
+  private readonly remedied = new Map<string, HostRemedyState>();
+  /** Per agent-down fault: the containers a restart brought back. */
+  private readonly revived = new Map<string, Set<string>>();
+  private readonly hostCommandLog: LabHostCommand[] = [];
+  /** Node VMs: what remedies changed since the boot they were made in (a reboot starts the VM over). */
+  private readonly nodeRemedied = new Map<string, { boot: number; swapOff: boolean; units: Record<string, 'active' | 'inactive' | 'failed' | 'activating'> }>();
   /** Things that happen on the lab clock outside the fault list (a BMC finishing a reset). */
   private readonly clockHooks = new Set<() => void>();
   private serverReach = new Map<string, 'hang' | 'down'>();
@@ -580,6 +603,7 @@ export class LabFaults {
       }
     }
     this.poweredOff.delete(hostname);
+    this.remedied.delete(hostname);
     this.state.reviveHost(hostname);
     const now = this.state.now();
     this.bootAt.set(hostname, now);
@@ -622,6 +646,146 @@ export class LabFaults {
   /** The power came back: the host boots, which is a reboot as far as its guests are concerned. */
   powerOnHypervisor(hostname: string): { stopped: string[] } {
     return this.rebootHypervisor(hostname);
+  }
+
+  // ------------------------------------------------------------------ remedies on a hypervisor
+
+  /** What the remedy commands do to this hypervisor (host-commands.ts calls these). */
+  hostActions(hostname: string): HostActions {
+    return {
+      restartUnit: (unit) => this.restartUnit(hostname, unit),
+      composeRestart: (project) => {
+        if (this.hostFacts(hostname).services['docker'] === 'active') this.reviveContainers(hostname, (c) => c.project === project);
+      },
+      stopContainer: (name) => this.stopContainer(hostname, name),
+      swapoff: () => {
+        this.remedyState(hostname).swapOff = true;
+        this.changed();
+      },
+    };
+  }
+
+  /**
+   * What the remedy commands do on a Kubernetes node VM: kubelet and containerd restart
+   * (kubelet fails at start while swap is on, as in node-swap), swapoff -a. A node has no
+   * compose projects and no agent containers of its own.
+   */
+  nodeActions(serverId: string): HostActions {
+    const remedy = (): { boot: number; swapOff: boolean; units: Record<string, 'active' | 'inactive' | 'failed' | 'activating'> } => {
+      const boot = this.nodeBootAt(serverId);
+      let st = this.nodeRemedied.get(serverId);
+      if (!st || st.boot !== boot) {
+        st = { boot, swapOff: false, units: {} };
+        this.nodeRemedied.set(serverId, st);
+      }
+      return st;
+    };
+    return {
+      restartUnit: (unit) => {
+        if (unit === 'docker') return { stdout: '', stderr: 'Failed to restart docker.service: Unit docker.service not found.\n', code: 5 };
+        const swapOn = this.nodeFacts(serverId).memory.swapTotalBytes > 0;
+        const st = remedy();
+        st.units[unit] = unit === 'kubelet' && swapOn ? 'failed' : 'active';
+        this.changed();
+        return { stdout: '', stderr: '', code: 0 };
+      },
+      composeRestart: () => undefined,
+      stopContainer: () => undefined,
+      swapoff: () => {
+        remedy().swapOff = true;
+        this.changed();
+      },
+    };
+  }
+
+  /** The node's remedies of its current boot, if any. */
+  private nodeRemedy(serverId: string): { swapOff: boolean; units: Record<string, 'active' | 'inactive' | 'failed' | 'activating'> } | undefined {
+    const st = this.nodeRemedied.get(serverId);
+    return st && st.boot === this.nodeBootAt(serverId) ? st : undefined;
+  }
+
+  /** When the node VM last booted: its start, or a later reboot a fault declares. */
+  private nodeBootAt(serverId: string): number {
+    const server = this.state.server(serverId);
+    if (!server) return 0;
+    let bootAt = this.nodeBoot(server);
+    for (const f of this.faults) {
+      if (f.status !== 'active' || f.appliedAt === null || !f.servers.includes(serverId) || f.spec.kind !== 'node-facts' || !f.spec.facts.reboot) continue;
+      bootAt = Math.max(bootAt, f.appliedAt - f.spec.facts.reboot.minutesAgo * MINUTE);
+    }
+    return bootAt;
+  }
+
+  /** Puts a write command on the hypervisor's log (the SSH server calls it for every remedy it carried out). */
+  recordHostCommand(host: string, command: string, code: number): void {
+    this.hostCommandLog.push({ at: this.state.now(), host, command, code });
+  }
+
+  hostCommands(sinceMs = 0): readonly LabHostCommand[] {
+    return this.hostCommandLog.filter((c) => c.at >= sinceMs);
+  }
+
+  private remedyState(host: string): HostRemedyState {
+    let st = this.remedied.get(host);
+    if (!st) {
+      st = { swapOff: false, units: {}, stopped: new Set() };
+      this.remedied.set(host, st);
+    }
+    return st;
+  }
+
+  /** kubelet runs pods only with containerd up and swap off (its default failSwapOn). */
+  private kubeletRuns(host: string): boolean {
+    const f = this.hostFacts(host);
+    return f.runtime === 'containerd' && f.services['kubelet'] === 'active' && f.services['containerd'] === 'active' && f.memory.swapTotalBytes === 0;
+  }
+
+  private restartUnit(host: string, unit: RemedyUnit): CommandResult {
+    const facts = this.hostFacts(host);
+    if (unit === 'docker' && facts.runtime !== 'docker-compose') return { stdout: '', stderr: 'Failed to restart docker.service: Unit docker.service not found.\n', code: 5 };
+    const st = this.remedyState(host);
+    // With swap on, kubelet exits at start and systemd keeps trying: `systemctl restart` itself still succeeds.
+    st.units[unit] = unit === 'kubelet' && facts.memory.swapTotalBytes > 0 ? 'activating' : 'active';
+    if (unit === 'docker') {
+      // The compose services run with restart: always, so the daemon's start brings every one back.
+      st.stopped.clear();
+      this.reviveContainers(host, () => true);
+    } else if (this.kubeletRuns(host)) {
+      st.stopped.clear();
+      this.reviveContainers(host, () => true);
+    }
+    this.changed();
+    return { stdout: '', stderr: '', code: 0 };
+  }
+
+  private stopContainer(host: string, name: string): void {
+    // kubelet starts a stopped container again at once; with no kubelet running it stays down.
+    if (this.kubeletRuns(host)) return;
+    this.remedyState(host).stopped.add(name);
+    this.changed();
+  }
+
+  /** The exited agent containers `which` picks come back, unless their fault keeps them down; a fault with all back is over. */
+  private reviveContainers(host: string, which: (c: { name: string; project: string | null }) => boolean): void {
+    const base = this.baseFacts.get(host);
+    if (!base) return;
+    const now = this.state.now();
+    for (const f of this.faults) {
+      if (f.status !== 'active' || f.hypervisor !== host || f.spec.kind !== 'agent-down' || f.spec.persistent) continue;
+      const names = f.spec.containers.filter((n) => which(base.containers.find((c) => c.name === n) ?? { name: n, project: null }));
+      if (names.length === 0) continue;
+      const back = this.revived.get(f.id) ?? new Set<string>();
+      for (const n of names) back.add(n);
+      this.revived.set(f.id, back);
+      this.state.reviveBinaries(host, names.map((n) => AGENT_BINARIES[n]).filter((b): b is string => b !== undefined));
+      if (f.spec.containers.every((n) => back.has(n))) {
+        this.undo(f);
+        f.status = 'cleared';
+        f.clearedAt = now;
+      }
+    }
+    for (const n of [...(this.remedied.get(host)?.stopped ?? [])]) if (which(base.containers.find((c) => c.name === n) ?? { name: n, project: null })) this.remedied.get(host)?.stopped.delete(n);
+    this.changed();
   }
 
   // ------------------------------------------------------------------ derived views
@@ -767,11 +931,21 @@ export class LabFaults {
         applyNodePatch(facts, f.spec.facts, at);
       }
     }
+    const remedied = this.nodeRemedy(server.id);
+    if (remedied) {
+      if (remedied.swapOff) {
+        facts.memory.swapTotalBytes = 0;
+        facts.memory.swapUsedBytes = 0;
+      }
+      Object.assign(facts.services, remedied.units);
+    }
     return facts;
   }
 
   /** When kubelet stopped on this server, if a fault stopped it: the reboot it did not come back from, or the fault's start. */
   kubeletStoppedAt(serverId: string): number | undefined {
+    // Restarted by hand (or by a remedy) this boot, with swap off: it runs again whatever stopped it.
+    if (this.nodeRemedy(serverId)?.units['kubelet'] === 'active') return undefined;
     const f = this.faults.find((x) => x.status === 'active' && x.appliedAt !== null && x.spec.kind === 'node-facts' && x.servers.includes(serverId) && x.spec.facts.services?.kubelet !== undefined && x.spec.facts.services.kubelet !== 'active');
     if (!f || f.appliedAt === null || f.spec.kind !== 'node-facts') return undefined;
     return f.appliedAt - (f.spec.facts.reboot?.minutesAgo ?? 0) * MINUTE;
@@ -817,15 +991,26 @@ export class LabFaults {
         case 'guest-async-pf-panic':
           this.declareEvidence(facts, f.servers, spec.evidence, fresh ? f.appliedAt : null);
           break;
-        case 'agent-down':
-          for (const c of facts.containers) if (spec.containers.includes(c.name)) c.state = 'exited';
+        case 'agent-down': {
+          const back = this.revived.get(f.id);
+          for (const c of facts.containers) if (spec.containers.includes(c.name) && !back?.has(c.name)) c.state = 'exited';
           break;
+        }
         case 'host-facts':
           applyPatch(facts, spec.facts, fresh ? f.appliedAt : null);
           break;
         default:
           break;
       }
+    }
+    const remedied = this.remedied.get(hostname);
+    if (remedied) {
+      if (remedied.swapOff) {
+        facts.memory.swapTotalBytes = 0;
+        facts.memory.swapUsedBytes = 0;
+      }
+      Object.assign(facts.services, remedied.units);
+      for (const c of facts.containers) if (remedied.stopped.has(c.name)) c.state = 'exited';
     }
     this.useHugepages(facts);
     return facts;

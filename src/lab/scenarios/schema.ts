@@ -210,8 +210,9 @@ export const faultSchema = z.discriminatedUnion('kind', [
       hypervisor: hypervisorSelectorSchema.prefault({}),
       containers: z.array(z.string().min(1)).min(1).default(['nova-compute', 'neutron-dhcp-agent', 'neutron-metadata-agent', 'neutron-linuxbridge-agent']),
       startedMinutesAgo: z.number().min(0).default(10),
+      persistent: z.boolean().default(false).describe('The containers exit again right after every restart (a broken image or config): no remedy brings them back.'),
     })
-    .describe('These agent containers exit; the matching Nova service and Neutron agents stop reporting.'),
+    .describe('These agent containers exit; the matching Nova service and Neutron agents stop reporting. Restarting the runtime (or the compose project) brings them back unless persistent.'),
   z
     .strictObject({
       ...common,
