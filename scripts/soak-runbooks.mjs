@@ -60,7 +60,7 @@ function faultline(args, { killAfterMs } = {}) {
 }
 
 // The lab, healthy, with a chat webhook for the fault notices.
-const lab = spawn(process.execPath, [MAIN, 'lab', '--dir', '.', '--size', '1,40,300', '--action-seconds', '0.3', '--ssh-port', '0', '--hosts-ssh-port', '0', '--no-prometheus'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+const lab = spawn(process.execPath, [MAIN, 'lab', '--dir', '.', '--size', '1,60,360', '--action-seconds', '0.3', '--ssh-port', '0', '--hosts-ssh-port', '0', '--no-prometheus'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
 const banner = await new Promise((res, rej) => {
   let text = '';
   lab.stdout.on('data', (d) => {
@@ -91,8 +91,10 @@ for (const host of hosts) {
   if (r.code !== 0) continue;
   const servers = JSON.parse(r.stdout).servers ?? [];
   const healthy = (s) => s.status === 'ACTIVE' && s.ping === true && s.ssh === 'ok' && s.db !== true;
+  // pm-hang's last check takes a ping-only server (no SSH expected) as back; vm-hang's wants an SSH banner.
+  const back = (s) => s.status === 'ACTIVE' && s.ping === true && (s.ssh === 'ok' || s.ssh === 'not-expected') && s.db !== true;
   if (servers.length === 0) continue;
-  shown.push({ host, whole: servers.length >= 2 && servers.every(healthy), servers: servers.filter(healthy).map((s) => ({ id: s.id, name: s.name })) });
+  shown.push({ host, whole: servers.length >= 2 && servers.every(back), servers: servers.filter(healthy).map((s) => ({ id: s.id, name: s.name })) });
 }
 // pm-hang needs hypervisors whose every server answers; vm-hang takes the healthy servers of the others.
 const whole = shown.filter((h) => h.whole).slice(0, LANES);

@@ -341,12 +341,12 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+const HH_MM = /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/;
 
 const timeOfDay = (fallback: string, what: string) =>
   z
     .string()
-    .refine((t) => HH_MM.test(t), { message: 'is not a time of day', params: { fix: 'write 24-hour HH:MM in quotes, e.g. "09:00"' } })
+    .refine((t) => HH_MM.test(t), { message: 'is not a time of day', params: { fix: 'write 24-hour HH:MM in quotes, e.g. "09:00" ("24:00" is the end of the day)' } })
     .default(fallback)
     .describe(`${what}, HH:MM on the business hours' wall clock (default ${fallback}).`);
 

@@ -29,6 +29,12 @@ describe('business hours', () => {
 
   it('refuses a time that is not HH:MM', () => {
     assert.equal(minutesOf('09:30'), 570);
-    for (const bad of ['9:30', '24:00', '09:60', 'noon']) assert.throws(() => minutesOf(bad), /not a time of day/);
+    for (const bad of ['9:30', '24:01', '25:00', '09:60', 'noon']) assert.throws(() => minutesOf(bad), /not a time of day/);
+  });
+
+  it('takes 24:00 as the end of the day: hours 00:00-24:00 every day are never closed', () => {
+    const always = { timeZone: 'Asia/Seoul', days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '24:00' };
+    for (const iso of ['2026-12-04T14:59:30Z', '2026-12-04T15:00:00Z', '2026-12-06T03:00:00Z']) assert.ok(isOpen(new Date(iso), always), iso);
+    assert.equal(minutesOf('24:00'), 1440);
   });
 });

@@ -12,7 +12,7 @@ export interface BusinessHours {
   readonly days: readonly number[];
   /** `HH:MM`, inclusive. */
   readonly start: string;
-  /** `HH:MM`, exclusive; later than `start`. */
+  /** `HH:MM`, exclusive; later than `start`. `24:00` is the end of the day. */
   readonly end: string;
 }
 
@@ -30,8 +30,9 @@ function format(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Minutes since midnight of an `HH:MM`; throws on anything else (config validation says which key). */
+/** Minutes since midnight of an `HH:MM` (`24:00` is midnight at the day's end); throws on anything else (config validation says which key). */
 export function minutesOf(hhmm: string): number {
+  if (hhmm === '24:00') return 24 * 60;
   const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmm);
   if (!m) throw new RangeError(`"${hhmm}" is not a time of day as HH:MM`);
   return Number(m[1]) * 60 + Number(m[2]);

@@ -152,6 +152,9 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
           // The lab's BMCs change the power within seconds, so a minute is a generous wait.
           ...(bmc ? { bmc: { inventory: 'bmc.yaml', pollIntervalSeconds: 0.5, powerTimeoutSeconds: 60, resetSettleSeconds: 5 } } : {}),
           zones: Object.fromEntries(lab.fleet.regions.map((r) => [r.id, r.zone])),
+          // The lab is always in business hours: a dev zone's escalation (a daytime chat mention) shows at once,
+          // at whatever hour a demo or a test runs. Remove this to see it wait for the hours to open.
+          runbooks: { businessHours: { timeZone: 'UTC', days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '24:00' } },
           report: { out: 'report.html' },
         }),
     );
