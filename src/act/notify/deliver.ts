@@ -143,6 +143,8 @@ export interface SettledEvent {
   readonly state: QueuedState['state'];
   readonly attempts: number;
   readonly detail: string;
+  /** Whether this call tried it (else it was already final, or held by another sender). */
+  readonly triedNow: boolean;
 }
 
 /**
@@ -170,7 +172,7 @@ export async function deliverNow(
     const open = states.filter((s) => s.state !== 'sent' && s.state !== 'failed');
     const left = end - now().getTime();
     if (open.length === 0 || left <= 0) {
-      return states.map((s) => ({ key: s.key, state: s.state, attempts: s.attempts, detail: details.get(s.key) ?? s.lastError ?? s.state }));
+      return states.map((s) => ({ key: s.key, state: s.state, attempts: s.attempts, detail: details.get(s.key) ?? s.lastError ?? s.state, triedNow: details.has(s.key) }));
     }
     // The next moment one of them may be taken: its retry time, or the end of another sender's lease.
     const next = Math.min(...open.map((s) => Date.parse(s.state === 'pending' ? s.nextAttemptAt : (s.leaseUntil ?? s.nextAttemptAt))));
