@@ -80,6 +80,17 @@ describe('the notify outbox in the store', { timeout: 60_000 }, () => {
         assert.deepEqual((await outbox.list({ states: ['failed'] })).map((e) => e.key), [a.key]);
       });
 
+      it('finds the events under a key prefix, and only those', async () => {
+        await outbox.enqueue({ key: 'inc-9/e1/fault/slack', sink: 'slack', payload: {}, at: T0 });
+        await outbox.enqueue({ key: 'inc-9/e1/fault/pagerduty', sink: 'pagerduty', payload: {}, at: T0 });
+        await outbox.enqueue({ key: 'inc-90/e1/fault/slack', sink: 'slack', payload: {}, at: T0 });
+        assert.deepEqual(await outbox.keysUnder('inc-9/'), [
+          { key: 'inc-9/e1/fault/pagerduty', state: 'pending' },
+          { key: 'inc-9/e1/fault/slack', state: 'pending' },
+        ]);
+        assert.deepEqual(await outbox.keysUnder('inc-%/'), [], 'the prefix is text, not a pattern');
+      });
+
       it('claims the due rows oldest first, up to the limit', async () => {
         for (const n of [3, 1, 2]) await outbox.enqueue({ key: `batch/${n}/slack`, sink: 'slack', payload: { n }, at: later(100 + n) });
         const got = await outbox.claim(later(200), { leaseMs: 30_000, limit: 2, keys: ['batch/1/slack', 'batch/2/slack', 'batch/3/slack'] });

@@ -118,6 +118,11 @@ export class OutboxStore {
     return row ? eventOf(row) : undefined;
   }
 
+  /** Keys and states of the events whose key starts with `prefix` (e.g. every notice of one incident). */
+  async keysUnder(prefix: string): Promise<{ key: string; state: OutboxState }[]> {
+    return this.engine.query<{ key: string; state: OutboxState }>('SELECT key, state FROM notify_outbox WHERE left(key, length($1)) = $1 ORDER BY key', [prefix]);
+  }
+
   async list(options: { readonly states?: readonly OutboxState[]; readonly limit?: number } = {}): Promise<OutboxEvent[]> {
     const states = options.states ?? ['pending', 'claimed', 'sending', 'sent', 'failed'];
     const rows = await this.engine.query<OutboxRow>('SELECT * FROM notify_outbox WHERE state = ANY($1) ORDER BY created_at, key LIMIT $2', [states, options.limit ?? 100]);

@@ -106,5 +106,14 @@ describe('faultline notice --send through the outbox to the lab chat and PagerDu
     assert.deepEqual(end.slack.map((r: Json) => r.status), [200, 500, 500, 200]);
     assert.ok((end.slack[3].body.text as string).includes('power-cycled the hypervisor'));
     assert.deepEqual(end.alerts.map((a: Json) => [a.dedupKey, a.status]), [[incident, 'resolved']]);
+
+    // The same hypervisor hangs again after the recovery: the incident id is the same, the spell is new, so the fault
+    // notice goes out again and PagerDuty opens a new alert under the same dedup_key.
+    const relapse = await faultline(['notice', host, '--send', '--lang', 'en', '--from', 'snap.json']);
+    assert.equal(relapse.code, 0, relapse.stderr);
+    assert.match(relapse.stderr, /slack: sent; pagerduty: sent/);
+    const last = (await adminCall('/notify')) as Json;
+    assert.equal(last.slack.filter((r: Json) => r.accepted).length, 3);
+    assert.deepEqual(last.alerts.map((a: Json) => [a.dedupKey, a.status, a.triggers]), [[incident, 'triggered', 1]]);
   });
 });

@@ -9,6 +9,7 @@ import { TriageTargetError, triage } from '../../runbook/triage.js';
 import { loadCliConfig, type CliConfig } from '../config.js';
 import { cliAnnouncer } from '../notify.js';
 import { openCliStore, storeLocation } from '../store-location.js';
+import { OutboxStore } from '../../store/outbox.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { judgeFleet } from './judge.js';
@@ -31,8 +32,8 @@ export interface NoticeFlags {
  * (by id, or as triage would for a ticket, host or server) and render its notice.
  * Printing is the default; `--send` posts it once to the configured webhook.
  * With a store (a store: or notify: section) the notice goes through the
- * outbox, keyed `<incident>/<kind>`: retried when the chat is down, never posted
- * twice for one incident and kind, and paged to PagerDuty when notify.pagerduty
+ * outbox, keyed `<incident>/e<episode>/<kind>`: retried when the chat is down,
+ * never posted twice for one spell of an incident and kind, and paged to PagerDuty when notify.pagerduty
  * is set (a prod fault or data-loss triggers the incident's alert, a recovery
  * resolves it).
  */
@@ -111,6 +112,27 @@ function pageOf(incident: Incident, kind: NoticeKind, now: Date): PagerDutyEvent
   });
 }
 
+/**
+ * Which spell of the incident a notice belongs to. An incident's id is stable
+ * across spells (the same hypervisor hanging again next week is the same id), so
+ * the outbox key carries the spell: a fault notice after a sent recovery opens
+ * the next one, and is sent, while a repeat inside one spell is not.
+ */
+async function episodeOf(outbox: OutboxStore, incidentId: string, kind: NoticeKind): Promise<number> {
+  const rows = await outbox.keysUnder(`${incidentId}/e`);
+  let latest = 0;
+  const recovered = new Set<number>();
+  for (const r of rows) {
+    const m = /\/e(\d+)\/([a-z-]+)\//.exec(r.key.slice(incidentId.length));
+    if (!m) continue;
+    const n = Number(m[1]);
+    latest = Math.max(latest, n);
+    if (m[2] === 'recovery' && r.state === 'sent') recovered.add(n);
+  }
+  if (latest === 0) return 1;
+  return kind !== 'recovery' && recovered.has(latest) ? latest + 1 : latest;
+}
+
 async function viaOutbox(
   ctx: CliContext,
   loaded: CliConfig,
@@ -123,7 +145,8 @@ async function viaOutbox(
   try {
     const announcer = cliAnnouncer(ctx, store, loaded.config);
     const page = announcer.has('pagerduty') ? pageOf(incident, kind, new Date()) : undefined;
-    const announcement: Announcement = { event: `${incident.id}/${kind}`, chat: rendered.text, ...(page ? { pagerduty: page } : {}) };
+    const episode = await episodeOf(new OutboxStore(store.engine), incident.id, kind);
+    const announcement: Announcement = { event: `${incident.id}/e${episode}/${kind}`, chat: rendered.text, ...(page ? { pagerduty: page } : {}) };
     const outcomes = await announcer.announce(announcement);
     const chat = outcomes.find((o) => o.sink === 'slack');
     ctx.term.err(`${kind} notice for ${incident.id}: ${describeOutcomes(outcomes)}; mentions: ${rendered.mentions.join(', ') || 'none'}`);
