@@ -141,6 +141,16 @@ describe('notify outbox delivery to the lab sinks', { timeout: 60_000 }, () => {
     assert.deepEqual(lab.notify.sinks.alertList().map((a) => [a.dedupKey, a.triggers]), [['inc-f', 2]], '...and folded it into one alert');
   });
 
+  it('a notice handed over to a person when the wait ends is never sent by faultline afterwards', async () => {
+    lab.notify.sinks.failNext('slack', 5, 503);
+    const announcer = new Announcer(outbox, sinks, { policy: { ...policy, initialMs: 2_000, maxMs: 2_000 }, waitMs: 200 });
+    const [out] = await announcer.announce({ event: 'run-h/fault-notice', chat: 'com004 is down' }, { handOver: true });
+    assert.equal(out?.state, 'failed');
+    assert.match(out?.detail ?? '', /handed to a person.*503/);
+    assert.deepEqual(await deliverDue(outbox, sinks, { policy, now: () => new Date(Date.now() + 3_600_000), keys: ['run-h/fault-notice/slack'] }), []);
+    assert.deepEqual(lab.notify.sinks.received('slack').map((r) => r.status), [503], 'one attempt, then nothing');
+  });
+
   it('announcing one event twice sends one chat message and one trigger; a resolve closes the alert', async () => {
     const announcer = new Announcer(outbox, sinks, { policy, waitMs: 5_000 });
     const first = await announcer.announce({ event: 'inc-g/fault', chat: 'com003 is down', pagerduty: trigger('inc-g') });

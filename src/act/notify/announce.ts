@@ -54,8 +54,13 @@ export class Announcer {
     return this.sinks[sink] !== undefined;
   }
 
-  /** Outcomes for the sinks that are configured and have something to send; none when neither is. */
-  async announce(a: Announcement): Promise<SinkOutcome[]> {
+  /**
+   * Outcomes for the sinks that are configured and have something to send; none
+   * when neither is. With `handOver`, an event still pending when the wait ends is
+   * marked failed instead of kept: the caller is about to ask a person to send it
+   * by hand, and a later delivery would then be a second copy.
+   */
+  async announce(a: Announcement, options: { readonly handOver?: boolean } = {}): Promise<SinkOutcome[]> {
     const now = this.o.now ?? (() => new Date());
     const wanted: { sink: SinkName; payload: unknown }[] = [];
     if (a.chat !== undefined && this.sinks.slack) wanted.push({ sink: 'slack', payload: { text: a.chat } });
@@ -73,6 +78,17 @@ export class Announcer {
       ...(this.o.sleep ? { sleep: this.o.sleep } : {}),
       ...(this.o.onAttempt ? { onAttempt: this.o.onAttempt } : {}),
     });
+    if (options.handOver) {
+      const waiting = settled.filter((x) => x.state === 'pending').map((x) => x.key);
+      const given = waiting.length ? await this.queue.claim(now(), { leaseMs: this.o.policy.leaseMs, limit: waiting.length, keys: waiting }) : [];
+      for (const g of given) {
+        const error = `not delivered within ${Math.round(this.o.waitMs / 1000)} s (${g.lastError ?? 'no answer'}); handed to a person, so faultline will not send it`;
+        if (await this.queue.settle(g.key, g.token, now(), { state: 'failed', error, status: null })) {
+          const i = settled.findIndex((x) => x.key === g.key);
+          settled[i] = { ...settled[i]!, state: 'failed', detail: error };
+        }
+      }
+    }
     return settled.map((s, i) => ({ sink: wanted[i]!.sink, key: s.key, created: created.get(s.key) ?? false, earlier: !s.triedNow && (s.state === 'sent' || s.state === 'failed'), state: s.state, attempts: s.attempts, detail: s.detail }));
   }
 }

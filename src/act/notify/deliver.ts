@@ -35,6 +35,7 @@ export interface DeliveryQueue {
 
 export interface QueuedEvent {
   readonly key: string;
+  readonly lastError: string | null;
   readonly sink: string;
   readonly payload: unknown;
   readonly attempts: number;

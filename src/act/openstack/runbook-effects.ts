@@ -21,7 +21,7 @@ import type { SinkName } from '../notify/sink.js';
 /** The outbox as a run uses it (act/notify/announce.ts). */
 export interface RunAnnouncer {
   has(sink: SinkName): boolean;
-  announce(a: Announcement): Promise<SinkOutcome[]>;
+  announce(a: Announcement, options?: { readonly handOver?: boolean }): Promise<SinkOutcome[]>;
 }
 
 /** Out-of-band power for one hypervisor (Redfish in production; anything that can reset the host in a lab). */
@@ -210,8 +210,9 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
     async notice(kind: NoticeKind, run: RunRecord, text: string) {
       if (!o.announcer?.has('slack')) return { posted: false, detail: 'no notices.webhook configured' };
       const where = run.context.hypervisor?.name ?? run.context.target.name;
-      // One event per run and kind: a resumed run finds it in the outbox and does not post it again.
-      const outcomes = await o.announcer.announce({ event: `${run.id}/${kind}-notice`, chat: chat(`[${kind}] ${run.runbook} on ${where} (${run.id}): ${text}`) });
+      // One event per run and kind: a resumed run finds it in the outbox and does not post it again. One not out
+      // within the wait is handed over: the run then asks a person to post it, and faultline must not post it too.
+      const outcomes = await o.announcer.announce({ event: `${run.id}/${kind}-notice`, chat: chat(`[${kind}] ${run.runbook} on ${where} (${run.id}): ${text}`) }, { handOver: true });
       return { posted: outcomes.some((x) => x.sink === 'slack' && x.state === 'sent'), detail: describeOutcomes(outcomes) };
     },
 
