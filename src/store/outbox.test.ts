@@ -62,6 +62,9 @@ describe('the notify outbox in the store', { timeout: 60_000 }, () => {
         assert.ok(a && (await outbox.markSending(a.key, a.token, T0)));
         await outbox.settle(a.key, a.token, later(1), { state: 'pending', retryAt: later(10), error: 'HTTP 500', status: 500 });
         assert.deepEqual(await outbox.claim(later(9), { ...lease, keys: [a.key] }), [], 'not before its next attempt');
+        const [early] = await outbox.claim(later(9), { ...lease, keys: [a.key], early: true });
+        assert.ok(early, 'taken early to be given up');
+        await outbox.settle(early.key, early.token, later(9), { state: 'pending', retryAt: later(10), error: 'HTTP 500', status: 500 });
         const [b] = await outbox.claim(later(10), { ...lease, keys: [a.key] });
         assert.ok(b);
         assert.equal(b.attempts, 1);

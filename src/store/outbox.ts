@@ -132,19 +132,20 @@ export class OutboxStore {
   /**
    * Takes up to `limit` rows that are due (pending and past their next attempt,
    * or held by a sender whose lease ran out), in one transaction; `keys`
-   * narrows it to those events. Locked rows are skipped, so two senders on one
+   * narrows it to those events; `early` takes pending rows before their next
+   * attempt too (to give them up, not to send them). Locked rows are skipped, so two senders on one
    * PostgreSQL split the work instead of waiting for each other.
    */
-  async claim(now: Date, options: { readonly leaseMs: number; readonly limit: number; readonly keys?: readonly string[] }): Promise<ClaimedEvent[]> {
+  async claim(now: Date, options: { readonly leaseMs: number; readonly limit: number; readonly keys?: readonly string[]; readonly early?: boolean }): Promise<ClaimedEvent[]> {
     const at = now.toISOString();
     const until = new Date(now.getTime() + options.leaseMs).toISOString();
     return this.engine.transaction(async (tx) => {
       const due = await tx.query<{ key: string; state: OutboxState }>(
         `SELECT key, state FROM notify_outbox
-         WHERE ((state = 'pending' AND next_attempt_at <= $1) OR (state IN ('claimed', 'sending') AND lease_until <= $1))
+         WHERE ((state = 'pending' AND (next_attempt_at <= $1 OR $4::boolean)) OR (state IN ('claimed', 'sending') AND lease_until <= $1))
            AND ($3::text[] IS NULL OR key = ANY($3::text[]))
          ORDER BY next_attempt_at, key LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [at, options.limit, options.keys ? [...options.keys] : null],
+        [at, options.limit, options.keys ? [...options.keys] : null, options.early === true],
       );
       const out: ClaimedEvent[] = [];
       for (const d of due) {

@@ -27,7 +27,7 @@ import type { SendOutcome, Sink } from './sink.js';
 
 /** The outbox as this loop needs it (implemented by store/outbox.ts). */
 export interface DeliveryQueue {
-  claim(now: Date, options: { readonly leaseMs: number; readonly limit: number; readonly keys?: readonly string[] }): Promise<readonly QueuedEvent[]>;
+  claim(now: Date, options: { readonly leaseMs: number; readonly limit: number; readonly keys?: readonly string[]; readonly early?: boolean }): Promise<readonly QueuedEvent[]>;
   markSending(key: string, token: string, now: Date): Promise<boolean>;
   settle(key: string, token: string, now: Date, outcome: DeliverySettlement): Promise<boolean>;
   get(key: string): Promise<QueuedState | undefined>;
