@@ -146,7 +146,7 @@ describe('notify outbox delivery to the lab sinks', { timeout: 60_000 }, () => {
     const announcer = new Announcer(outbox, sinks, { policy: { ...policy, initialMs: 2_000, maxMs: 2_000 }, waitMs: 200 });
     const [out] = await announcer.announce({ event: 'run-h/fault-notice', chat: 'com004 is down' }, { handOver: true });
     assert.equal(out?.state, 'failed');
-    assert.match(out?.detail ?? '', /handed to a person.*503/);
+    assert.match(out?.detail ?? '', /not delivered within 0.2 s .*503.*handed to a person/);
     assert.deepEqual(await deliverDue(outbox, sinks, { policy, now: () => new Date(Date.now() + 3_600_000), keys: ['run-h/fault-notice/slack'] }), []);
     assert.deepEqual(lab.notify.sinks.received('slack').map((r) => r.status), [503], 'one attempt, then nothing');
   });

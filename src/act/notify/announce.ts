@@ -82,7 +82,7 @@ export class Announcer {
       const waiting = settled.filter((x) => x.state === 'pending').map((x) => x.key);
       const given = waiting.length ? await this.queue.claim(now(), { leaseMs: this.o.policy.leaseMs, limit: waiting.length, keys: waiting, early: true }) : [];
       for (const g of given) {
-        const error = `not delivered within ${Math.round(this.o.waitMs / 1000)} s (${g.lastError ?? 'no answer'}); handed to a person, so faultline will not send it`;
+        const error = `not delivered within ${this.o.waitMs / 1000} s (${g.lastError ?? 'no answer'}); handed to a person, so faultline will not send it`;
         if (await this.queue.settle(g.key, g.token, now(), { state: 'failed', error, status: null })) {
           const i = settled.findIndex((x) => x.key === g.key);
           settled[i] = { ...settled[i]!, state: 'failed', detail: error };
