@@ -46,14 +46,18 @@ describe('notify outbox delivery to the lab sinks', { timeout: 60_000 }, () => {
   it('500 twice, then OK: one message arrives and the row is sent after three attempts', async () => {
     lab.notify.sinks.failNext('slack', 2, 500);
     await outbox.enqueue({ key: 'inc-a/fault/slack', sink: 'slack', payload: { text: 'com001 is down' }, at: new Date() });
-    const first = await deliverDue(outbox, sinks, { policy, keys: ['inc-a/fault/slack'] });
+    // The store's clock is this test's: retry times are judged against it, not against how busy the machine is.
+    const t0 = Date.now();
+    let offset = 0;
+    const now = (): Date => new Date(t0 + offset);
+    const first = await deliverDue(outbox, sinks, { policy, now, keys: ['inc-a/fault/slack'] });
     assert.equal(first[0]?.result, 'retry');
-    assert.ok(first[0]?.retryAt && Date.parse(first[0].retryAt) > Date.now(), 'the next attempt waits');
-    assert.deepEqual(await deliverDue(outbox, sinks, { policy, keys: ['inc-a/fault/slack'] }), [], 'nothing is due before its backoff');
-    for (let i = 0; i < 50 && (await outbox.get('inc-a/fault/slack'))?.state !== 'sent'; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      await deliverDue(outbox, sinks, { policy, keys: ['inc-a/fault/slack'] });
-    }
+    assert.ok(first[0]?.retryAt && Date.parse(first[0].retryAt) > t0, 'the next attempt waits');
+    assert.deepEqual(await deliverDue(outbox, sinks, { policy, now, keys: ['inc-a/fault/slack'] }), [], 'nothing is due before its backoff');
+    offset += 1_000;
+    assert.equal((await deliverDue(outbox, sinks, { policy, now, keys: ['inc-a/fault/slack'] }))[0]?.result, 'retry');
+    offset += 1_000;
+    assert.equal((await deliverDue(outbox, sinks, { policy, now, keys: ['inc-a/fault/slack'] }))[0]?.result, 'sent');
     const row = await outbox.get('inc-a/fault/slack');
     assert.equal(row?.state, 'sent');
     assert.equal(row?.attempts, 3);
