@@ -20,6 +20,7 @@ import { storeCommand } from './commands/store.command.js';
 import { restartCommand, startCommand, stopCommand } from './commands/stop-start.command.js';
 import { triageCommand } from './commands/triage.command.js';
 import { noticeCommand } from './commands/notice.command.js';
+import { outboxCommand } from './commands/outbox.command.js';
 import { abortCommand, approveCommand, resumeCommand, runCommand, runbooksCommand, runsCommand } from './commands/run.command.js';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -49,6 +50,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .addCommand(labCommand(ctx, setExit))
     .addCommand(triageCommand(ctx, setExit))
     .addCommand(noticeCommand(ctx, setExit))
+    .addCommand(outboxCommand(ctx, setExit))
     .addCommand(checkHostCommand(ctx, setExit))
     .addCommand(showCommand(ctx, setExit))
     .addCommand(stopCommand(ctx, setExit))

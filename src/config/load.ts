@@ -139,6 +139,9 @@ function checkConfig(source: ConfigSource, knownDetectors: readonly string[], ho
   redactor.addSecretsFrom(withoutTokenReferences(raw));
   registerUrlPassword(raw, redactor);
   registerWebhook(raw, redactor);
+  // Whoever has the integration key can page the on-call.
+  const routingKey = valueAt(raw, ['notify', 'pagerduty', 'routingKey']);
+  if (typeof routingKey === 'string' && routingKey !== '') redactor.add(routingKey);
 
   const issues: ConfigIssue[] = [];
   const parsed = configSchema.safeParse(raw);

@@ -245,6 +245,40 @@ export const noticesSchema = z
   })
   .describe('Fault, recovery and data-loss notices (chat Markdown).');
 
+export const pagerDutySchema = z
+  .strictObject({
+    routingKey: z
+      .string()
+      .refine((k) => /^[A-Za-z0-9]{32}$/.test(k), { message: 'is not a 32-character integration key', params: { fix: "copy the Integration Key of the service's Events API v2 integration (32 letters and digits)" } })
+      .describe('Integration (routing) key of an Events API v2 integration. A secret: redacted from all output and never kept in the store.'),
+    eventsUrl: z
+      .string()
+      .refine(isHttpUrl, { message: 'is not an http(s) URL', params: { fix: 'leave it out for PagerDuty itself (https://events.pagerduty.com/v2/enqueue), or write the full enqueue URL' } })
+      .default('https://events.pagerduty.com/v2/enqueue')
+      .describe('Events API v2 enqueue URL (default PagerDuty\'s own; the EU service is https://events.eu.pagerduty.com/v2/enqueue).'),
+    timeoutSeconds: seconds(10, 'Timeout of one event post'),
+    source: z.string().min(1).default('faultline').describe('payload.source of the events when the incident names no host.'),
+  })
+  .describe('PagerDuty Events API v2: fault notices and prod escalations trigger an alert keyed by the incident or run id; recovery notices resolve it.');
+
+export const notifyRetrySchema = z
+  .strictObject({
+    maxAttempts: z.number().int().min(1).max(50).default(6).describe('Attempts in all for one notice or page, the first included (default 6).'),
+    initialSeconds: seconds(2, 'Wait after the first failed attempt; it doubles after each further one, with jitter'),
+    maxSeconds: seconds(300, 'Longest wait between two attempts'),
+    leaseSeconds: seconds(60, 'How long a sender holds a notice it is sending; one that died lets go after this'),
+  })
+  .refine((r) => r.initialSeconds <= r.maxSeconds, { message: 'initialSeconds is larger than maxSeconds', params: { fix: 'make maxSeconds at least initialSeconds, e.g. initialSeconds 2, maxSeconds 300' } })
+  .describe('Retries of notices and pages that fail (5xx, 429, no answer); a 4xx that cannot succeed is not retried.');
+
+export const notifySchema = z
+  .strictObject({
+    pagerduty: pagerDutySchema.optional(),
+    retry: notifyRetrySchema.prefault({}),
+    waitSeconds: seconds(60, 'How long a runbook step or `faultline notice --send` waits for its notice to be delivered (retries included) before it reports it as not out'),
+  })
+  .describe('Delivery of notices and pages through the outbox in the store: each is written there first, sent once per event, retried with backoff. The chat webhook is notices.webhook.');
+
 export const reportSchema = z
   .strictObject({
     format: z.enum(['html', 'json', 'table', 'markdown']).optional().describe('Report format.'),
@@ -399,6 +433,7 @@ export const configSchema = z
     consoleLogs: consoleLogsSchema.prefault({}),
     report: reportSchema.prefault({}),
     notices: noticesSchema.optional(),
+    notify: notifySchema.optional(),
     store: storeSchema.optional(),
     runbooks: runbooksSchema.prefault({}),
     server: serverSchema.optional(),
@@ -414,6 +449,7 @@ export type DetectorConfig = z.output<typeof detectorSettingsSchema>;
 export type SuppressionConfig = z.output<typeof suppressionSchema>;
 export type CollectorConfig = z.output<typeof collectorSettingsSchema>;
 export type NoticesConfig = z.output<typeof noticesSchema>;
+export type NotifyConfig = z.output<typeof notifySchema>;
 export type StoreConfig = z.output<typeof storeSchema>;
 export type BmcConfig = z.output<typeof bmcSchema>;
 export type RunbooksConfig = z.output<typeof runbooksSchema>;

@@ -28,3 +28,4 @@ export { planClusters, CLUSTER_VERSIONS, type ClusterPlan } from './kubernetes/c
 export { LabBmcs, LAB_BMC_USER, RESET_TYPES, DEFAULT_POWER_DELAY_MS, type LabBmc, type BmcLogEntry, type ResetType, type RedfishPowerState } from './bmc/power.js';
 export { startLabBmcs, type LabBmcServer, type LabBmcServerOptions } from './bmc/redfish-server.js';
 export { prometheusMissing, type LabPrometheus } from './prometheus/server.js';
+export { LabNotifySinks, type LabNotifyRequest, type LabAlert, type LabSinkName } from './notify/sinks.js';

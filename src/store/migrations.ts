@@ -257,6 +257,34 @@ ALTER TABLE finding_episodes ALTER COLUMN message_id SET NOT NULL, ALTER COLUMN 
 `,
   },
   {
+    version: 5,
+    name: 'the outbox of notices and pages',
+    sql: `
+-- One row per message that must leave faultline (a chat notice, a PagerDuty event), written before it is sent so
+-- a crash or a failing sink loses nothing. The key names the event (<incident-or-run>/<kind>/<sink>): the same event
+-- enqueued twice is one row, which is what keeps it from going out twice. No secret is kept here: the webhook URL
+-- and the routing key are added from faultline.yaml when the row is sent.
+CREATE TABLE notify_outbox (
+  key text PRIMARY KEY,
+  sink text NOT NULL,
+  payload jsonb NOT NULL,
+  -- pending: waiting for its next attempt; claimed: taken by a sender, not yet on the wire; sending: on the wire
+  -- (a crash here leaves it unknown whether it arrived); sent and failed are final.
+  state text NOT NULL CHECK (state IN ('pending', 'claimed', 'sending', 'sent', 'failed')),
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz NOT NULL,
+  lease_until timestamptz,
+  claim_token text,
+  last_error text,
+  last_status integer,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  sent_at timestamptz
+);
+CREATE INDEX notify_outbox_due ON notify_outbox (next_attempt_at) WHERE state IN ('pending', 'claimed', 'sending');
+`,
+  },
+  {
     version: 6,
     name: 'alerts received from Alertmanager',
     sql: `

@@ -47,7 +47,8 @@ class Rollback<T> {
   constructor(readonly value: T) {}
 }
 
-export const STORE_TABLES = ['scans', 'findings', 'detector_runs', 'finding_episodes', 'incidents', 'incident_episodes', 'alarms', 'alarm_counts', 'host_stops', 'actions', 'runbook_runs', 'runbook_steps', 'runbook_leases', 'runbook_approvals', 'runbook_audit', 'runbook_switch', 'alerts'] as const;
+// Leases and instance rows (region-leases.ts) are left out: they say who works now, not what happened.
+export const STORE_TABLES = ['scans', 'findings', 'detector_runs', 'finding_episodes', 'incidents', 'incident_episodes', 'alarms', 'alarm_counts', 'host_stops', 'actions', 'runbook_runs', 'runbook_steps', 'runbook_leases', 'runbook_approvals', 'runbook_audit', 'runbook_switch', 'notify_outbox', 'alerts'] as const;
 
 export class Store {
   private constructor(

@@ -4,10 +4,22 @@ import { Redactor } from '../../core/redact.js';
 /** Posting a notice failed; the message never contains the webhook's URL. */
 export class NotifyError extends FaultlineError {
   readonly status: number | undefined;
-  constructor(message: string, status?: number) {
+  /** The request may have arrived (it timed out after being sent): sending it again could post it twice. */
+  readonly uncertain: boolean;
+  /** The sink's Retry-After, when it gave one. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, status?: number, more: { uncertain?: boolean; retryAfterMs?: number } = {}) {
     super(message);
     this.status = status;
+    this.uncertain = more.uncertain ?? false;
+    this.retryAfterMs = more.retryAfterMs;
   }
+}
+
+/** Retry-After in seconds (the form chat and paging services use); an HTTP date or garbage gives undefined. */
+export function retryAfterMs(header: string | null): number | undefined {
+  if (header === null || !/^\d+(\.\d+)?$/.test(header.trim())) return undefined;
+  return Math.round(Number(header.trim()) * 1000);
 }
 
 export interface WebhookOptions {
@@ -55,7 +67,7 @@ export async function postToWebhook(text: string, options: WebhookOptions): Prom
     });
   } catch (err) {
     if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-      throw new NotifyError(`${where} did not answer within ${options.timeoutMs / 1000} s; the notice may or may not have been posted, check the channel before sending again`);
+      throw new NotifyError(`${where} did not answer within ${options.timeoutMs / 1000} s; the notice may or may not have been posted, check the channel before sending again`, undefined, { uncertain: true });
     }
     const cause = err instanceof Error && err.cause !== undefined ? `: ${errorMessage(err.cause)}` : '';
     throw new NotifyError(scrub(`cannot reach ${where}: ${errorMessage(err)}${cause}`));
@@ -74,11 +86,12 @@ export async function postToWebhook(text: string, options: WebhookOptions): Prom
         : response.status === 404 || response.status === 403
           ? '; the webhook may have been revoked: check notices.webhook in faultline.yaml'
           : '';
-  throw new NotifyError(scrub(`${where} answered ${response.status} ${response.statusText}${body ? `: ${body}` : ''}${hint}`), response.status);
+  const wait = retryAfterMs(retry);
+  throw new NotifyError(scrub(`${where} answered ${response.status} ${response.statusText}${body ? `: ${body}` : ''}${hint}`), response.status, wait !== undefined ? { retryAfterMs: wait } : {});
 }
 
 /** Removes the URL, and its path on its own, from a message (a server may echo either). */
-function urlScrubber(url: string, extra: Redactor | undefined): (text: string) => string {
+export function urlScrubber(url: string, extra: Redactor | undefined): (text: string) => string {
   const own = new Redactor();
   own.add(url);
   try {

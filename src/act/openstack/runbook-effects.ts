@@ -8,13 +8,22 @@ import { pingAll } from '../../collect/probe/fping.js';
 import { getServer, listHypervisors, listInstanceActions, listServers, type RegionClient } from './nova.js';
 import { runPower, type PowerVerb } from './power.js';
 import { checkReachability, isReachable, probeAddress, type ReachabilityOptions } from './reachability.js';
+import { describeOutcomes, type Announcement, type SinkOutcome } from '../notify/announce.js';
+import { pagerDutyTrigger } from '../notify/pagerduty.js';
+import type { SinkName } from '../notify/sink.js';
 
 /**
  * The runbook engine's effects against a real cloud: Nova for server actions and
  * for the truth about an unfinished one (its instance actions), the scan's probes
- * for ping and SSH, a power driver for the hypervisor, and the chat webhook for
- * notices and pages.
+ * for ping and SSH, a power driver for the hypervisor, and the outbox for
+ * notices (chat) and pages (PagerDuty, plus a chat line).
  */
+
+/** The outbox as a run uses it (act/notify/announce.ts). */
+export interface RunAnnouncer {
+  has(sink: SinkName): boolean;
+  announce(a: Announcement, options?: { readonly handOver?: boolean }): Promise<SinkOutcome[]>;
+}
 
 /** Out-of-band power for one hypervisor (Redfish in production; anything that can reset the host in a lab). */
 export interface PowerDriver {
@@ -37,8 +46,10 @@ export interface NovaEffectsOptions {
   readonly reachability: ReachabilityOptions;
   readonly actionTimeoutMs: number;
   readonly power?: PowerDriver;
-  /** Posts chat text (already escaped); undefined when no webhook is configured. */
-  readonly post?: (text: string) => Promise<string>;
+  /** Sends notices and pages through the outbox; undefined when nothing to send them to is configured. */
+  readonly announcer?: RunAnnouncer;
+  /** Makes text safe for the chat's markdown (names from Nova may hold `*`, backticks, mentions). */
+  readonly escapeChat?: (text: string) => string;
   /** More than this fraction of the region's hypervisors down, or of its other ACTIVE servers not answering ping, is a storm. */
   readonly stormFraction: number;
   /** How many of the region's other ACTIVE servers the storm check pings (a random sample; default 200). */
@@ -57,6 +68,7 @@ const NO_HOSTS = 'no SSH access to the hypervisors: set hosts (username, private
 export function novaEffects(o: NovaEffectsOptions): Effects {
   const server = (id: string): Promise<Server> => getServer(o.at.client, id);
   const poll = o.pollMs ?? 500;
+  const chat = o.escapeChat ?? ((text: string) => text);
 
   async function until(timeoutMs: number, test: () => Promise<CheckResult>): Promise<CheckResult> {
     const end = Date.now() + timeoutMs;
@@ -207,17 +219,38 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
     },
 
     async notice(kind: NoticeKind, run: RunRecord, text: string) {
-      if (!o.post) return { posted: false, detail: 'no notices.webhook configured' };
+      if (!o.announcer?.has('slack')) return { posted: false, detail: 'no notices.webhook configured' };
       const where = run.context.hypervisor?.name ?? run.context.target.name;
-      const status = await o.post(`[${kind}] ${run.runbook} on ${where} (${run.id}): ${text}`);
-      return { posted: true, detail: `posted (${status})` };
+      // One event per run and kind: a resumed run finds it in the outbox and does not post it again. One not out
+      // within the wait is handed over: the run then asks a person to post it, and faultline must not post it too.
+      const outcomes = await o.announcer.announce({ event: `${run.id}/${kind}-notice`, chat: chat(`[${kind}] ${run.runbook} on ${where} (${run.id}): ${text}`) }, { handOver: true });
+      return { posted: outcomes.some((x) => x.sink === 'slack' && x.state === 'sent'), detail: describeOutcomes(outcomes) };
     },
 
     async escalate(run: RunRecord, text: string, kind: 'page' | 'mention') {
       const tag = kind === 'page' ? 'page' : 'mention, dev zone: no page';
-      if (!o.post) return { paged: false, detail: `no notices.webhook configured: ${kind === 'page' ? 'page' : 'tell'} the platform on-call by hand with run ${run.id}` };
-      const status = await o.post(`[${tag}] ${run.runbook} on ${run.context.target.name} (${run.id}): ${text}`);
-      return { paged: kind === 'page', detail: `${kind === 'page' ? 'paged' : 'mentioned in chat'} (${status})` };
+      const where = run.context.target.name;
+      const announcer = o.announcer;
+      const pages = kind === 'page' && announcer?.has('pagerduty') === true;
+      if (!announcer || (!announcer.has('slack') && !pages)) {
+        return { paged: false, detail: `no notices.webhook${kind === 'page' ? ' or notify.pagerduty' : ''} configured: ${kind === 'page' ? 'page' : 'tell'} the platform on-call by hand with run ${run.id}` };
+      }
+      // A prod escalation pages the on-call, keyed by the run so a resend folds into one alert; a dev zone's is a chat mention only.
+      const page = pages
+        ? pagerDutyTrigger({
+            dedupKey: run.id,
+            summary: `${run.runbook} on ${where} needs a person: ${text}`,
+            source: run.context.hypervisor?.host ?? where,
+            severity: 'critical',
+            at: new Date(),
+            component: run.runbook,
+            eventClass: 'runbook escalation',
+            details: { run: run.id, target: `${run.context.target.kind} ${where}`, ...(run.context.region ? { region: run.context.region } : {}) },
+          })
+        : undefined;
+      const outcomes = await announcer.announce({ event: `${run.id}/${kind}`, chat: chat(`[${tag}] ${run.runbook} on ${where} (${run.id}): ${text}`), ...(page ? { pagerduty: page } : {}) });
+      const out = outcomes.some((x) => x.state === 'sent');
+      return { paged: kind === 'page' && out, detail: `${kind === 'page' ? (out ? 'paged' : 'page not delivered') : out ? 'mentioned in chat' : 'mention not delivered'}: ${describeOutcomes(outcomes)}` };
     },
 
     async storm(run: RunRecord) {

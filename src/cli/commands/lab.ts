@@ -151,6 +151,9 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
             : {}),
           // The lab's BMCs change the power within seconds, so a minute is a generous wait.
           ...(bmc ? { bmc: { inventory: 'bmc.yaml', pollIntervalSeconds: 0.5, powerTimeoutSeconds: 60, resetSettleSeconds: 5 } } : {}),
+          // The lab's own chat webhook and PagerDuty: `faultline notice --send` and the runbooks' notices and pages land there.
+          notices: { webhook: lab.notify.slackWebhookUrl },
+          notify: { pagerduty: { routingKey: lab.notify.routingKey, eventsUrl: lab.notify.pagerDutyEventsUrl }, retry: { initialSeconds: 0.5, maxSeconds: 5 } },
           zones: Object.fromEntries(lab.fleet.regions.map((r) => [r.id, r.zone])),
           // The lab is always in business hours: a dev zone's escalation (a daytime chat mention) shows at once,
           // at whatever hour a demo or a test runs. Remove this to see it wait for the hours to open.
@@ -182,6 +185,8 @@ export async function runLab(ctx: CliContext, flags: LabFlags, until: Promise<un
         ...(lab.prometheus
           ? [`  prometheus ${lab.prometheus.url}  (8 days of the clusters' history, ${lab.prometheus.series} series, backfilled in ${lab.prometheus.backfillMs} ms)`]
           : []),
+        `  chat      ${lab.notify.slackWebhookUrl}  (Slack-compatible webhook; what arrived: ${lab.adminUrl}/notify)`,
+        `  pagerduty ${lab.notify.pagerDutyEventsUrl}  routing key ${lab.notify.routingKey} (Events API v2; failures to inject: POST ${lab.adminUrl}/notify/fail)`,
         `  admin     ${lab.adminUrl}  header X-Lab-Admin: ${lab.adminToken}`,
         `            e.g. curl -s -H 'X-Lab-Admin: ${lab.adminToken}' ${lab.adminUrl}/faults`,
         ...lab.faults.list().map((f) => `  fault     ${f.id} (${f.spec.kind}) ${f.status}${f.hypervisor ? ` on ${f.hypervisor}` : ''}${f.servers.length ? ` servers ${f.servers.map((id) => lab.state.server(id)?.name ?? id).join(', ')}` : ''}${f.problem ? `: ${f.problem}` : ''}`),

@@ -10,7 +10,7 @@ export function noticeCommand(ctx: CliContext, setExit: (code: number) => void):
     .addOption(new Option('--lang <lang>', 'language (default: notices.lang in faultline.yaml, else ko)').choices(['ko', 'en']))
     .option('--done <action>', 'recovery: what was done (repeatable, comma-separated)', collectList)
     .option('--confirmed-by <name>', 'recovery: who confirmed the servers are back')
-    .option('--send', 'post it to notices.webhook instead of printing it')
+    .option('--send', 'post it to notices.webhook instead of printing it (through the outbox in the store when store: or notify: is configured: retried, sent once per incident and kind, and paged to notify.pagerduty)')
     .option('-c, --config <file>', 'faultline.yaml to use')
     .option('--from <snapshot>', 'use a saved snapshot instead of collecting')
     .option('--now <time>', 'judge as of this ISO time (default: the snapshot time)')

@@ -83,6 +83,14 @@ describe('faultline run vm-hang against the lab', { timeout: exhaustiveTimeout()
     const id = body.run.context.target.id as string;
     const log = await labActions(id);
     assert.deepEqual([count(log, 'stop'), count(log, 'start'), count(log, 'reboot')], [1, 1, 1]);
+    // The escalation went through the outbox to the lab's sinks: a prod zone pages (one PagerDuty trigger keyed by the
+    // run, plus a chat line); a dev zone only mentions the on-call in chat (CATALOG §4.2).
+    const sent = (await (await fetch(`${admin}/notify`, { headers: { 'x-lab-admin': token } })).json()) as Json;
+    const dev = body.run.context.zone === 'dev';
+    const pages = sent.pagerduty.filter((p: Json) => p.accepted && p.body.dedup_key === body.run.id);
+    assert.deepEqual(pages.map((p: Json) => p.body.event_action), dev ? [] : ['trigger'], JSON.stringify(sent.pagerduty));
+    assert.equal(sent.slack.filter((p: Json) => p.accepted && (p.body.text as string).includes(body.run.id)).length, 1, 'one chat line for the escalation');
+    assert.match(body.audit.find((a: Json) => a.stepId === 'escalate').result, dev ? /mentioned in chat: slack: sent/ : /paged: slack: sent; pagerduty: sent/);
     const again = await faultline(['run', 'vm-hang', hung, '--execute', ...fast]);
     assert.equal(again.code, 2, 'the same runbook on the same target is refused inside the dedup window');
     assert.match(again.stderr, new RegExp(body.run.id));

@@ -1,4 +1,3 @@
-import { postToWebhook } from '../../act/notify/webhook.js';
 import type { RegionClient } from '../../act/openstack/nova.js';
 import { redfishPowerDriver } from '../../act/bmc/driver.js';
 import { isDbServer } from '../../act/openstack/power.js';
@@ -28,6 +27,7 @@ import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { askYesNo, openstackSession, positiveNumber, renderColumns, type Input, type OpenStackSession } from '../openstack.js';
 import { openCliStore, storeLocation } from '../store-location.js';
+import { cliAnnouncer } from '../notify.js';
 
 /**
  * `faultline runbooks | run | resume | runs | approve | abort`: thin commands
@@ -166,7 +166,7 @@ export async function run(ctx: CliContext, runbookId: string, text: string, flag
     ctx,
     flags,
     `faultline run ${runbook.id}`,
-    async (_store, runs, loaded) => {
+    async (store, runs, loaded) => {
       let created: RunRecord;
       try {
         created = await runs.create({
@@ -182,7 +182,7 @@ export async function run(ctx: CliContext, runbookId: string, text: string, flag
         throw err;
       }
       ctx.term.err(`run ${created.id} started`);
-      return drive(ctx, flags, runbook, created.id, runs, at, session, loaded, input);
+      return drive(ctx, flags, runbook, created.id, runs, store, at, session, loaded, input);
     },
     session.loaded,
   );
@@ -194,7 +194,7 @@ export async function resume(ctx: CliContext, runId: string, flags: RunFlags, in
     ctx,
     flags,
     'faultline resume',
-    async (_store, runs, loaded) => {
+    async (store, runs, loaded) => {
       let record: RunRecord;
       try {
         record = await runs.run(runId);
@@ -211,7 +211,7 @@ export async function resume(ctx: CliContext, runId: string, flags: RunFlags, in
       const at = session.clients.find((c) => c.region === record.context.region) ?? session.clients[0];
       if (!at) throw new UsageError('no OpenStack region to resume in');
       ctx.term.err(`resuming ${runId} (${record.runbook} on ${singleLine(record.context.target.name)}, ${record.status} at step ${record.cursor + 1})`);
-      return drive(ctx, flags, runbook, runId, runs, at, session, loaded, input);
+      return drive(ctx, flags, runbook, runId, runs, store, at, session, loaded, input);
     },
     session.loaded,
   );
@@ -249,8 +249,7 @@ function businessHoursOf(runbooks: RunbooksConfig): BusinessHours {
   return { timeZone: h.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, days: h.days, start: h.start, end: h.end };
 }
 
-async function drive(ctx: CliContext, flags: RunFlags, runbook: Runbook, runId: string, runs: RunStore, at: RegionClient, session: OpenStackSession, loaded: CliConfig, input: Input): Promise<number> {
-  const webhook = loaded.config.notices?.webhook;
+async function drive(ctx: CliContext, flags: RunFlags, runbook: Runbook, runId: string, runs: RunStore, store: Store, at: RegionClient, session: OpenStackSession, loaded: CliConfig, input: Input): Promise<number> {
   const maxWaitMs = flags.waitTimeout !== undefined ? positiveNumber('--wait-timeout', flags.waitTimeout, 600) * 1000 : undefined;
   const host = hostEffectsOf(ctx, loaded, at, maxWaitMs);
   const effects = novaEffects({
@@ -264,14 +263,9 @@ async function drive(ctx: CliContext, flags: RunFlags, runbook: Runbook, runId: 
     stormFraction: Math.min(1, flags.stormFraction !== undefined ? positiveNumber('--storm-fraction', flags.stormFraction, 0.3) : loaded.config.runbooks.stormFraction),
     stormSample: loaded.config.runbooks.stormSample,
     ...(maxWaitMs !== undefined ? { maxWaitMs } : {}),
-    ...(webhook
-      ? {
-          post: async (text: string) => {
-            const res = await postToWebhook(escapeMarkdown(text), { url: webhook, timeoutMs: (loaded.config.notices?.timeoutSeconds ?? 10) * 1000, ...(ctx.term.redactor ? { redactor: ctx.term.redactor } : {}) });
-            return `HTTP ${res.status}`;
-          },
-        }
-      : {}),
+    // Notices and pages go through the outbox in the run's own store: a resumed run never sends one twice.
+    announcer: cliAnnouncer(ctx, store, loaded.config),
+    escapeChat: escapeMarkdown,
   });
   let refusedNoTty = false;
   const confirm = async (step: RunbookStep, items: readonly { name: string }[]): Promise<boolean> => {

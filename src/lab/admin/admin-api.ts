@@ -11,6 +11,7 @@ import { LabError } from '../openstack/state.js';
 import type { LabFault, LabFaults } from '../scenarios/faults.js';
 import type { LabBmcs } from '../bmc/power.js';
 import { parseFault } from '../scenarios/load.js';
+import type { LabNotifySinks } from '../notify/sinks.js';
 
 export interface AdminContext {
   faults: LabFaults;
@@ -19,6 +20,8 @@ export interface AdminContext {
   network: { sshPort: number; mode: 'nftables' | 'none'; warning: string | null } | null;
   /** The BMCs, when the lab runs them: their request log is the witness of every power action. */
   bmc: LabBmcs | null;
+  /** The chat webhook and PagerDuty the lab serves: what reached them, and failures to inject. */
+  notify: LabNotifySinks;
   /** Brings the firewall in line after a change, when there is one. */
   syncNetwork(): Promise<void>;
 }
@@ -135,6 +138,24 @@ export async function handleAdmin(ctx: AdminContext, req: AdminRequest): Promise
       const sinceMs = since === undefined ? 0 : Date.parse(since);
       if (Number.isNaN(sinceMs)) return { status: 400, body: { error: 'since must be an ISO time, e.g. 2026-11-25T03:00:00Z' } };
       return { status: 200, body: { commands: faults.hostCommands(sinceMs).map((c) => ({ at: new Date(c.at).toISOString(), host: c.host, command: c.command, code: c.code })) } };
+    }
+    if (parts[0] === 'notify' && parts.length === 1 && m === 'GET') {
+      return { status: 200, body: { slack: ctx.notify.received('slack'), pagerduty: ctx.notify.received('pagerduty'), alerts: ctx.notify.alertList() } };
+    }
+    if (parts[0] === 'notify' && parts.length === 1 && m === 'DELETE') {
+      ctx.notify.clear();
+      return { status: 204 };
+    }
+    if (parts[0] === 'notify' && parts[1] === 'fail' && parts.length === 2 && m === 'POST') {
+      // {"sink": "slack"|"pagerduty", "count": 2, "status": 500, "retryAfterSeconds": 1}: the next requests fail so.
+      const b = (req.body ?? {}) as { sink?: unknown; count?: unknown; status?: unknown; retryAfterSeconds?: unknown };
+      if (b.sink !== 'slack' && b.sink !== 'pagerduty') return { status: 400, body: { error: 'sink must be "slack" or "pagerduty"' } };
+      try {
+        ctx.notify.failNext(b.sink, Number(b.count ?? 1), Number(b.status ?? 500), b.retryAfterSeconds === undefined ? undefined : Number(b.retryAfterSeconds));
+      } catch (err) {
+        return { status: 400, body: { error: (err as Error).message } };
+      }
+      return { status: 204 };
     }
     if (parts[0] === 'bmc' && parts[1] === 'log' && parts.length === 2 && m === 'GET') {
       // Every Redfish request: time, BMC, user, ResetType, status; `?since=<ISO time>` narrows it.

@@ -24,6 +24,7 @@ import type { ClusterShape } from '../kubernetes/cluster-objects.js';
 import { startLabBmcs, type LabBmcServer, type LabBmcServerOptions } from '../bmc/redfish-server.js';
 import { startLabPrometheus, type LabPrometheus } from '../prometheus/server.js';
 import { labClusterHistory } from '../prometheus/cluster-history.js';
+import { LabNotifySinks } from '../notify/sinks.js';
 
 export interface StartLabOptions {
   seed?: string | number;
@@ -83,6 +84,8 @@ export interface RunningLab {
   bmc: LabBmcServer | null;
   /** The clusters' Prometheus; null unless asked for. */
   prometheus: LabPrometheus | null;
+  /** The chat webhook and PagerDuty Events API the lab serves, and what reached them. */
+  notify: { sinks: LabNotifySinks; slackWebhookUrl: string; pagerDutyEventsUrl: string; routingKey: string };
   /** A clouds.yaml document with `lab` (admin), `lab-viewer` and `lab-appcred` clouds. */
   cloudsYaml(): string;
   stop(): Promise<void>;
@@ -139,6 +142,11 @@ export async function dispatch(state: LabState, origin: string, req: IncomingMes
   const rest = segments.slice(index + 1).join('/');
   const path = segments.length > index + 1 ? `/${rest}` : '';
   if (service === 'novnc') return { ...novncPage(), requestId, service };
+  if (admin && regionId === null && service === 'notify') {
+    const raw = await readBody(req);
+    const type = req.headers['content-type'];
+    return { ...admin.notify.handle(req.method ?? 'GET', path, Array.isArray(type) ? type[0] : type, raw), requestId, service };
+  }
   if (admin && regionId === null && service === 'alarms') return { ...handleAlarms(admin.faults, req.method ?? 'GET', path, origin), requestId, service };
   if (admin && regionId === null && service === 'lab') {
     const raw = req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE' ? '' : await readBody(req);
@@ -251,6 +259,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     scenario: scenario ? { name: scenario.name, title: scenario.title } : null,
     network: null,
     bmc: null,
+    notify: new LabNotifySinks(),
     syncNetwork: () => network?.sync() ?? Promise.resolve(),
   };
   // Scheduled faults must appear on time even when nobody asks the lab anything.
@@ -353,6 +362,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     kubernetes,
     bmc,
     prometheus,
+    notify: { sinks: admin.notify, slackWebhookUrl: admin.notify.slackUrl(origin), pagerDutyEventsUrl: admin.notify.pagerDutyUrl(origin), routingKey: admin.notify.routingKey },
     cloudsYaml: () =>
       stringify({
         clouds: {
