@@ -47,7 +47,7 @@ class Rollback<T> {
   constructor(readonly value: T) {}
 }
 
-export const STORE_TABLES = ['scans', 'findings', 'detector_runs', 'finding_episodes', 'incidents', 'incident_episodes', 'alarms', 'alarm_counts', 'host_stops', 'actions', 'runbook_runs', 'runbook_steps', 'runbook_leases', 'runbook_approvals', 'runbook_audit', 'runbook_switch'] as const;
+export const STORE_TABLES = ['scans', 'findings', 'detector_runs', 'finding_episodes', 'incidents', 'incident_episodes', 'alarms', 'alarm_counts', 'host_stops', 'actions', 'runbook_runs', 'runbook_steps', 'runbook_leases', 'runbook_approvals', 'runbook_audit', 'runbook_switch', 'action_budget'] as const;
 
 export class Store {
   private constructor(

@@ -11,6 +11,7 @@ import { LabError } from '../openstack/state.js';
 import type { LabFault, LabFaults } from '../scenarios/faults.js';
 import type { LabBmcs } from '../bmc/power.js';
 import { parseFault } from '../scenarios/load.js';
+import type { RequestLog } from '../openstack/request-log.js';
 
 export interface AdminContext {
   faults: LabFaults;
@@ -19,6 +20,8 @@ export interface AdminContext {
   network: { sshPort: number; mode: 'nftables' | 'none'; warning: string | null } | null;
   /** The BMCs, when the lab runs them: their request log is the witness of every power action. */
   bmc: LabBmcs | null;
+  /** The OpenStack API requests the lab answered: the witness of how often a client lists the fleet. */
+  requests: RequestLog;
   /** Brings the firewall in line after a change, when there is one. */
   syncNetwork(): Promise<void>;
 }
@@ -126,6 +129,21 @@ export async function handleAdmin(ctx: AdminContext, req: AdminRequest): Promise
             byHost: a.userId === null && a.projectId === null,
             events: a.events.map((e) => e.event),
           })),
+        },
+      };
+    }
+    if (parts[0] === 'requests' && parts.length === 1 && m === 'GET') {
+      // The API requests answered, oldest first; `?since=<ISO time>` and `?service=compute` narrow them.
+      const since = req.query?.['since'];
+      const sinceMs = since === undefined ? 0 : Date.parse(since);
+      if (Number.isNaN(sinceMs)) return { status: 400, body: { error: 'since must be an ISO time, e.g. 2026-11-25T03:00:00Z' } };
+      const service = req.query?.['service'];
+      const list = ctx.requests.since(sinceMs).filter((r) => service === undefined || r.service === service);
+      return {
+        status: 200,
+        body: {
+          dropped: ctx.requests.dropped,
+          requests: list.map((r) => ({ at: new Date(r.at).toISOString(), method: r.method, service: r.service, region: r.region, path: r.path, query: r.query, status: r.status })),
         },
       };
     }
