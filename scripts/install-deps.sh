@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debs=(fping nftables openssl)
-if [ "${1:-}" = "--test" ]; then debs+=(chromium python3-openstackclient openssh-client python3-kubernetes python3-sushy postgresql prometheus faketime); fi
+if [ "${1:-}" = "--test" ]; then debs+=(chromium python3-openstackclient openssh-client python3-kubernetes python3-sushy postgresql prometheus prometheus-alertmanager faketime); fi
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -162,8 +162,16 @@ export class ServerFeed {
       const t = s.updatedAt ? Date.parse(s.updatedAt) : Number.NaN;
       if (!Number.isNaN(t) && !(t <= this.#newestUpdated)) this.#newestUpdated = t;
     }
+    const forced = new Set<string>();
     if (lookAt !== undefined) {
-      const picked = this.matching(lookAt).filter((s) => !seen.has(s.id)).slice(0, this.#maxActionServers);
+      const matched = this.matching(lookAt).slice(0, this.#maxActionServers);
+      // Listed this round already: its record is fresh, its actions are read again below.
+      for (const s of matched) forced.add(s.id);
+      for (const s of matched.filter((x) => seen.has(x.id))) {
+        this.#actions.delete(s.id);
+        if (!changed.some((c) => c.id === s.id)) changed.push(s);
+      }
+      const picked = matched.filter((s) => !seen.has(s.id));
       await mapBounded(
         picked,
         this.#concurrency,
@@ -199,7 +207,7 @@ export class ServerFeed {
         warnings.push(`hypervisors not listed: ${errorMessage(err)}`);
       }
     }
-    requests += await this.#readActions(full, changed, now, warnings, signal);
+    requests += await this.#readActions(full, changed, forced, now, warnings, signal);
     const shutoff: Shutoff[] = [];
     for (const s of changed) {
       if (s.status.toUpperCase() !== 'SHUTOFF') continue;
@@ -231,11 +239,11 @@ export class ServerFeed {
   }
 
   /** Reads the instance actions the round needs; returns the number of requests sent. */
-  async #readActions(full: boolean, changed: readonly Server[], now: Date, warnings: string[], signal: AbortSignal | undefined): Promise<number> {
+  async #readActions(full: boolean, changed: readonly Server[], forced: ReadonlySet<string>, now: Date, warnings: string[], signal: AbortSignal | undefined): Promise<number> {
     const stale = (s: Server): boolean => this.#actions.get(s.id)?.updatedAt !== s.updatedAt;
     const wanted = full
       ? serversNeedingActions(this.servers, now.getTime(), this.#recentMs).filter(stale)
-      : changed.filter((s) => NEEDS_ACTIONS.has(s.status.toUpperCase()) || this.#actions.has(s.id));
+      : changed.filter((s) => NEEDS_ACTIONS.has(s.status.toUpperCase()) || this.#actions.has(s.id) || forced.has(s.id));
     const chosen = wanted.slice(0, this.#maxActionServers);
     if (wanted.length > chosen.length) warnings.push(`instance actions read for ${chosen.length} of ${wanted.length} servers this round; the rest wait for the next`);
     let requests = 0;

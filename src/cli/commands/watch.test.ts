@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFile, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -81,12 +82,47 @@ class WatchProcess {
   }
 }
 
+const ALERTMANAGER = process.env['ALERTMANAGER_BIN'] ?? '/usr/bin/prometheus-alertmanager';
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Debian's prometheus-alertmanager on loopback, alone (no cluster), with a receiver that sends nowhere. */
+async function startAlertmanager(dir: string): Promise<{ url: string; child: ChildProcess }> {
+  await mkdir(join(dir, 'am-data'), { recursive: true });
+  await writeFile(join(dir, 'alertmanager.yml'), 'route:\n  receiver: nowhere\n  group_wait: 1s\nreceivers:\n  - name: nowhere\n');
+  const port = await freePort();
+  const child = spawn(ALERTMANAGER, [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'am-data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) break;
+    const ok = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    if (ok) return { url, child };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error(`alertmanager did not become ready: ${log}`);
+}
+
 describe('faultline watch against the lab', { timeout: 120_000 }, () => {
   let dir: string;
   let lab: ChildProcess;
   let admin: string;
   let token: string;
   let stopped: { id: string; name: string; host: string; faultId: string };
+  let labConfig: string;
+  /** The lab's faultline.yaml with this test's watch: section. */
+  const watchConfig = (yaml: string): Promise<void> => writeFile(join(dir, 'faultline.yaml'), `${labConfig}\nwatch:\n${yaml}`);
   const env = (): NodeJS.ProcessEnv => ({ OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: 'lab', USER: 'night-shift' });
   const faultline = (args: string[]): Promise<CliRun> => runFaultline(args, { cwd: dir, env: env() });
   const labGet = async (path: string): Promise<Json> => (await fetch(`${admin}${path}`, { headers: { 'x-lab-admin': token } })).json();
@@ -112,6 +148,7 @@ describe('faultline watch against the lab', { timeout: 120_000 }, () => {
     const fault = ((await labGet('/faults')).faults as Json[]).find((f) => f.kind === 'unrequested-shutoff');
     assert.ok(fault?.servers[0], 'the scenario stops one server from its host');
     stopped = { id: fault.servers[0].id, name: fault.servers[0].name, host: fault.servers[0].host, faultId: fault.id };
+    labConfig = await readFile(join(dir, 'faultline.yaml'), 'utf8');
   });
   after(async () => {
     if (lab) await stopLabProcess(lab);
@@ -139,7 +176,7 @@ describe('faultline watch against the lab', { timeout: 120_000 }, () => {
   });
 
   it('starts a server its host stopped, N times, then escalates once pointing at the hypervisor; a restarted watch keeps the budget', async () => {
-    await appendFile(join(dir, 'faultline.yaml'), '\nwatch:\n  autoRun:\n    host-stopped-server: { enabled: true, flapLimit: { restarts: 2, windowMinutes: 60 } }\n');
+    await watchConfig('  autoRun:\n    host-stopped-server: { enabled: true, flapLimit: { restarts: 2, windowMinutes: 60 } }\n');
     const args = ['--interval', '0.5', '--store', 'store', '--wait-timeout', '20', '--action-timeout', '30'];
     const w = new WatchProcess(args, dir, env());
     let first: Json;
@@ -181,5 +218,41 @@ describe('faultline watch against the lab', { timeout: 120_000 }, () => {
     assert.ok(events.some((e) => e.type === 'finding.open' && e.finding.resource.id === stopped.id), 'still SHUTOFF and still reported');
     assert.deepEqual(events.filter((e) => e.type.startsWith('autorun.')), [], 'the budget in the store holds: no start and no second escalation');
     assert.equal(await starts(stopped.id), 2);
+  });
+
+  it('a new firing Alertmanager alert naming a server wakes a round for it at once (real prometheus-alertmanager)', async () => {
+    const am = await startAlertmanager(dir);
+    try {
+      await watchConfig(`  alertmanager:\n    url: ${am.url}\n    timeoutSeconds: 2\n`);
+      // Rounds 30 s apart: only the alert can bring the second one this soon.
+      const w = new WatchProcess(['--interval', '30', '--store', 'store'], dir, env());
+      try {
+        await w.waitFor('the first round', (e) => e.type === 'round');
+        const mark = Date.now();
+        const since = new Date().toISOString();
+        const posted = await fetch(`${am.url}/api/v2/alerts`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify([{ labels: { alertname: 'NodeDown', server: stopped.name, severity: 'critical' }, annotations: { summary: 'kubelet stopped posting' }, startsAt: new Date().toISOString() }]),
+        });
+        assert.equal(posted.status, 200, await posted.text());
+        const trigger = await w.waitFor('the trigger', (e) => e.type === 'trigger', 15_000);
+        assert.equal(trigger.source, 'alertmanager');
+        assert.equal(trigger.target, stopped.name);
+        assert.match(trigger.detail, /NodeDown firing/);
+        const round = await w.waitFor('the triggered round', (e) => e.type === 'round' && e.trigger !== null, 15_000);
+        assert.ok(Date.now() - mark < 20_000, 'well before the 30 s interval');
+        assert.match(round.trigger, /alertmanager: NodeDown/);
+        const reads = ((await labGet(`/requests?service=compute&since=${encodeURIComponent(since)}`)).requests as Json[]).filter((q) => q.path.includes(`/servers/${stopped.id}`));
+        assert.ok(reads.length >= 1, 'the round read the named server (or its instance actions) itself');
+        const count = w.events.filter((e) => e.type === 'trigger').length;
+        await new Promise((r) => setTimeout(r, 3000));
+        assert.equal(w.events.filter((e) => e.type === 'trigger').length, count, 'an alert still firing is not a new trigger');
+      } finally {
+        assert.equal(await w.stop(), 0, w.stderr);
+      }
+    } finally {
+      am.child.kill();
+    }
   });
 });
