@@ -152,7 +152,7 @@ describe('config errors', () => {
     assert.equal(config.watch.autoRun['host-stopped-server'].enabled, false);
     assert.deepEqual(config.watch.autoRun['host-stopped-server'].flapLimit, { restarts: 3, windowMinutes: 60 });
     const on = parseConfig('watch:\n  autoRun:\n    host-stopped-server: { enabled: true, flapLimit: { restarts: 2 } }\n', FILE, DETECTORS).config;
-    assert.deepEqual(on.watch.autoRun['host-stopped-server'], { enabled: true, flapLimit: { restarts: 2, windowMinutes: 60 } });
+    assert.deepEqual(on.watch.autoRun['host-stopped-server'], { enabled: true, flapLimit: { restarts: 2, windowMinutes: 60 }, maxStopAgeMinutes: 60 });
     const zero = rejects('watch:\n  autoRun:\n    host-stopped-server: { enabled: true, flapLimit: { restarts: 0 } }\n');
     assert.equal(zero.key, 'watch.autoRun.host-stopped-server.flapLimit.restarts');
     const other = rejects('watch:\n  autoRun:\n    vm-hang: { enabled: true }\n');

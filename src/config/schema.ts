@@ -363,6 +363,11 @@ export const watchSchema = z
           .strictObject({
             enabled: z.boolean().default(false).describe('Start servers their host stopped, through the host-stopped-server runbook (default false: the watch only reports them).'),
             flapLimit: flapLimitSchema.prefault({}),
+            maxStopAgeMinutes: z
+              .number()
+              .positive()
+              .default(60)
+              .describe('Only stops by the host this recent are answered with a start (default 60); a server left SHUTOFF longer was left so by its owner or needs a person, and is only reported.'),
           })
           .prefault({}),
       })

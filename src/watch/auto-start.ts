@@ -38,6 +38,8 @@ export interface AutoStartOptions {
   readonly runs: RunStore;
   readonly budgets: ActionBudgets;
   readonly limit: BudgetLimit;
+  /** Host stops older than this are reported, not answered with a start. */
+  readonly maxStopAgeMs: number;
   /** The Nova effects for the server's region. */
   readonly effectsFor: (region: string | undefined) => Effects | undefined;
   /** Sends the escalation (chat, pager); returns what became of it for the log. */
@@ -69,6 +71,8 @@ export class AutoStarter {
   readonly #o: AutoStartOptions;
   readonly #runbook: Runbook;
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Stops already said to be too old, so each is logged once per process. */
+  readonly #tooOld = new Set<string>();
 
   constructor(options: AutoStartOptions) {
     this.#o = options;
@@ -116,6 +120,16 @@ export class AutoStarter {
     const stop = actions.find((a) => a.action === 'stop');
     const answers = `after stop ${stop?.requestId ?? 'unknown'}`;
     if (stop && spentNow.some((s) => s.detail === answers)) return;
+    const stoppedAt = stop ? Date.parse(stop.startTime) : Number.NaN;
+    if (Number.isNaN(stoppedAt) || now.getTime() - stoppedAt > this.#o.maxStopAgeMs) {
+      const key = `${server.id}/${stop?.requestId ?? '-'}`;
+      if (!this.#tooOld.has(key)) {
+        this.#tooOld.add(key);
+        const why = stop ? `its host stopped it at ${stop.startTime}, longer ago than watch.autoRun.host-stopped-server.maxStopAgeMinutes` : 'no stop on record';
+        this.#o.emit({ type: 'autorun.refused', server: ref, reason: `${why}: reported, not started` });
+      }
+      return;
+    }
     const text = escalationText(server, spentNow, this.#o.limit, actions);
     const decision = await this.#o.budgets.decide(AUTO_START_RUNBOOK, { id: server.id, name: server.name }, this.#o.limit, now, text);
     if (decision.kind === 'exhausted') return;

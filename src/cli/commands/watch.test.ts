@@ -177,6 +177,11 @@ describe('faultline watch against the lab', { timeout: 120_000 }, () => {
 
   it('starts a server its host stopped, N times, then escalates once pointing at the hypervisor; a restarted watch keeps the budget', async () => {
     await watchConfig('  autoRun:\n    host-stopped-server: { enabled: true, flapLimit: { restarts: 2, windowMinutes: 60 } }\n');
+    // A server its host stopped two hours ago was left so: it is reported, not started.
+    const oldRes = await fetch(`${admin}/faults`, { method: 'POST', headers: { 'x-lab-admin': token, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'unrequested-shutoff', servers: { role: 'k8s-worker' }, minutesAgo: 120 }) });
+    const oldFault = (await oldRes.json()) as Json;
+    assert.equal(oldRes.status, 201, JSON.stringify(oldFault));
+    const old = oldFault.fault.servers[0] as { id: string };
     const args = ['--interval', '0.5', '--store', 'store', '--wait-timeout', '20', '--action-timeout', '30'];
     const w = new WatchProcess(args, dir, env());
     let first: Json;
@@ -184,6 +189,9 @@ describe('faultline watch against the lab', { timeout: 120_000 }, () => {
       first = await w.waitFor('the first start', (e) => e.type === 'autorun.finished' && e.server.id === stopped.id);
       assert.equal(first.status, 'done', JSON.stringify(first));
       assert.equal(await starts(stopped.id), 1);
+      const refused = await w.waitFor('the old stop refused', (e) => e.type === 'autorun.refused' && e.server.id === old.id);
+      assert.match(refused.reason, /maxStopAgeMinutes: reported, not started/);
+      assert.equal(await starts(old.id), 0);
       await w.waitFor('the resolved finding', (e) => e.type === 'finding.resolved' && e.finding.resource.id === stopped.id);
 
       await hostStops(stopped.name);
@@ -216,7 +224,7 @@ describe('faultline watch against the lab', { timeout: 120_000 }, () => {
     assert.equal(again.code, 0, again.stderr);
     const events = again.stdout.trim().split('\n').map((l) => JSON.parse(l) as Json);
     assert.ok(events.some((e) => e.type === 'finding.open' && e.finding.resource.id === stopped.id), 'still SHUTOFF and still reported');
-    assert.deepEqual(events.filter((e) => e.type.startsWith('autorun.')), [], 'the budget in the store holds: no start and no second escalation');
+    assert.deepEqual(events.filter((e) => e.type.startsWith('autorun.') && e.server.id === stopped.id), [], 'the budget in the store holds: no start and no second escalation');
     assert.equal(await starts(stopped.id), 2);
   });
 

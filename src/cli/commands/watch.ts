@@ -129,6 +129,7 @@ export async function watch(ctx: CliContext, flags: WatchFlags): Promise<number>
         runs: new RunStore(store.engine, leaseTtlMs),
         budgets: new ActionBudgets(store.engine),
         limit: { actions: auto.flapLimit.restarts, windowMs: auto.flapLimit.windowMinutes * 60_000 },
+        maxStopAgeMs: auto.maxStopAgeMinutes * 60_000,
         effectsFor,
         escalate: async (text) => (post ? `posted to notices.webhook (${await post(`[page] host-stopped-server: ${text}`)})` : 'no notices.webhook configured: tell the platform on-call by hand'),
         actor,
