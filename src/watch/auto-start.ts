@@ -42,8 +42,8 @@ export interface AutoStartOptions {
   readonly maxStopAgeMs: number;
   /** The Nova effects for the server's region. */
   readonly effectsFor: (region: string | undefined) => Effects | undefined;
-  /** Sends the escalation (chat, pager); returns what became of it for the log. */
-  readonly escalate: (text: string) => Promise<string>;
+  /** Sends the escalation (a page in a prod zone, a chat mention in a dev zone); returns what became of it for the log. */
+  readonly escalate: (text: string, zone: 'prod' | 'dev') => Promise<string>;
   readonly actor: string;
   readonly clock: Clock;
   readonly businessHours?: BusinessHours;
@@ -73,6 +73,8 @@ export class AutoStarter {
   readonly #inFlight = new Map<string, Promise<void>>();
   /** Stops already said to be too old, so each is logged once per process. */
   readonly #tooOld = new Set<string>();
+  /** The last refusal said per server: a run waiting at a gate refuses every round, and once is enough to say. */
+  readonly #refused = new Map<string, string>();
 
   constructor(options: AutoStartOptions) {
     this.#o = options;
@@ -136,7 +138,7 @@ export class AutoStarter {
     if (decision.kind === 'escalate') {
       let delivery: string;
       try {
-        delivery = await this.#o.escalate(text);
+        delivery = await this.#o.escalate(text, this.#o.zoneOf(server.region) ?? 'prod');
       } catch (err) {
         delivery = `not delivered: ${message(err)}`;
       }
@@ -161,11 +163,13 @@ export class AutoStarter {
       run = await this.#o.runs.create({ runbook: AUTO_START_RUNBOOK, context, createdBy: this.#o.actor, at: now, leaseTtlMs: this.#o.leaseTtlMs, dedupWindowMs: 0 });
     } catch (err) {
       if (err instanceof RunConflictError) {
-        this.#o.emit({ type: 'autorun.refused', server: ref, reason: err.message });
+        if (this.#refused.get(server.id) !== err.message) this.#o.emit({ type: 'autorun.refused', server: ref, reason: err.message });
+        this.#refused.set(server.id, err.message);
         return;
       }
       throw err;
     }
+    this.#refused.delete(server.id);
     await this.#o.budgets.spend(AUTO_START_RUNBOOK, { id: server.id, name: server.name }, run.id, now, answers);
     this.#o.emit({ type: 'autorun.started', runId: run.id, server: ref, spent: decision.spent.length + 1, limit: this.#o.limit.actions, resumed: false });
     this.#drive(ref, run.id, server.region);

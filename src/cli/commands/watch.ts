@@ -131,7 +131,12 @@ export async function watch(ctx: CliContext, flags: WatchFlags): Promise<number>
         limit: { actions: auto.flapLimit.restarts, windowMs: auto.flapLimit.windowMinutes * 60_000 },
         maxStopAgeMs: auto.maxStopAgeMinutes * 60_000,
         effectsFor,
-        escalate: async (text) => (post ? `posted to notices.webhook (${await post(`[page] host-stopped-server: ${text}`)})` : 'no notices.webhook configured: tell the platform on-call by hand'),
+        // As the engine's escalations: a page in a prod zone, a chat mention (no page) in a dev zone.
+        escalate: async (text, zone) => {
+          const tag = zone === 'dev' ? 'mention, dev zone: no page' : 'page';
+          if (!post) return `no notices.webhook configured: ${zone === 'dev' ? 'tell' : 'page'} the platform on-call by hand`;
+          return `posted to notices.webhook as a ${zone === 'dev' ? 'mention' : 'page'} (${await post(`[${tag}] host-stopped-server: ${text}`)})`;
+        },
         actor,
         clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
         businessHours: { timeZone: h.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, days: h.days, start: h.start, end: h.end },
