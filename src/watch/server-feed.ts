@@ -107,6 +107,11 @@ export class ServerFeed {
     return this.#hypervisors;
   }
 
+  /** One server's instance actions as last read, newest first. */
+  actionsOf(id: string): readonly InstanceAction[] {
+    return this.#actions.get(id)?.actions ?? [];
+  }
+
   server(id: string): Server | undefined {
     return this.#servers.get(id);
   }

@@ -11,6 +11,7 @@ import { judgedDetectors } from '../store/record.js';
 import { detectWithStore } from '../store/scan.js';
 import type { Store } from '../store/store.js';
 import type { AutoStarter, AutoStartEvent } from './auto-start.js';
+import type { Server } from '../snapshot/schema.js';
 import type { ServerFeed, StopCause } from './server-feed.js';
 
 /**
@@ -152,6 +153,7 @@ export class Watch {
     let removed = 0;
     let requests = 0;
     let full = false;
+    const hostStopped: { feed: ServerFeed; server: Server }[] = [];
     for (const feed of this.#o.feeds) {
       const startedAt = new Date().toISOString();
       const s0 = performance.now();
@@ -164,6 +166,7 @@ export class Watch {
         requests += r.requests;
         for (const w of r.warnings) this.#o.emit({ type: 'warning', message: `${label}: ${w}` });
         for (const s of r.shutoff) {
+          if (s.cause === 'host') hostStopped.push({ feed, server: s.server });
           this.#o.emit({ type: 'server.shutoff', server: { id: s.server.id, name: s.server.name, host: s.server.host ?? null }, cause: s.cause, requestId: s.stop?.requestId ?? null, userId: s.stop?.userId ?? null });
         }
         const produces = ['servers', 'instanceActions', ...(feed.hypervisors ? ['hypervisors' as const] : [])] as CollectionOutcome['produces'];
@@ -175,6 +178,10 @@ export class Watch {
         this.#o.emit({ type: 'warning', message: `${label}: ${errorMessage(err)}` });
       }
     }
+    // A stop the instance actions pin on the host is answered before the fleet is judged: on a large
+    // fleet judging takes seconds, and the start should not wait for it. The detector's findings
+    // below catch the rest (servers already SHUTOFF when the watch started, stops whose actions came late).
+    if (this.#o.autoStart) await this.#startHostStopped(hostStopped);
     // Quiet rounds are neither judged nor recorded: nothing the detectors read has moved.
     const quiet = !full && changed === 0 && removed === 0 && trigger === null && this.#findings !== undefined && outcomes.every((o) => o.status === 'ok');
     let recorded: number | null = null;
@@ -258,16 +265,24 @@ export class Watch {
   }
 
   async #autoStart(results: readonly DetectorResult[]): Promise<void> {
-    const starter = this.#o.autoStart;
-    if (!starter) return;
     const stopped = results.find((r) => r.detectorId === HOST_STOPPED_DETECTOR)?.findings ?? [];
+    const picked: { feed: ServerFeed; server: Server }[] = [];
     for (const f of stopped) {
       if (f.resource.kind !== 'server') continue;
       const feed = this.#o.feeds.find((x) => x.server(f.resource.id));
       const server = feed?.server(f.resource.id);
-      if (!feed || !server || server.status.toUpperCase() !== 'SHUTOFF') continue;
+      if (feed && server) picked.push({ feed, server });
+    }
+    await this.#startHostStopped(picked);
+  }
+
+  async #startHostStopped(list: readonly { feed: ServerFeed; server: Server }[]): Promise<void> {
+    const starter = this.#o.autoStart;
+    if (!starter) return;
+    for (const { feed, server } of list) {
+      if (server.status.toUpperCase() !== 'SHUTOFF') continue;
       try {
-        await starter.consider(server, feed.instanceActions.filter((a) => a.serverId === server.id).sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime)));
+        await starter.consider(server, feed.actionsOf(server.id));
       } catch (err) {
         this.#o.emit({ type: 'autorun.failed', server: { id: server.id, name: server.name, host: server.host ?? null, region: server.region ?? null }, runId: null, error: errorMessage(err) });
       }
