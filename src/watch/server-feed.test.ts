@@ -110,10 +110,14 @@ describe('ServerFeed', () => {
 
   it('a trigger naming a server reads its instance actions again even when Nova changed nothing', async () => {
     const before = cloud.requests.length;
-    const r = await feed.round(NOW, undefined, 'vm-1');
+    const r = await feed.round(NOW, undefined, ['vm-1']);
     const sent = cloud.requests.slice(before).map((q) => q.path);
     assert.ok(sent.some((p) => p.endsWith('/servers/srv-000001/os-instance-actions')), sent.join(', '));
     assert.ok(!sent.some((p) => p.includes('srv-000002')), 'only the named server');
     assert.equal(r.full, false);
+    const mark = cloud.requests.length;
+    await feed.round(NOW, undefined, ['vm-1', 'vm-2']);
+    const both = cloud.requests.slice(mark).map((q) => q.path);
+    for (const id of ['srv-000001', 'srv-000002']) assert.ok(both.some((p) => p.endsWith(`/servers/${id}/os-instance-actions`)), `two triggers in one round: ${id} is read too`);
   });
 });

@@ -137,10 +137,10 @@ export class ServerFeed {
   }
 
   /**
-   * `lookAt`: a trigger named this target, so its servers are read one by one
+   * `lookAt`: triggers named these targets, so their servers are read one by one
    * (and their actions again) even when the change feed has nothing on them yet.
    */
-  async round(now: Date, signal?: AbortSignal, lookAt?: string): Promise<FeedRound> {
+  async round(now: Date, signal?: AbortSignal, lookAt: readonly string[] = []): Promise<FeedRound> {
     const full = this.#forceFull || Number.isNaN(this.#newestUpdated) || this.#rounds % this.#resyncEvery === 0;
     this.#rounds++;
     const warnings: string[] = [];
@@ -168,8 +168,10 @@ export class ServerFeed {
       if (!Number.isNaN(t) && !(t <= this.#newestUpdated)) this.#newestUpdated = t;
     }
     const forced = new Set<string>();
-    if (lookAt !== undefined) {
-      const matched = this.matching(lookAt).slice(0, this.#maxActionServers);
+    if (lookAt.length > 0) {
+      const byId = new Map<string, Server>();
+      for (const t of lookAt) for (const s of this.matching(t)) byId.set(s.id, s);
+      const matched = [...byId.values()].slice(0, this.#maxActionServers);
       // Listed this round already: its record is fresh, its actions are read again below.
       for (const s of matched) forced.add(s.id);
       for (const s of matched.filter((x) => seen.has(x.id))) {

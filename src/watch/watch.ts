@@ -110,7 +110,8 @@ export class Watch {
   #findings: Map<string, Finding> | undefined;
   #incidents: Map<string, Incident> | undefined;
   #wake: (() => void) | undefined;
-  #pendingTrigger: Trigger | undefined;
+  /** Triggers that arrived since the last round began; the next round looks at every target they name. */
+  #pendingTriggers: Trigger[] = [];
 
   constructor(options: WatchOptions) {
     this.#o = options;
@@ -124,10 +125,10 @@ export class Watch {
     try {
       while (!signal.aborted) {
         const started = performance.now();
-        const trigger = this.#pendingTrigger ?? null;
-        this.#pendingTrigger = undefined;
+        const triggers = this.#pendingTriggers;
+        this.#pendingTriggers = [];
         try {
-          await this.round(signal, trigger);
+          await this.round(signal, triggers);
         } catch (err) {
           if (signal.aborted) break;
           // A failed round (Nova down, the store busy) is reported and the next one lists the fleet whole.
@@ -144,7 +145,7 @@ export class Watch {
     }
   }
 
-  async round(signal: AbortSignal, trigger: Trigger | null = null): Promise<void> {
+  async round(signal: AbortSignal, triggers: readonly Trigger[] = []): Promise<void> {
     const t0 = performance.now();
     this.#round++;
     const now = this.#now();
@@ -159,7 +160,7 @@ export class Watch {
       const s0 = performance.now();
       const label = `watch-servers${feed.region ? `:${feed.region}` : ''}`;
       try {
-        const r = await feed.round(now, signal, trigger?.target ?? undefined);
+        const r = await feed.round(now, signal, triggers.flatMap((t) => (t.target === null ? [] : [t.target])));
         full ||= r.full;
         changed += r.changed.length;
         removed += r.removed.length;
@@ -183,7 +184,7 @@ export class Watch {
     // below catch the rest (servers already SHUTOFF when the watch started, stops whose actions came late).
     if (this.#o.autoStart) await this.#startHostStopped(hostStopped);
     // Quiet rounds are neither judged nor recorded: nothing the detectors read has moved.
-    const quiet = !full && changed === 0 && removed === 0 && trigger === null && this.#findings !== undefined && outcomes.every((o) => o.status === 'ok');
+    const quiet = !full && changed === 0 && removed === 0 && triggers.length === 0 && this.#findings !== undefined && outcomes.every((o) => o.status === 'ok');
     let recorded: number | null = null;
     if (!quiet) {
       const snapshot = this.#snapshot(now, outcomes);
@@ -214,7 +215,7 @@ export class Watch {
       novaRequests: requests,
       durationMs: Math.round(performance.now() - t0),
       recorded,
-      trigger: trigger ? `${trigger.source}: ${trigger.detail}` : null,
+      trigger: triggers.length ? triggers.map((t) => `${t.source}: ${t.detail}`).join('; ') : null,
     });
   }
 
@@ -296,7 +297,7 @@ export class Watch {
       try {
         for (const t of await source.poll(signal)) {
           this.#o.emit({ type: 'trigger', source: t.source, detail: t.detail, target: t.target });
-          this.#pendingTrigger ??= t;
+          this.#pendingTriggers.push(t);
           this.#wake?.();
         }
       } catch (err) {
@@ -320,7 +321,7 @@ export class Watch {
       const timer = setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
       if (wakeable) {
-        if (this.#pendingTrigger) return done();
+        if (this.#pendingTriggers.length > 0) return done();
         this.#wake = done;
       }
     });
