@@ -19,6 +19,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   store: ['core', 'snapshot', 'detect', 'correlate', 'runbook', 'report'],
   report: ['core', 'snapshot', 'detect', 'correlate'],
   lab: ['core'],
+  // The watch loop reads like a scan and acts like a run: below the CLI, above everything it drives.
+  watch: ['core', 'snapshot', 'config', 'collect', 'detect', 'correlate', 'runbook', 'act', 'store', 'report'],
   architecture: [],
   cli: ['*'],
   server: ['*'],

@@ -22,6 +22,7 @@ import { triageCommand } from './commands/triage.command.js';
 import { noticeCommand } from './commands/notice.command.js';
 import { outboxCommand } from './commands/outbox.command.js';
 import { abortCommand, approveCommand, resumeCommand, runCommand, runbooksCommand, runsCommand } from './commands/run.command.js';
+import { watchCommand } from './commands/watch.command.js';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { VERSION } from './version.js';
@@ -68,6 +69,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .addCommand(approveCommand(ctx, setExit))
     .addCommand(abortCommand(ctx, setExit))
     .addCommand(serveCommand(ctx, setExit))
+    .addCommand(watchCommand(ctx, setExit))
     .addHelpText('after', '\nRun `faultline <command> --help` for a command\'s options. Docs: docs/ in the package.');
   return configure(program, ctx);
 }

@@ -147,6 +147,23 @@ describe('config errors', () => {
     assert.match(order.fix ?? '', /end later than start/);
   });
 
+  it('leaves the watch without auto-runs by default, and names a bad flap limit or Alertmanager URL by key', () => {
+    const { config } = parseConfig('', FILE, DETECTORS);
+    assert.equal(config.watch.autoRun['host-stopped-server'].enabled, false);
+    assert.deepEqual(config.watch.autoRun['host-stopped-server'].flapLimit, { restarts: 3, windowMinutes: 60 });
+    const on = parseConfig('watch:\n  autoRun:\n    host-stopped-server: { enabled: true, flapLimit: { restarts: 2 } }\n', FILE, DETECTORS).config;
+    assert.deepEqual(on.watch.autoRun['host-stopped-server'], { enabled: true, flapLimit: { restarts: 2, windowMinutes: 60 }, maxStopAgeMinutes: 60 });
+    const zero = rejects('watch:\n  autoRun:\n    host-stopped-server: { enabled: true, flapLimit: { restarts: 0 } }\n');
+    assert.equal(zero.key, 'watch.autoRun.host-stopped-server.flapLimit.restarts');
+    const other = rejects('watch:\n  autoRun:\n    vm-hang: { enabled: true }\n');
+    assert.match(other.message, /vm-hang/);
+    const url = rejects('watch:\n  alertmanager:\n    url: alertmanager:9093\n');
+    assert.equal(url.key, 'watch.alertmanager.url');
+    assert.match(url.fix ?? '', /http:\/\/alertmanager/);
+    const { redactor } = parseConfig('watch:\n  alertmanager:\n    url: http://am:pw-778899@am.example:9093\n', FILE, DETECTORS);
+    assert.equal(redactor.redact('GET http://am:pw-778899@am.example:9093'), 'GET http://am:***@am.example:9093');
+  });
+
   it('says a suppression without a reason needs one, by index', () => {
     const err = rejects(['suppressions:', '  - detector: server-error', '    reason: ok', '  - resource: x', '    reason: fine', '  - detector: server-error'].join('\n'));
     assert.equal(err.key, 'suppressions[2].reason');

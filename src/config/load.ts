@@ -177,9 +177,9 @@ function resolveRelativePaths(config: FaultlineConfig, base: string, home: strin
   };
 }
 
-/** `https://user:pass@host/...` in alarms.source and `postgres://user:pass@...` in store.url: the password is a secret too. */
+/** `https://user:pass@host/...` in alarms.source, prometheus.url, watch.alertmanager.url and `postgres://user:pass@...` in store.url: the password is a secret too. */
 function registerUrlPassword(raw: unknown, redactor: Redactor): void {
-  for (const [path, scheme] of [[['alarms', 'source'], /^https?:\/\//i], [['prometheus', 'url'], /^https?:\/\//i], [['store', 'url'], /^postgres(ql)?:\/\//i]] as const) {
+  for (const [path, scheme] of [[['alarms', 'source'], /^https?:\/\//i], [['prometheus', 'url'], /^https?:\/\//i], [['watch', 'alertmanager', 'url'], /^https?:\/\//i], [['store', 'url'], /^postgres(ql)?:\/\//i]] as const) {
     const source = valueAt(raw, path);
     if (typeof source === 'string' && scheme.test(source)) registerPassword(source, redactor);
   }

@@ -416,6 +416,47 @@ export const runbooksSchema = z
   })
   .describe('How runbooks run.');
 
+const flapLimitSchema = z
+  .strictObject({
+    restarts: z.number().int().positive().default(3).describe('Starts allowed per server within the window (default 3).'),
+    windowMinutes: z.number().positive().default(60).describe('The sliding window, in minutes (default 60).'),
+  })
+  .describe('After this many starts of one server within the window the watch stops starting it and escalates once, pointing at its hypervisor. Counted in the store, so a restart of faultline keeps the count.');
+
+export const watchSchema = z
+  .strictObject({
+    intervalSeconds: z.number().min(1).default(10).describe('Seconds between rounds (default 10); `faultline watch --interval` overrides it.'),
+    resyncEvery: z.number().int().positive().default(60).describe('Every this many rounds Nova is asked for the whole fleet instead of only what changed (default 60).'),
+    autoRun: z
+      .strictObject({
+        'host-stopped-server': z
+          .strictObject({
+            enabled: z.boolean().default(false).describe('Start servers their host stopped, through the host-stopped-server runbook (default false: the watch only reports them).'),
+            flapLimit: flapLimitSchema.prefault({}),
+            maxStopAgeMinutes: z
+              .number()
+              .positive()
+              .default(60)
+              .describe('Only stops by the host this recent are answered with a start (default 60); a server left SHUTOFF longer was left so by its owner or needs a person, and is only reported.'),
+          })
+          .prefault({}),
+      })
+      .prefault({})
+      .describe('Runbooks the watch may start on its own, each opted in by name. Only host-stopped-server can be, so far.'),
+    alertmanager: z
+      .strictObject({
+        url: z
+          .string()
+          .refine(isHttpUrl, { message: 'is not an http(s) URL', params: { fix: 'write the base URL, e.g. http://alertmanager.monitoring:9093' } })
+          .describe('Base URL of Alertmanager (its API v2 is under /api/v2).'),
+        timeoutSeconds: seconds(5, 'Timeout of one poll'),
+        headers: z.record(z.string(), z.string()).optional().describe('HTTP headers, e.g. Authorization. Their values are secrets.'),
+      })
+      .optional()
+      .describe('An Alertmanager polled each round: a new firing alert that names a server or hypervisor starts a round for it at once.'),
+  })
+  .describe('How `faultline watch` runs.');
+
 export const configSchema = z
   .strictObject({
     openstack: openstackSchema.prefault({}),
@@ -437,6 +478,7 @@ export const configSchema = z
     store: storeSchema.optional(),
     runbooks: runbooksSchema.prefault({}),
     server: serverSchema.optional(),
+    watch: watchSchema.prefault({}),
     zones: z.record(z.string(), z.enum(['prod', 'dev'])).default({}).describe('Whether each region is prod or dev.'),
   })
   .meta({ title: 'faultline.yaml', description: 'Configuration of faultline. Relative paths are taken from the directory of this file.' });
@@ -455,6 +497,7 @@ export type BmcConfig = z.output<typeof bmcSchema>;
 export type RunbooksConfig = z.output<typeof runbooksSchema>;
 export type ServerConfig = z.output<typeof serverSchema>;
 export type ApiRole = (typeof API_ROLES)[number];
+export type WatchConfig = z.output<typeof watchSchema>;
 
 /** The configuration used when there is no file. */
 export function defaultConfig(): FaultlineConfig {

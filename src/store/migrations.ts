@@ -257,6 +257,25 @@ ALTER TABLE finding_episodes ALTER COLUMN message_id SET NOT NULL, ALTER COLUMN 
 `,
   },
   {
+    version: 4,
+    name: 'per-target action budgets: what the watch loop spent on each target, and its escalations',
+    sql: `
+-- One row per restart the watch loop spent on a target (with the run that did it) and per escalation once the
+-- budget ran out. Kept in the store, not in memory, so a restarted faultline still knows a server keeps dying.
+CREATE TABLE action_budget (
+  id bigserial PRIMARY KEY,
+  budget text NOT NULL,
+  target_id text NOT NULL,
+  target_name text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('spent', 'escalated')),
+  at timestamptz NOT NULL,
+  run_id text UNIQUE,
+  detail text NOT NULL
+);
+CREATE INDEX action_budget_target ON action_budget (budget, target_id, at);
+`,
+  },
+  {
     version: 5,
     name: 'the outbox of notices and pages',
     sql: `

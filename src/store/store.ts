@@ -48,7 +48,7 @@ class Rollback<T> {
 }
 
 // Leases and instance rows (region-leases.ts) are left out: they say who works now, not what happened.
-export const STORE_TABLES = ['scans', 'findings', 'detector_runs', 'finding_episodes', 'incidents', 'incident_episodes', 'alarms', 'alarm_counts', 'host_stops', 'actions', 'runbook_runs', 'runbook_steps', 'runbook_leases', 'runbook_approvals', 'runbook_audit', 'runbook_switch', 'notify_outbox', 'alerts'] as const;
+export const STORE_TABLES = ['scans', 'findings', 'detector_runs', 'finding_episodes', 'incidents', 'incident_episodes', 'alarms', 'alarm_counts', 'host_stops', 'actions', 'runbook_runs', 'runbook_steps', 'runbook_leases', 'runbook_approvals', 'runbook_audit', 'runbook_switch', 'notify_outbox', 'alerts', 'action_budget'] as const;
 
 export class Store {
   private constructor(

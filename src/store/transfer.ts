@@ -108,7 +108,7 @@ export async function importStore(store: Store, input: Readable, source: string)
       if ((counts[name] ?? 0) !== expected) throw new StoreError(`${source}: the header promises ${expected} row(s) of ${name}, the file holds ${counts[name] ?? 0}; the export is cut short`);
     }
     // Serial ids continue after the imported ones.
-    for (const [t, column] of [['scans', 'id'], ['actions', 'id'], ['runbook_audit', 'id'], ['runbook_steps', 'seq']] as const) {
+    for (const [t, column] of [['scans', 'id'], ['actions', 'id'], ['runbook_audit', 'id'], ['runbook_steps', 'seq'], ['action_budget', 'id']] as const) {
       await tx.query(`SELECT setval(pg_get_serial_sequence('${t}', '${column}'), coalesce((SELECT max(${column}) FROM ${t}), 0) + 1, false)`);
     }
   });

@@ -25,6 +25,23 @@ describe('lab admin API and alarm feed', () => {
     assert.equal((await admin('/nowhere')).status, 404);
   });
 
+  it('logs the OpenStack API requests it answered, with path, query and status, and filters them', async () => {
+    const since = new Date(lab.state.now()).toISOString();
+    const nova = lab.url + '/compute/v2.1';
+    assert.equal((await request(`${nova}/servers/detail?all_tenants=1&changes-since=2026-01-01T00:00:00Z`, { token })).status, 200);
+    assert.equal((await request(`${nova}/servers/no-such-server`, { token })).status, 404);
+    const all = ((await admin(`/requests?since=${encodeURIComponent(since)}`)).body as Json).requests as Json[];
+    const compute = ((await admin(`/requests?since=${encodeURIComponent(since)}&service=compute`)).body as Json).requests as Json[];
+    assert.ok(compute.length >= 2 && compute.every((r) => r.service === 'compute'));
+    const listing = compute.find((r) => r.path === '/v2.1/servers/detail');
+    assert.equal(listing?.query, 'all_tenants=1&changes-since=2026-01-01T00:00:00Z');
+    assert.equal(listing?.method, 'GET');
+    assert.equal(compute.find((r) => r.path === '/v2.1/servers/no-such-server')?.status, 404);
+    assert.ok(all.length >= compute.length);
+    assert.ok(!all.some((r) => r.service === 'lab'), 'its own admin requests are not in the log');
+    assert.equal((await admin('/requests?since=yesterday')).status, 400);
+  });
+
   it('injects a fault, shows it, and clears it', async () => {
     const res = await admin('/faults', { method: 'POST', body: { id: 'web-down', kind: 'vm-down', servers: { role: 'web' } } });
     assert.equal(res.status, 201, res.text);

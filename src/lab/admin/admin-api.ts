@@ -12,6 +12,7 @@ import type { LabFault, LabFaults } from '../scenarios/faults.js';
 import type { LabBmcs } from '../bmc/power.js';
 import { parseFault } from '../scenarios/load.js';
 import type { LabNotifySinks } from '../notify/sinks.js';
+import type { RequestLog } from '../openstack/request-log.js';
 
 export interface AdminContext {
   faults: LabFaults;
@@ -22,6 +23,8 @@ export interface AdminContext {
   bmc: LabBmcs | null;
   /** The chat webhook and PagerDuty the lab serves: what reached them, and failures to inject. */
   notify: LabNotifySinks;
+  /** The OpenStack API requests the lab answered: the witness of how often a client lists the fleet. */
+  requests: RequestLog;
   /** Brings the firewall in line after a change, when there is one. */
   syncNetwork(): Promise<void>;
 }
@@ -156,6 +159,21 @@ export async function handleAdmin(ctx: AdminContext, req: AdminRequest): Promise
         return { status: 400, body: { error: (err as Error).message } };
       }
       return { status: 204 };
+    }
+    if (parts[0] === 'requests' && parts.length === 1 && m === 'GET') {
+      // The API requests answered, oldest first; `?since=<ISO time>` and `?service=compute` narrow them.
+      const since = req.query?.['since'];
+      const sinceMs = since === undefined ? 0 : Date.parse(since);
+      if (Number.isNaN(sinceMs)) return { status: 400, body: { error: 'since must be an ISO time, e.g. 2026-11-25T03:00:00Z' } };
+      const service = req.query?.['service'];
+      const list = ctx.requests.since(sinceMs).filter((r) => service === undefined || r.service === service);
+      return {
+        status: 200,
+        body: {
+          dropped: ctx.requests.dropped,
+          requests: list.map((r) => ({ at: new Date(r.at).toISOString(), method: r.method, service: r.service, region: r.region, path: r.path, query: r.query, status: r.status })),
+        },
+      };
     }
     if (parts[0] === 'bmc' && parts[1] === 'log' && parts.length === 2 && m === 'GET') {
       // Every Redfish request: time, BMC, user, ResetType, status; `?since=<ISO time>` narrows it.

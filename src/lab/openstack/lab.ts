@@ -12,6 +12,7 @@ import { handleNeutron } from './neutron.js';
 import { handleNova } from './nova.js';
 import { LabState, type LabStateOptions } from './state.js';
 import { handleAdmin, type AdminContext } from '../admin/admin-api.js';
+import { RequestLog } from './request-log.js';
 import { handleAlarms } from '../admin/alarm-feed.js';
 import { startGuestNetwork, type GuestNetwork, type GuestNetworkOptions } from '../network/guest-network.js';
 import { LabFaults } from '../scenarios/faults.js';
@@ -165,6 +166,7 @@ export async function dispatch(state: LabState, origin: string, req: IncomingMes
   if (!handler || (service === 'identity' && regionId !== null)) {
     return { ...webobError(404), requestId, service };
   }
+  const at = state.now();
   const raw = req.method === 'GET' || req.method === 'HEAD' ? '' : await readBody(req);
   let body: unknown;
   let bodyMalformed = false;
@@ -188,6 +190,7 @@ export async function dispatch(state: LabState, origin: string, req: IncomingMes
     requestId,
   };
   const res = await handler(state, labReq);
+  admin?.requests.add({ at, method: labReq.method, service, region: regionId, path, query: url.search.slice(1), status: res.status });
   return { ...res, requestId, service };
 }
 
@@ -260,6 +263,7 @@ export async function startLab(options: StartLabOptions = {}): Promise<RunningLa
     network: null,
     bmc: null,
     notify: new LabNotifySinks(),
+    requests: new RequestLog(),
     syncNetwork: () => network?.sync() ?? Promise.resolve(),
   };
   // Scheduled faults must appear on time even when nobody asks the lab anything.

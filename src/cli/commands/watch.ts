@@ -1,0 +1,191 @@
+import { postToWebhook } from '../../act/notify/webhook.js';
+import { novaEffects } from '../../act/openstack/runbook-effects.js';
+import { redfishPowerDriver } from '../../act/bmc/driver.js';
+import { Redactor } from '../../core/redact.js';
+import { resolveOptions, selectDetectors } from '../../detect/engine.js';
+import { detectors } from '../../detect/rules/index.js';
+import { escapeMarkdown } from '../../report/markdown.js';
+import { singleLine } from '../../report/text.js';
+import type { Effects } from '../../runbook/ports.js';
+import { ActionBudgets } from '../../store/budget.js';
+import { RunStore } from '../../store/runs.js';
+import { UsageError } from '../../core/errors.js';
+import { AutoStarter } from '../../watch/auto-start.js';
+import { AlertmanagerTriggers } from '../../watch/alertmanager-triggers.js';
+import { ServerFeed } from '../../watch/server-feed.js';
+import { Watch, type WatchEvent } from '../../watch/watch.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { openstackSession, positiveNumber } from '../openstack.js';
+import { openCliStore, retentionOf, storeLocation } from '../store-location.js';
+import { VERSION } from '../version.js';
+
+export interface WatchFlags {
+  config?: string;
+  store?: string;
+  format?: 'text' | 'json';
+  interval?: string;
+  resyncEvery?: string;
+  rounds?: string;
+  actionTimeout?: string;
+  waitTimeout?: string;
+  leaseMinutes?: string;
+  verbose?: boolean;
+}
+
+/** One event as a line: `<time> <type> <what>`; every name from an API goes through singleLine. */
+export function textLine(at: string, e: WatchEvent): string | undefined {
+  const s = (v: string | null | undefined): string => singleLine(v ?? '-');
+  switch (e.type) {
+    case 'round':
+      // A quiet round is not worth a line; one that judged the fleet or answered a trigger is.
+      if (e.recorded === null && e.trigger === null) return undefined;
+      return `${at} round ${e.round}${e.full ? ' (full listing)' : ''}: ${e.changed} changed, ${e.removed} gone, ${e.servers} servers held, ${e.novaRequests} Nova request(s), ${e.durationMs} ms${e.recorded !== null ? `, recorded as scan ${e.recorded}` : ''}${e.trigger ? `; triggered by ${s(e.trigger)}` : ''}`;
+    case 'server.shutoff':
+      return `${at} server.shutoff ${s(e.server.name)} (${e.server.id}) on ${s(e.server.host)}: ${e.cause === 'host' ? 'stopped by its host (no user on the stop)' : e.cause === 'user' ? `stopped by user ${s(e.userId)}` : 'no stop on record'}${e.requestId ? ` [${e.requestId}]` : ''}`;
+    case 'finding.new':
+    case 'finding.open':
+    case 'finding.resolved':
+      return `${at} ${e.type} ${e.finding.severity} ${e.finding.detectorId} ${e.finding.resource.kind} ${s(e.finding.resource.name ?? e.finding.resource.id)}: ${s(e.finding.message)}`;
+    case 'incident.new':
+    case 'incident.open':
+    case 'incident.resolved':
+      return `${at} ${e.type} ${e.incident.severity} ${e.incident.case} ${e.incident.id}: ${s(e.incident.title)}`;
+    case 'trigger':
+      return `${at} trigger ${e.source}: ${s(e.detail)}${e.target ? ` (target ${s(e.target)})` : ''}`;
+    case 'warning':
+      return `${at} warning ${s(e.message)}`;
+    case 'autorun.started':
+      return `${at} autorun.started ${e.runId} host-stopped-server on ${s(e.server.name)} (${e.server.id})${e.resumed ? ' resumed' : ''}: start ${e.spent} of ${e.limit} in the window`;
+    case 'autorun.finished':
+      return `${at} autorun.finished ${e.runId} on ${s(e.server.name)}: ${e.status}${e.reason ? ` (${s(e.reason)})` : ''}`;
+    case 'autorun.refused':
+      return `${at} autorun.refused ${s(e.server.name)}: ${s(e.reason)}`;
+    case 'autorun.escalated':
+      return `${at} autorun.escalated ${s(e.server.name)} (${e.server.id}): ${s(e.text)} [${s(e.delivery)}]`;
+    case 'autorun.failed':
+      return `${at} autorun.failed ${s(e.server.name)}${e.runId ? ` ${e.runId}` : ''}: ${s(e.error)}`;
+  }
+}
+
+export async function watch(ctx: CliContext, flags: WatchFlags): Promise<number> {
+  const session = await openstackSession(ctx, flags);
+  const { loaded } = session;
+  const { config, file } = loaded;
+  const settings = config.watch;
+  const intervalMs = (flags.interval !== undefined ? positiveNumber('--interval', flags.interval, settings.intervalSeconds) : settings.intervalSeconds) * 1000;
+  const resyncEvery = flags.resyncEvery !== undefined ? positiveNumber('--resync-every', flags.resyncEvery, settings.resyncEvery, true) : settings.resyncEvery;
+  const maxRounds = flags.rounds !== undefined ? positiveNumber('--rounds', flags.rounds, 1, true) : undefined;
+  const leaseTtlMs = positiveNumber('--lease-minutes', flags.leaseMinutes, 15) * 60_000;
+  const selected = selectDetectors(detectors, { only: [], skip: [], settings: config.detectors ?? {} });
+  for (const d of selected) resolveOptions(d, config.detectors?.[d.id]?.options, file);
+
+  const location = storeLocation(ctx, config.store, flags.store !== undefined ? { path: flags.store } : {}, true);
+  if (!location) throw new UsageError('faultline watch records what it sees: it needs a store');
+  const store = await openCliStore(ctx, loaded, location, 'faultline watch');
+  const json = flags.format === 'json';
+  const emit = (e: WatchEvent): void => {
+    const at = new Date().toISOString();
+    if (json) ctx.term.out(`${JSON.stringify({ at, ...e })}\n`);
+    else {
+      const line = textLine(at, e);
+      if (line !== undefined) ctx.term.out(`${line}\n`);
+    }
+  };
+  const redactor = ctx.term.redactor ?? new Redactor();
+  const webhook = config.notices?.webhook;
+  const post = webhook
+    ? async (text: string): Promise<string> => {
+        const res = await postToWebhook(escapeMarkdown(text), { url: webhook, timeoutMs: (config.notices?.timeoutSeconds ?? 10) * 1000, redactor });
+        return `HTTP ${res.status}`;
+      }
+    : undefined;
+  const actor = `${session.actor} (faultline watch)`;
+  const effects = new Map<string | undefined, Effects>();
+  const effectsFor = (region: string | undefined): Effects | undefined => {
+    const at = session.clients.find((c) => c.region === region) ?? (session.clients.length === 1 ? session.clients[0] : undefined);
+    if (!at) return undefined;
+    let e = effects.get(at.region);
+    if (!e) {
+      e = novaEffects({
+        at,
+        actor,
+        reachability: session.reachability,
+        power: redfishPowerDriver(config.bmc, file, redactor),
+        actionTimeoutMs: positiveNumber('--action-timeout', flags.actionTimeout, 300) * 1000,
+        stormFraction: config.runbooks.stormFraction,
+        stormSample: config.runbooks.stormSample,
+        ...(flags.waitTimeout !== undefined ? { maxWaitMs: positiveNumber('--wait-timeout', flags.waitTimeout, 600) * 1000 } : {}),
+        ...(post ? { post } : {}),
+      });
+      effects.set(at.region, e);
+    }
+    return e;
+  };
+  const auto = settings.autoRun['host-stopped-server'];
+  const h = config.runbooks.businessHours;
+  const autoStart = auto.enabled
+    ? new AutoStarter({
+        runs: new RunStore(store.engine, leaseTtlMs),
+        budgets: new ActionBudgets(store.engine),
+        limit: { actions: auto.flapLimit.restarts, windowMs: auto.flapLimit.windowMinutes * 60_000 },
+        maxStopAgeMs: auto.maxStopAgeMinutes * 60_000,
+        effectsFor,
+        // As the engine's escalations: a page in a prod zone, a chat mention (no page) in a dev zone.
+        escalate: async (text, zone) => {
+          const tag = zone === 'dev' ? 'mention, dev zone: no page' : 'page';
+          if (!post) return `no notices.webhook configured: ${zone === 'dev' ? 'tell' : 'page'} the platform on-call by hand`;
+          return `posted to notices.webhook as a ${zone === 'dev' ? 'mention' : 'page'} (${await post(`[${tag}] host-stopped-server: ${text}`)})`;
+        },
+        actor,
+        clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+        businessHours: { timeZone: h.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, days: h.days, start: h.start, end: h.end },
+        zoneOf: (region) => (region ? config.zones[region] : undefined),
+        leaseTtlMs,
+        emit,
+      })
+    : undefined;
+  const feeds = session.clients.map((c) => new ServerFeed({ client: c.client, region: c.region, resyncEvery }));
+  const am = settings.alertmanager;
+  const triggers = am ? new AlertmanagerTriggers({ url: am.url, timeoutMs: am.timeoutSeconds * 1000, headers: am.headers ?? {}, redactor }) : undefined;
+  const watcher = new Watch({
+    feeds,
+    detectors: selected,
+    run: { settings: config.detectors ?? {}, suppressions: config.suppressions ?? [], ...(file ? { configFile: file } : {}) },
+    store,
+    lookbackDays: config.store?.lookbackDays ?? 62,
+    version: VERSION,
+    intervalMs,
+    zones: config.zones,
+    emit,
+    ...(autoStart ? { autoStart } : {}),
+    ...(triggers ? { triggers } : {}),
+    prune: async () => {
+      await store.prune(new Date(), retentionOf(config.store));
+    },
+    ...(maxRounds !== undefined ? { maxRounds } : {}),
+  });
+
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stop.signal.aborted) return;
+    ctx.term.err(`${signal}: stopping after the round in progress${autoStart?.busy.size ? ` and ${autoStart.busy.size} run(s) in progress` : ''}`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  ctx.term.err(
+    `watching ${feeds.length} region(s) every ${intervalMs / 1000} s (full listing every ${resyncEvery} rounds); ` +
+      `recording to the store at ${store.where}; auto-start of host-stopped servers ${auto.enabled ? `on (at most ${auto.flapLimit.restarts} per server in ${auto.flapLimit.windowMinutes} min)` : 'off'}` +
+      `${triggers ? '; polling Alertmanager' : ''}`,
+  );
+  try {
+    await watcher.run(stop.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await store.close();
+  }
+  ctx.term.err('watch stopped');
+  return EXIT.ok;
+}

@@ -1,0 +1,329 @@
+import { performance } from 'node:perf_hooks';
+import { correlate } from '../correlate/correlate.js';
+import type { Incident } from '../correlate/types.js';
+import { errorMessage } from '../core/errors.js';
+import type { DetectorResult, Finding } from '../core/findings.js';
+import type { AnyDetector } from '../detect/define.js';
+import type { RunOptions } from '../detect/engine.js';
+import { parseSnapshot } from '../snapshot/io.js';
+import { SNAPSHOT_SCHEMA_VERSION, type CollectionOutcome, type Region, type Snapshot } from '../snapshot/schema.js';
+import { judgedDetectors } from '../store/record.js';
+import { detectWithStore } from '../store/scan.js';
+import type { Store } from '../store/store.js';
+import type { AutoStarter, AutoStartEvent } from './auto-start.js';
+import type { Server } from '../snapshot/schema.js';
+import type { ServerFeed, StopCause } from './server-feed.js';
+
+/**
+ * The watch loop: a round every interval (or at once when a trigger asks), each
+ * round reading what changed in Nova, judging the held fleet with the scan's
+ * detectors, recording the result in the store like a scan, and reporting what
+ * is new and what was resolved since the round before. Auto-runs, when opted
+ * in, act on the findings of the round.
+ */
+
+export interface FindingRef {
+  readonly detectorId: string;
+  readonly severity: string;
+  readonly fingerprint: string;
+  readonly resource: { readonly kind: string; readonly id: string; readonly name?: string };
+  readonly message: string;
+}
+
+export interface IncidentRef {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: string;
+  readonly case: string;
+  readonly root: string;
+}
+
+export type WatchEvent =
+  | {
+      readonly type: 'round';
+      readonly round: number;
+      readonly full: boolean;
+      readonly changed: number;
+      readonly removed: number;
+      readonly servers: number;
+      readonly novaRequests: number;
+      readonly durationMs: number;
+      readonly recorded: number | null;
+      readonly trigger: string | null;
+    }
+  | { readonly type: 'server.shutoff'; readonly server: { readonly id: string; readonly name: string; readonly host: string | null }; readonly cause: StopCause; readonly requestId: string | null; readonly userId: string | null }
+  | { readonly type: 'finding.new' | 'finding.resolved' | 'finding.open'; readonly finding: FindingRef }
+  | { readonly type: 'incident.new' | 'incident.resolved' | 'incident.open'; readonly incident: IncidentRef }
+  | { readonly type: 'trigger'; readonly source: string; readonly detail: string; readonly target: string | null }
+  | { readonly type: 'warning'; readonly message: string }
+  | AutoStartEvent;
+
+export interface Trigger {
+  readonly source: string;
+  readonly detail: string;
+  /** A server or hypervisor name, id or address the trigger names. */
+  readonly target: string | null;
+}
+
+/** Asked once per round for new triggers (e.g. Alertmanager alerts); a trigger wakes the loop at once. */
+export interface TriggerSource {
+  poll(signal: AbortSignal): Promise<readonly Trigger[]>;
+}
+
+export interface WatchOptions {
+  readonly feeds: readonly ServerFeed[];
+  readonly detectors: readonly AnyDetector[];
+  readonly run: Omit<RunOptions, 'now'>;
+  readonly store: Store;
+  readonly lookbackDays: number;
+  readonly version: string;
+  readonly intervalMs: number;
+  readonly zones: Readonly<Record<string, 'prod' | 'dev'>>;
+  readonly emit: (event: WatchEvent) => void;
+  readonly autoStart?: AutoStarter;
+  readonly triggers?: TriggerSource;
+  /** Every this many recorded rounds the store's retention is applied. */
+  readonly pruneEvery?: number;
+  readonly prune?: () => Promise<void>;
+  /** Stop after this many rounds (tests, benchmarks); unlimited when absent. */
+  readonly maxRounds?: number;
+  readonly now?: () => Date;
+}
+
+const findingRef = (f: Finding): FindingRef => ({
+  detectorId: f.detectorId,
+  severity: f.severity,
+  fingerprint: f.fingerprint,
+  resource: { kind: f.resource.kind, id: f.resource.id, ...(f.resource.name !== undefined ? { name: f.resource.name } : {}) },
+  message: f.message,
+});
+
+const incidentRef = (i: Incident): IncidentRef => ({ id: i.id, title: i.title, severity: i.severity, case: i.case, root: i.root.resource.name ?? i.root.resource.id });
+
+const HOST_STOPPED_DETECTOR = 'server-unrequested-shutoff';
+
+export class Watch {
+  readonly #o: WatchOptions;
+  readonly #now: () => Date;
+  #round = 0;
+  #recorded = 0;
+  #findings: Map<string, Finding> | undefined;
+  #incidents: Map<string, Incident> | undefined;
+  #wake: (() => void) | undefined;
+  /** Triggers that arrived since the last round began; the next round looks at every target they name. */
+  #pendingTriggers: Trigger[] = [];
+
+  constructor(options: WatchOptions) {
+    this.#o = options;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Runs rounds until `signal` aborts (or maxRounds); waits for auto-runs in progress before it returns. */
+  async run(signal: AbortSignal): Promise<void> {
+    await this.#o.autoStart?.resumeUnfinished();
+    const pollTriggers = this.#o.triggers ? this.#watchTriggers(signal) : Promise.resolve();
+    try {
+      while (!signal.aborted) {
+        const started = performance.now();
+        const triggers = this.#pendingTriggers;
+        this.#pendingTriggers = [];
+        try {
+          await this.round(signal, triggers);
+        } catch (err) {
+          if (signal.aborted) break;
+          // A failed round (Nova down, the store busy) is reported and the next one lists the fleet whole.
+          this.#o.emit({ type: 'warning', message: `round ${this.#round} failed: ${errorMessage(err)}` });
+          for (const f of this.#o.feeds) f.resyncNext();
+        }
+        if (this.#o.maxRounds !== undefined && this.#round >= this.#o.maxRounds) break;
+        await this.#sleep(Math.max(0, this.#o.intervalMs - (performance.now() - started)), signal);
+      }
+    } finally {
+      this.#wake?.();
+      await pollTriggers.catch(() => undefined);
+      await this.#o.autoStart?.settle();
+    }
+  }
+
+  async round(signal: AbortSignal, triggers: readonly Trigger[] = []): Promise<void> {
+    const t0 = performance.now();
+    this.#round++;
+    const now = this.#now();
+    const outcomes: CollectionOutcome[] = [];
+    let changed = 0;
+    let removed = 0;
+    let requests = 0;
+    let full = false;
+    const hostStopped: { feed: ServerFeed; server: Server }[] = [];
+    for (const feed of this.#o.feeds) {
+      const startedAt = new Date().toISOString();
+      const s0 = performance.now();
+      const label = `watch-servers${feed.region ? `:${feed.region}` : ''}`;
+      try {
+        const r = await feed.round(now, signal, triggers.flatMap((t) => (t.target === null ? [] : [t.target])));
+        full ||= r.full;
+        changed += r.changed.length;
+        removed += r.removed.length;
+        requests += r.requests;
+        for (const w of r.warnings) this.#o.emit({ type: 'warning', message: `${label}: ${w}` });
+        for (const s of r.shutoff) {
+          if (s.cause === 'host') hostStopped.push({ feed, server: s.server });
+          this.#o.emit({ type: 'server.shutoff', server: { id: s.server.id, name: s.server.name, host: s.server.host ?? null }, cause: s.cause, requestId: s.stop?.requestId ?? null, userId: s.stop?.userId ?? null });
+        }
+        const produces = ['servers', 'instanceActions', ...(feed.hypervisors ? ['hypervisors' as const] : [])] as CollectionOutcome['produces'];
+        outcomes.push({ collector: label, status: r.warnings.length ? 'partial' : 'ok', produces, startedAt, durationMs: Math.round(performance.now() - s0), warnings: [...r.warnings] });
+      } catch (err) {
+        if (signal.aborted) throw err;
+        feed.resyncNext();
+        outcomes.push({ collector: label, status: 'failed', produces: ['servers', 'instanceActions'], startedAt, durationMs: Math.round(performance.now() - s0), error: errorMessage(err), warnings: [] });
+        this.#o.emit({ type: 'warning', message: `${label}: ${errorMessage(err)}` });
+      }
+    }
+    // A stop the instance actions pin on the host is answered before the fleet is judged: on a large
+    // fleet judging takes seconds, and the start should not wait for it. The detector's findings
+    // below catch the rest (servers already SHUTOFF when the watch started, stops whose actions came late).
+    if (this.#o.autoStart) await this.#startHostStopped(hostStopped);
+    // Quiet rounds are neither judged nor recorded: nothing the detectors read has moved.
+    const quiet = !full && changed === 0 && removed === 0 && triggers.length === 0 && this.#findings !== undefined && outcomes.every((o) => o.status === 'ok');
+    let recorded: number | null = null;
+    if (!quiet) {
+      const snapshot = this.#snapshot(now, outcomes);
+      let incidents: readonly Incident[] = [];
+      const stored = await detectWithStore(this.#o.store, {
+        snapshot,
+        detectors: this.#o.detectors,
+        run: { ...this.#o.run, now },
+        commit: true,
+        lookbackDays: this.#o.lookbackDays,
+        source: 'collected',
+        version: this.#o.version,
+        correlate: (judged, results) => (incidents = correlate(judged, results.flatMap((r) => r.findings)).incidents),
+      });
+      recorded = stored.recorded.scanId;
+      this.#recorded++;
+      this.#report(stored.results, incidents);
+      if (this.#o.prune && this.#recorded % (this.#o.pruneEvery ?? 360) === 0) await this.#o.prune();
+      if (this.#o.autoStart) await this.#autoStart(stored.results);
+    }
+    this.#o.emit({
+      type: 'round',
+      round: this.#round,
+      full,
+      changed,
+      removed,
+      servers: this.#o.feeds.reduce((n, f) => n + f.servers.length, 0),
+      novaRequests: requests,
+      durationMs: Math.round(performance.now() - t0),
+      recorded,
+      trigger: triggers.length ? triggers.map((t) => `${t.source}: ${t.detail}`).join('; ') : null,
+    });
+  }
+
+  #snapshot(now: Date, outcomes: CollectionOutcome[]): Snapshot {
+    const regions: Region[] = [];
+    for (const f of this.#o.feeds) if (f.region !== undefined) regions.push({ name: f.region, zone: this.#o.zones[f.region] ?? 'prod' });
+    const envelope = parseSnapshot(
+      {
+        schemaVersion: SNAPSHOT_SCHEMA_VERSION,
+        collectedAt: now.toISOString(),
+        producer: { tool: 'faultline watch', version: this.#o.version },
+        collection: [...outcomes, ...(regions.length ? [{ collector: 'watch-regions', status: 'ok' as const, produces: ['regions' as const], startedAt: now.toISOString(), durationMs: 0, warnings: [] }] : [])],
+      },
+      'watch round',
+    );
+    return {
+      ...envelope,
+      regions,
+      servers: this.#o.feeds.flatMap((f) => f.servers),
+      instanceActions: this.#o.feeds.flatMap((f) => f.instanceActions),
+      hypervisors: this.#o.feeds.flatMap((f) => f.hypervisors ?? []),
+    };
+  }
+
+  #report(results: readonly DetectorResult[], incidents: readonly Incident[]): void {
+    const first = this.#findings === undefined;
+    const current = new Map<string, Finding>();
+    for (const r of results) for (const f of r.findings) current.set(f.fingerprint, f);
+    const judged = new Set(judgedDetectors(results));
+    const previous = this.#findings ?? new Map<string, Finding>();
+    for (const [fp, f] of current) if (!previous.has(fp)) this.#o.emit({ type: first ? 'finding.open' : 'finding.new', finding: findingRef(f) });
+    for (const [fp, f] of previous) {
+      if (current.has(fp)) continue;
+      // A detector that could not judge this round says nothing about its findings: they stay open.
+      if (judged.has(f.detectorId)) this.#o.emit({ type: 'finding.resolved', finding: findingRef(f) });
+      else current.set(fp, f);
+    }
+    this.#findings = current;
+    const nowIncidents = new Map(incidents.map((i) => [i.id, i]));
+    const before = this.#incidents ?? new Map<string, Incident>();
+    for (const [id, i] of nowIncidents) if (!before.has(id)) this.#o.emit({ type: first ? 'incident.open' : 'incident.new', incident: incidentRef(i) });
+    for (const [id, i] of before) {
+      if (nowIncidents.has(id)) continue;
+      if (i.root && judged.has(i.root.detectorId)) this.#o.emit({ type: 'incident.resolved', incident: incidentRef(i) });
+      else nowIncidents.set(id, i);
+    }
+    this.#incidents = nowIncidents;
+  }
+
+  async #autoStart(results: readonly DetectorResult[]): Promise<void> {
+    const stopped = results.find((r) => r.detectorId === HOST_STOPPED_DETECTOR)?.findings ?? [];
+    const picked: { feed: ServerFeed; server: Server }[] = [];
+    for (const f of stopped) {
+      if (f.resource.kind !== 'server') continue;
+      const feed = this.#o.feeds.find((x) => x.server(f.resource.id));
+      const server = feed?.server(f.resource.id);
+      if (feed && server) picked.push({ feed, server });
+    }
+    await this.#startHostStopped(picked);
+  }
+
+  async #startHostStopped(list: readonly { feed: ServerFeed; server: Server }[]): Promise<void> {
+    const starter = this.#o.autoStart;
+    if (!starter) return;
+    for (const { feed, server } of list) {
+      if (server.status.toUpperCase() !== 'SHUTOFF') continue;
+      try {
+        await starter.consider(server, feed.actionsOf(server.id));
+      } catch (err) {
+        this.#o.emit({ type: 'autorun.failed', server: { id: server.id, name: server.name, host: server.host ?? null, region: server.region ?? null }, runId: null, error: errorMessage(err) });
+      }
+    }
+  }
+
+  async #watchTriggers(signal: AbortSignal): Promise<void> {
+    const source = this.#o.triggers;
+    if (!source) return;
+    while (!signal.aborted) {
+      try {
+        for (const t of await source.poll(signal)) {
+          this.#o.emit({ type: 'trigger', source: t.source, detail: t.detail, target: t.target });
+          this.#pendingTriggers.push(t);
+          this.#wake?.();
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        this.#o.emit({ type: 'warning', message: `trigger source: ${errorMessage(err)}` });
+      }
+      await this.#sleep(Math.min(this.#o.intervalMs, 2000), signal, false);
+    }
+  }
+
+  /** Sleeps until the time is up, the watch is stopped, or (when `wakeable`) a trigger arrives. */
+  #sleep(ms: number, signal: AbortSignal, wakeable = true): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        if (wakeable && this.#wake === done) this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      if (wakeable) {
+        if (this.#pendingTriggers.length > 0) return done();
+        this.#wake = done;
+      }
+    });
+  }
+}
