@@ -205,7 +205,9 @@ describe('the live dashboard in chromium', { timeout: 180_000 }, () => {
     await approve.waitFor({ timeout: 20_000 });
     assert.equal(await approve.textContent(), 'Approve db-servers');
     await approve.click();
-    await operator.page.locator(`#runs li.run[data-run="${runId}"][data-status="done"]`).waitFor({ timeout: 90_000 });
+    const ended = operator.page.locator(`#runs li.run[data-run="${runId}"]:is([data-status="done"], [data-status="escalated"], [data-status="failed"], [data-status="aborted"])`);
+    await ended.waitFor({ timeout: 90_000 }).catch((err: unknown) => assert.fail(`the run did not end: ${String(err)}\n${serveOutput.slice(-3000)}`));
+    assert.equal(await ended.getAttribute('data-status'), 'done', serveOutput.slice(-3000));
     // The read-only screen follows along through its own event stream.
     await reader.page.locator(`#runs li.run[data-run="${runId}"][data-status="done"]`).waitFor({ timeout: 20_000 });
 
@@ -227,10 +229,13 @@ describe('the live dashboard in chromium', { timeout: 180_000 }, () => {
     const { page } = o;
     const overflow = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })')) as { scroll: number; client: number };
     assert.ok(overflow.scroll <= overflow.client, `the page scrolls sideways: ${overflow.scroll} > ${overflow.client}`);
-    const titles = page.locator('section.incident h3 .title, #runs li.run .run-head');
-    assert.ok((await titles.count()) > 0, 'something to read');
-    const box = await titles.first().boundingBox();
-    assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `a title runs off the screen: ${JSON.stringify(box)}`);
+    // Measured in one go: the view is replaced whenever a scan lands, and an element from before has no box.
+    const boxes = (await page.evaluate(
+      `[...document.querySelectorAll('section.incident h3 .title, #runs li.run .run-head, section.incident .chain li')].map((e) => { const r = e.getBoundingClientRect(); return { left: r.left, right: r.right, text: e.textContent.slice(0, 60) }; })`,
+    )) as { left: number; right: number; text: string }[];
+    assert.ok(boxes.length > 0, 'incidents and runs to read');
+    const off = boxes.filter((b) => b.left < 0 || b.right > 390);
+    assert.deepEqual(off, [], 'text runs off the screen');
     await assertInert(o);
     assert.ok(!serveOutput.includes(READ) && !serveOutput.includes(OPERATE), 'faultline serve never prints a token');
   });
