@@ -42,7 +42,6 @@ export async function demo(ctx: CliContext, flags: DemoFlags, until: Promise<unk
     }
     // A fresh token each time, handed to the server in its environment: it is in no file, and printed once, here.
     const token = randomBytes(24).toString('base64url');
-    ctx.term.redactor?.add(token);
     const configFile = join(dir, 'faultline.yaml');
     const config = parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
     config['server'] = { tokens: [{ name: 'demo', role: 'read', tokenEnv: DEMO_TOKEN_ENV }] };
@@ -56,6 +55,8 @@ export async function demo(ctx: CliContext, flags: DemoFlags, until: Promise<unk
     // The server's own log goes on to stderr; its token never appears in it (it only ever holds the hash).
     server.stderr?.on('data', (d: Buffer) => ctx.term.err(d.toString().trimEnd()));
     ctx.term.out(`Dashboard: ${url}/\nRead token (paste it into the page; shown only this once): ${token}\nStop with Ctrl-C.\n`);
+    // From here on the redactor masks it: only the line above may show it.
+    ctx.term.redactor?.add(token);
     // Ctrl-C in a terminal reaches the server too; it stopping with 0 then is the same stop, not a failure.
     const stopped = new Promise<{ code: number | null }>((res) => server?.once('exit', (code) => res({ code })));
     const why = await Promise.race([until.then((s) => ({ signal: String(s) })), stopped]);
