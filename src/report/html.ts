@@ -175,7 +175,7 @@ ${p.findings.map((f) => findingHtml(f, results.get(f.detectorId))).join('\n')}
 
 // --- incidents -------------------------------------------------------------------
 
-function incidentHtml(inc: ReportIncident, n: number, findings: readonly ReportFinding[], results: ReadonlyMap<string, ReportResult>): string {
+function incidentHtml(inc: ReportIncident, n: number, findings: readonly ReportFinding[], results: ReadonlyMap<string, ReportResult>, extra: string): string {
   const sev = severityToken(inc.severity);
   const isNew = inc.baseline === 'new' ? '<span class="badge new" title="not in the baseline report">NEW</span>' : '';
   const chain = inc.chain
@@ -215,19 +215,24 @@ ${dbWarning}
 <h4>Causal chain</h4>
 <ol class="chain">${chain}</ol>
 ${servers.length > 0 ? `<h4>Servers</h4><div class="scroll"><table class="list stack servers"><thead><tr><th scope="col">Server</th><th scope="col">State</th><th scope="col">Project</th><th scope="col">IPs</th><th scope="col">Owners</th></tr></thead><tbody>${serverRows}</tbody></table></div>` : ''}
-<h4>Findings <span class="muted">${findings.length}</span></h4>
+${extra}<h4>Findings <span class="muted">${findings.length}</span></h4>
 ${findings.map((f) => findingHtml(f, results.get(f.detectorId))).join('\n')}
 </section>`;
 }
 
-function byIncident(report: ScanReport): string {
+/**
+ * Every incident as a section, then the findings no incident explains. The live
+ * dashboard renders the same sections; `extra` is HTML it adds to an incident
+ * (its runbook run, its hypervisors' servers) and must already be escaped.
+ */
+export function incidentSections(report: ScanReport, extra: (inc: ReportIncident) => string = () => ''): string {
   const byFingerprint = new Map(allFindings(report).map((f) => [f.fingerprint, f]));
   const results = new Map(report.results.map((r) => [r.detectorId, r]));
   const explained = new Set<string>();
   const sections = report.incidents.map((inc, i) => {
     const findings = inc.findings.map((fp) => byFingerprint.get(fp)).filter((f): f is ReportFinding => f !== undefined);
     for (const f of findings) explained.add(f.fingerprint);
-    return incidentHtml(inc, i + 1, findings, results);
+    return incidentHtml(inc, i + 1, findings, results, extra(inc));
   });
   const rest = allFindings(report).filter((f) => !explained.has(f.fingerprint));
   if (rest.length > 0) {
@@ -244,7 +249,7 @@ ${rest.map((f) => findingHtml(f, results.get(f.detectorId))).join('\n')}
 
 const STATUS_LABEL: Readonly<Record<ResultStatus, string>> = { fail: 'failed', pass: 'passed', skipped: 'skipped', error: 'errored' };
 
-function summaryHtml(report: ScanReport): string {
+export function summaryHtml(report: ScanReport): string {
   const s = report.summary;
   const cards = DESCENDING.map(
     (sev) => `<div class="card sev-${sev}${s.bySeverity[sev] === 0 ? ' zero' : ''}"><span class="n">${s.bySeverity[sev]}</span><span class="label">${sev}</span></div>`,
@@ -270,7 +275,7 @@ ${baseline}
 </section>`;
 }
 
-function notCheckedHtml(report: ScanReport): string {
+export function notCheckedHtml(report: ScanReport): string {
   const skipped = report.results.filter((r) => r.status === 'skipped');
   const errored = report.results.filter((r) => r.status === 'error');
   const partial = report.results.filter((r) => r.status !== 'skipped' && r.status !== 'error' && (r.partialInputs?.length ?? 0) > 0);
@@ -369,7 +374,7 @@ export function renderHtml(report: ScanReport): string {
 </div>
 </div>
 <div class="view by-incident">
-${byIncident(report)}
+${incidentSections(report)}
 </div>
 <div class="view by-detector">
 ${byDetector(report)}
@@ -488,7 +493,8 @@ const CLIENT_SCRIPT = `
 })();
 `;
 
-const STYLE = `
+/** The report's stylesheet; the dashboard uses it too, so both look alike. */
+export const STYLE = `
 :root {
   --bg: #f6f7f9; --panel: #fff; --text: #1d2330; --muted: #5f6b7a; --line: #e2e6ec; --code: #eef1f5; --accent: #2c5fd4;
   --critical: #b42318; --high: #e0561b; --medium: #b98200; --low: #2f6fd6; --info: #6b7480;

@@ -11,9 +11,12 @@ import { listAudit, listFindings, listIncidents, type Openness, type StoredIncid
 import { RunConflictError, RunStore } from '../store/runs.js';
 import { timelineOf } from '../store/timeline.js';
 import { allows, authenticate, type ApiToken } from './auth.js';
+import { DashboardEvents } from './dashboard-events.js';
+import { registerDashboard } from './dashboard.js';
 import { ApiError } from './errors.js';
 import type { LatestScan } from './latest.js';
 import type { ServerMetrics } from './metrics.js';
+import { RunResumer, type ResumeRun } from './run-resumer.js';
 import * as S from './schemas.js';
 
 /**
@@ -31,6 +34,12 @@ export interface ServerDeps {
   readonly now?: () => Date;
   /** Where a failure the caller only sees as a 500 is told, already free of secrets. */
   readonly log?: (message: string) => void;
+  /** Continues a run after an approval through the API (faultline resume's code, from the CLI); without it the caller is told to resume. */
+  readonly resumeRun?: ResumeRun;
+  /** Shown on the dashboard. */
+  readonly version?: string;
+  /** How often the dashboard's live stream looks for runs changed by other processes. */
+  readonly eventPollMs?: number;
 }
 
 export interface RegisteredRoute {
@@ -42,6 +51,8 @@ export interface FaultlineServer {
   readonly app: FastifyInstance;
   /** Every route the app answers, as the OpenAPI file must describe them. */
   readonly routes: readonly RegisteredRoute[];
+  /** The dashboard's live stream; the CLI tells it when a scan finished. */
+  readonly events: DashboardEvents;
 }
 
 declare module 'fastify' {
@@ -58,6 +69,13 @@ export function buildServer(deps: ServerDeps): FaultlineServer {
   const now = deps.now ?? (() => new Date());
   const runs = new RunStore(deps.engine);
   const alerts = new AlertWriter(deps.engine, now);
+  const events = new DashboardEvents({
+    scan: () => String(deps.latest()?.evaluatedAt.getTime() ?? ''),
+    runs: async () => (await runs.list(50)).map((r) => `${r.id}:${r.status}:${r.cursor}:${r.updatedAt}`).join(','),
+    pollMs: deps.eventPollMs ?? 1000,
+    ...(deps.log ? { log: deps.log } : {}),
+  });
+  const resumer = deps.resumeRun ? new RunResumer(deps.resumeRun, () => events.emit('runs'), deps.log) : undefined;
   // No logger: Fastify's would write request headers (the bearer token) somewhere sooner or later.
   // Unknown query parameters are refused, not dropped: a misspelt filter must not quietly list everything.
   const app = Fastify({ logger: false, exposeHeadRoutes: false, bodyLimit: 1024 * 1024, return503OnClosing: true, ajv: { customOptions: { removeAdditional: false } } });
@@ -76,6 +94,11 @@ export function buildServer(deps: ServerDeps): FaultlineServer {
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return reply.status(err.statusCode).send({ error: err.message });
     deps.log?.(`internal error: ${err.message}`);
     return reply.status(500).send({ error: 'internal error; the server log says more' });
+  });
+  // Open event streams would hold app.close() forever; waiting resumes finish their step first.
+  app.addHook('preClose', async () => {
+    events.close();
+    await resumer?.idle();
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: `no route ${req.method} ${req.url.split('?')[0]}` }));
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -188,7 +211,10 @@ export function buildServer(deps: ServerDeps): FaultlineServer {
       throw err instanceof RunConflictError ? new ApiError(404, `no run ${id}`) : err;
     });
     const approval = await runs.approval(id, body.gate);
-    return reply.status(201).send({ approval, next: `the run continues when it is resumed (faultline resume ${id})` });
+    events.emit('runs');
+    if (!resumer) return reply.status(201).send({ approval, next: `the run continues when it is resumed (faultline resume ${id})` });
+    const resuming = resumer.start(id);
+    return reply.status(201).send({ approval, next: resuming === 'started' ? `this server resumes run ${id} now` : `this server is already resuming run ${id}` });
   });
 
   route('GET', '/api/v1/audit', 'read', { querystring: S.auditQuery }, async (req) => ({ audit: await listAudit(deps.engine, req.query as Parameters<typeof listAudit>[1]) }));
@@ -237,7 +263,9 @@ export function buildServer(deps: ServerDeps): FaultlineServer {
     return reply.type(deps.metrics.contentType).send(text);
   });
 
-  return { app, routes };
+  registerDashboard({ app, route, runs, latest: deps.latest, events, engine: deps.engine, version: deps.version ?? 'unknown', now });
+
+  return { app, routes, events };
 }
 
 function touches(i: Incident, hypervisor: string | undefined, cluster: string | undefined): boolean {

@@ -77,8 +77,10 @@ export async function runbooksList(ctx: CliContext, flags: RunFlags): Promise<nu
   return EXIT.ok;
 }
 
-async function withStore<T>(ctx: CliContext, flags: RunFlags, command: string, fn: (store: Store, runs: RunStore, loaded: CliConfig) => Promise<T>, loadedIn?: CliConfig): Promise<T> {
+async function withStore<T>(ctx: CliContext, flags: RunFlags, command: string, fn: (store: Store, runs: RunStore, loaded: CliConfig) => Promise<T>, loadedIn?: CliConfig, open?: Store): Promise<T> {
   const loaded = loadedIn ?? (await loadCliConfig(ctx, flags.config));
+  // A store the caller holds open (faultline serve's) is used as it is and left open.
+  if (open) return fn(open, new RunStore(open.engine, positiveNumber('--lease-minutes', flags.leaseMinutes, 15) * 60_000), loaded);
   const location = storeLocation(ctx, loaded.config.store, flags.store !== undefined ? { path: flags.store } : {}, true);
   if (!location) throw new UsageError('runbook runs need a store');
   const store = await openCliStore(ctx, loaded, location, command);
@@ -188,7 +190,11 @@ export async function run(ctx: CliContext, runbookId: string, text: string, flag
   );
 }
 
-export async function resume(ctx: CliContext, runId: string, flags: RunFlags, input: Input = process.stdin): Promise<number> {
+/**
+ * `faultline resume`; faultline serve calls it too, with its own open store, to
+ * continue a run whose gate was approved through the API.
+ */
+export async function resume(ctx: CliContext, runId: string, flags: RunFlags, input: Input = process.stdin, open?: Store): Promise<number> {
   const session = await openstackSession(ctx, flags);
   return withStore(
     ctx,
@@ -214,6 +220,7 @@ export async function resume(ctx: CliContext, runId: string, flags: RunFlags, in
       return drive(ctx, flags, runbook, runId, runs, store, at, session, loaded, input);
     },
     session.loaded,
+    open,
   );
 }
 

@@ -15,6 +15,7 @@ import { EXIT } from '../exit-codes.js';
 import { positiveNumber } from '../openstack.js';
 import { openCliStore, retentionOf, storeLocation } from '../store-location.js';
 import { VERSION } from '../version.js';
+import { resume } from './run.js';
 import { obtainSnapshot } from './snapshot.js';
 
 export interface ServeFlags {
@@ -72,7 +73,15 @@ export async function serve(ctx: CliContext, flags: ServeFlags, until: Promise<u
   }
   const metrics = new ServerMetrics(store.engine);
   let latest: LatestScan | undefined;
-  const server = buildServer({ engine: store.engine, tokens, latest: () => latest, metrics, log: (m) => ctx.term.err(`faultline serve: ${m}`) });
+  const server = buildServer({
+    engine: store.engine,
+    tokens,
+    latest: () => latest,
+    metrics,
+    log: (m) => ctx.term.err(`faultline serve: ${m}`),
+    version: VERSION,
+    resumeRun: resumeApproved(ctx, flags, store),
+  });
   let loop: Promise<void> = Promise.resolve();
   let stopping = false;
   let wake: () => void = () => undefined;
@@ -85,6 +94,7 @@ export async function serve(ctx: CliContext, flags: ServeFlags, until: Promise<u
           try {
             latest = await scanOnce(ctx, loaded, scanStore, selected, flags);
             metrics.scanDone(latest.snapshot.collection);
+            server.events.emit('scan');
           } catch (err) {
             metrics.scanFailed();
             ctx.term.err(`faultline serve: scan failed: ${errorMessage(err)}; next try in ${intervalMs / 1000} s`);
@@ -114,6 +124,20 @@ export async function serve(ctx: CliContext, flags: ServeFlags, until: Promise<u
     if (scanStore !== store) await scanStore.close();
     await store.close();
   }
+}
+
+/**
+ * How the server continues a run approved through its API: faultline resume's
+ * own code on the server's open store. The approval by an operate token is the
+ * operator's consent to the run's next steps, as --yes is on the command line;
+ * with no terminal there is nobody else to ask.
+ */
+function resumeApproved(ctx: CliContext, flags: ServeFlags, store: Store): (runId: string) => Promise<void> {
+  return async (runId) => {
+    ctx.term.err(`faultline serve: resuming run ${runId} after its approval through the API`);
+    const code = await resume(ctx, runId, { ...(flags.config ? { config: flags.config } : {}), yes: true }, process.stdin, store);
+    ctx.term.err(`faultline serve: run ${runId} resumed (exit ${code})`);
+  };
 }
 
 async function scanOnce(ctx: CliContext, loaded: CliConfig, store: Store, selected: ReturnType<typeof selectDetectors>, flags: ServeFlags): Promise<LatestScan> {
