@@ -5,7 +5,8 @@
 // exactly one stop and one start per server (vm-hang) or one power cycle of the hypervisor
 // and one start of each of its servers (pm-hang), never two, never none.
 //
-//   npm run build && node scripts/soak-runbooks.mjs
+//   npm run build && flock /tmp/faultline-lab.lock node scripts/soak-runbooks.mjs
+// (under the lab lock: labs on one machine share their 127.x addresses, so two at once disturb each other)
 //   SOAK_MOMENTS=1000  kills in all (default 1000)
 //   SOAK_LANES=3       runs at once, each on its own store and targets (default 3)
 //   SOAK_PM_EVERY=5    every n-th moment of a lane is a pm-hang run (default 5)
@@ -69,6 +70,20 @@ const banner = await new Promise((res, rej) => {
   });
   lab.on('exit', (code) => rej(new Error(`lab exited ${code}: ${text}`)));
 });
+// A lab left running keeps its nftables set of dropped addresses, and every other lab on the machine
+// (they share the 127.x addresses) loses those servers too: it is stopped whatever happens.
+async function stopLab() {
+  if (lab.exitCode !== null) return;
+  const exited = new Promise((r) => lab.once('exit', r));
+  lab.kill('SIGINT');
+  await exited;
+}
+async function giveUp(why) {
+  console.error(`soak: ${why}`);
+  await stopLab();
+  chat.close();
+  process.exit(2);
+}
 const [, admin, token] = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(banner);
 const adminCall = async (path, init = {}) => {
   const res = await fetch(`${admin}${path}`, { method: init.method ?? 'GET', headers: { 'x-lab-admin': token, 'content-type': 'application/json' }, ...(init.body ? { body: JSON.stringify(init.body) } : {}) });
@@ -98,10 +113,10 @@ for (const host of hosts) {
 }
 // pm-hang needs hypervisors whose every server answers; vm-hang takes the healthy servers of the others.
 const whole = shown.filter((h) => h.whole).slice(0, LANES);
-if (whole.length < LANES) throw new Error(`only ${whole.length} hypervisors whose servers all answer, for ${LANES} lanes`);
+if (whole.length < LANES) await giveUp(`only ${whole.length} hypervisors whose servers all answer, for ${LANES} lanes`);
 const rest = shown.filter((h) => !whole.includes(h)).flatMap((h) => h.servers);
 const lanes = Array.from({ length: LANES }, (_, i) => ({ i, pm: whole[i], vm: rest.filter((_, j) => j % LANES === i), store: join(dir, `store-${i}`) }));
-if (lanes.some((l) => l.vm.length === 0)) throw new Error('no healthy servers left for vm-hang');
+if (lanes.some((l) => l.vm.length === 0)) await giveUp('no healthy servers left for vm-hang');
 
 const counts = async (serverIds, host) => {
   const actions = (await adminCall('/actions')).actions.filter((a) => !a.byHost);
@@ -173,13 +188,16 @@ async function moment(lane, n) {
 
 const t0 = Date.now();
 const perLane = Math.ceil(MOMENTS / LANES);
-await Promise.all(
-  lanes.map(async (lane) => {
-    for (let n = 0; n < perLane && done < MOMENTS; n++) await moment(lane, n);
-  }),
-);
-lab.kill('SIGINT');
-chat.close();
+try {
+  await Promise.all(
+    lanes.map(async (lane) => {
+      for (let n = 0; n < perLane && done < MOMENTS; n++) await moment(lane, n);
+    }),
+  );
+} finally {
+  await stopLab();
+  chat.close();
+}
 const killed = results.filter((r) => r.killed);
 const bad = results.filter((r) => r.problems.length > 0);
 const summary = {
