@@ -1,5 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { fileURLToPath } from 'node:url';
 
 /** Helpers for tests that drive the built CLI as a real process. */
@@ -65,4 +69,33 @@ export function openstackJson<T>(args: readonly string[], options: { cwd: string
   return new Promise((res, rej) =>
     execFile(OPENSTACK_CLI, [...args], { cwd: options.cwd, env, timeout: 120_000 }, (err, stdout, stderr) => (err ? rej(new Error(`${err.message}: ${stderr}`)) : res(JSON.parse(stdout) as T))),
   );
+}
+
+/** What a chat webhook run by a test received: each message's text and when it arrived. */
+export interface ChatHook {
+  readonly posted: { at: number; text: string }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Runs a Slack-compatible incoming webhook on loopback and points the notices of the
+ * lab's faultline.yaml in `dir` at it, so a test reads what faultline posted.
+ */
+export async function startChatHook(dir: string): Promise<ChatHook> {
+  const posted: { at: number; text: string }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      posted.push({ at: Date.now(), text: (JSON.parse(body) as { text: string }).text });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const file = join(dir, 'faultline.yaml');
+  const config = parse(await readFile(file, 'utf8')) as { notices?: Record<string, unknown> };
+  config.notices = { ...config.notices, webhook: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/night-shift` };
+  await writeFile(file, stringify(config));
+  return { posted, close: () => new Promise<void>((r) => server.close(() => r())) };
 }

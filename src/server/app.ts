@@ -205,7 +205,12 @@ export function buildServer(deps: ServerDeps): FaultlineServer {
     const body = req.body as { gate: GateId; note?: string };
     // A retried POST (a phone on a bad line) finds the approval there and changes nothing, the audit included.
     const given = await runs.approval(id, body.gate);
-    if (given) return reply.status(200).send({ approval: given, next: `already approved; the run continues when it is resumed (faultline resume ${id})` });
+    if (given) {
+      // Already approved (here, or with faultline approve): the run may still wait for someone to resume it.
+      if (!resumer) return reply.status(200).send({ approval: given, next: `already approved; the run continues when it is resumed (faultline resume ${id})` });
+      const resuming = resumer.start(id);
+      return reply.status(200).send({ approval: given, next: resuming === 'started' ? `this server resumes run ${id} now` : `this server is already resuming run ${id}` });
+    }
     // The approver is the token's holder, never a name the caller writes: the audit says who really approved.
     await runs.approve(id, body.gate, `${token.name} (api)`, now(), body.note ?? null).catch((err: unknown) => {
       throw err instanceof RunConflictError ? new ApiError(404, `no run ${id}`) : err;

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { readFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse, stringify } from 'yaml';
-import { runFaultline, startLabProcess, stopLabProcess, type CliRun } from '../testing.js';
+import { parse } from 'yaml';
+import { runFaultline, startChatHook, startLabProcess, stopLabProcess, type ChatHook, type CliRun } from '../testing.js';
 
 /**
  * The PM-hang runbook through the real CLI, with nothing done by hand: `faultline run
@@ -37,8 +35,8 @@ describe('faultline run pm-hang against the lab, power-cycled over Redfish', { t
   let lab: ChildProcess;
   let admin: string;
   let token: string;
-  let chat: Server;
-  const posted: Posted[] = [];
+  let chat: ChatHook | undefined;
+  let posted: Posted[] = [];
 
   const faultline = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> =>
     runFaultline(args, { cwd: dir, env: { OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: 'lab', USER: 'night-shift', ...env } });
@@ -65,32 +63,20 @@ describe('faultline run pm-hang against the lab, power-cycled over Redfish', { t
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fl-run-pmhang-'));
-    chat = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => {
-        posted.push({ at: Date.now(), text: (JSON.parse(body) as { text: string }).text });
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => chat.listen(0, '127.0.0.1', r));
     const started = await startLabProcess(dir, ['--scenario', 'pm-hang', '--action-seconds', '0.3']);
     lab = started.child;
     const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(started.banner);
     assert.ok(m, started.banner);
     admin = m[1]!;
     token = m[2]!;
+    assert.ok((parse(await readFile(join(dir, 'faultline.yaml'), 'utf8')) as Json).bmc, 'faultline lab configures the BMCs');
     // The notices go to this test's webhook, as they would go to the team's chat.
-    const file = join(dir, 'faultline.yaml');
-    const config = parse(await readFile(file, 'utf8')) as Json;
-    assert.ok(config.bmc, 'faultline lab configures the BMCs');
-    config.notices = { ...config.notices, webhook: `http://127.0.0.1:${(chat.address() as AddressInfo).port}/hooks/night-shift` };
-    await writeFile(file, stringify(config));
+    chat = await startChatHook(dir);
+    posted = chat.posted;
   });
   after(async () => {
     if (lab) await stopLabProcess(lab);
-    chat?.close();
+    await chat?.close();
   });
 
   it('notice first, one Redfish power cycle, every server started once and back with ping and SSH', async () => {
@@ -161,36 +147,25 @@ describe('faultline run pm-hang in a storm (scenario storm)', { timeout: 120_000
   let lab: ChildProcess;
   let admin: string;
   let token: string;
-  let chat: Server;
-  const posted: Posted[] = [];
+  let chat: ChatHook | undefined;
+  let posted: Posted[] = [];
   const faultline = (args: string[]): Promise<CliRun> => runFaultline(args, { cwd: dir, env: { OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: 'lab', USER: 'night-shift' } });
   const adminGet = async (path: string): Promise<Json> => (await fetch(`${admin}${path}`, { headers: { 'x-lab-admin': token } })).json();
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fl-run-storm-'));
-    chat = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => {
-        posted.push({ at: Date.now(), text: (JSON.parse(body) as { text: string }).text });
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => chat.listen(0, '127.0.0.1', r));
     const started = await startLabProcess(dir, ['--scenario', 'storm', '--action-seconds', '0.3']);
     lab = started.child;
     const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(started.banner);
     assert.ok(m, started.banner);
     admin = m[1]!;
     token = m[2]!;
-    const file = join(dir, 'faultline.yaml');
-    const config = parse(await readFile(file, 'utf8')) as Json;
-    config.notices = { ...config.notices, webhook: `http://127.0.0.1:${(chat.address() as AddressInfo).port}/hooks/night-shift` };
-    await writeFile(file, stringify(config));
+    chat = await startChatHook(dir);
+    posted = chat.posted;
   });
   after(async () => {
     if (lab) await stopLabProcess(lab);
-    chat?.close();
+    await chat?.close();
   });
 
   it('stops at the storm check: one chat mention, no power cycle, no server touched', async () => {

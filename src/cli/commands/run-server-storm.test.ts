@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse, stringify } from 'yaml';
-import { runFaultline, startLabProcess, stopLabProcess, type CliRun } from '../testing.js';
+import { runFaultline, startChatHook, startLabProcess, stopLabProcess, type ChatHook, type CliRun } from '../testing.js';
 
 /**
  * The storm check's second half through the real CLI: every hypervisor is up, but
@@ -37,22 +34,13 @@ describe('faultline run vm-hang when half a region is unreachable', { timeout: 1
   let lab: ChildProcess | undefined;
   let admin: string;
   let token: string;
-  let chat: Server;
-  const posted: string[] = [];
+  let chat: ChatHook | undefined;
+  const posted = (): string[] => chat?.posted.map((p) => p.text) ?? [];
   const faultline = (args: string[]): Promise<CliRun> => runFaultline(args, { cwd: dir, env: { OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: 'lab', USER: 'night-shift' } });
   const adminGet = async (path: string): Promise<Json> => (await fetch(`${admin}${path}`, { headers: { 'x-lab-admin': token } })).json();
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fl-run-server-storm-'));
-    chat = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      req.on('end', () => {
-        posted.push((JSON.parse(body) as { text: string }).text);
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => chat.listen(0, '127.0.0.1', r));
     await writeFile(join(dir, 'server-storm.yaml'), SCENARIO);
     const started = await startLabProcess(dir, ['--scenario', join(dir, 'server-storm.yaml'), '--action-seconds', '0.3', '--no-prometheus']);
     lab = started.child;
@@ -60,14 +48,11 @@ describe('faultline run vm-hang when half a region is unreachable', { timeout: 1
     assert.ok(m, started.banner);
     admin = m[1]!;
     token = m[2]!;
-    const file = join(dir, 'faultline.yaml');
-    const config = parse(await readFile(file, 'utf8')) as Json;
-    config.notices = { ...config.notices, webhook: `http://127.0.0.1:${(chat.address() as AddressInfo).port}/hooks/night-shift` };
-    await writeFile(file, stringify(config));
+    chat = await startChatHook(dir);
   });
   after(async () => {
     if (lab) await stopLabProcess(lab);
-    chat?.close();
+    await chat?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -82,9 +67,9 @@ describe('faultline run vm-hang when half a region is unreachable', { timeout: 1
     assert.ok(m, body.run.reason);
     // 21 of hn1dev's other ACTIVE servers are silent, out of about 45.
     assert.ok(Number(m[1]) >= 18 && Number(m[1]) / Number(m[2]) > 0.3, body.run.reason);
-    assert.equal(posted.length, 1, JSON.stringify(posted));
-    assert.match(posted[0]!, /mention, dev zone: no page/);
-    assert.match(posted[0]!, /Storm/);
+    assert.equal(posted().length, 1, JSON.stringify(posted()));
+    assert.match(posted()[0]!, /mention, dev zone: no page/);
+    assert.match(posted()[0]!, /Storm/);
     const actions = ((await adminGet('/actions')) as { actions: { byHost: boolean }[] }).actions.filter((a) => !a.byHost);
     assert.deepEqual(actions, [], 'Nova was asked to do nothing');
   });

@@ -140,19 +140,26 @@ describe('kubectl and python3-kubernetes against the lab', () => {
         const worker = cluster.plan.workers[version === VERSIONS[0] ? 1 : 2]!;
         const child = spawn(join(KUBECTL_DIR, `kubectl.${version}`), ['--context', cluster.name, '-n', 'kube-system', 'get', 'pods', '--watch', '-o', 'wide'], { env: { PATH: '/usr/bin:/bin', HOME: join(dir, `home-${version}`), KUBECONFIG: kubeconfig } });
         let out = '';
+        // One reader of the output: a listener per wait would append every later chunk once per wait, and a
+        // line split across two chunks would then read "calico-node-xcalico-node-x" and never match.
+        const waiters = new Set<() => void>();
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          for (const w of [...waiters]) w();
+        });
         const seen = (pattern: RegExp): Promise<void> =>
           new Promise((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`kubectl --watch never printed ${pattern}:\n${out}`)), 15_000);
             const check = (): void => {
-              if (pattern.test(out)) {
-                clearTimeout(timer);
-                resolve();
-              }
+              if (!pattern.test(out)) return;
+              clearTimeout(timer);
+              waiters.delete(check);
+              resolve();
             };
-            child.stdout.on('data', (d: Buffer) => {
-              out += d.toString();
-              check();
-            });
+            const timer = setTimeout(() => {
+              waiters.delete(check);
+              reject(new Error(`kubectl --watch never printed ${pattern}:\n${out}`));
+            }, 15_000);
+            waiters.add(check);
             check();
           });
         try {
