@@ -6,7 +6,10 @@
 // and one start of each of its servers (pm-hang), never two, never none.
 //
 //   npm run build && flock /tmp/faultline-lab.lock node scripts/soak-runbooks.mjs
-// (under the lab lock: labs on one machine share their 127.x addresses, so two at once disturb each other)
+// (under the lab lock: labs on one machine share their 127.x addresses, so two at once disturb each
+// other), or alone in a network namespace of its own, which needs no lock:
+//   unshare -n sh -c 'ip link set lo up && exec node scripts/soak-runbooks.mjs'
+// SIGINT lets the moments under way finish and writes what was seen (exit 3: stopped early).
 //   SOAK_MOMENTS=1000  kills in all (default 1000)
 //   SOAK_LANES=3       runs at once, each on its own store and targets (default 3)
 //   SOAK_PM_EVERY=5    every n-th moment of a lane is a pm-hang run (default 5)
@@ -187,32 +190,47 @@ async function moment(lane, n) {
 }
 
 const t0 = Date.now();
+// The summary is written every 25 moments too, so a soak stopped early still leaves what it saw.
+function summarize(complete) {
+  const killed = results.filter((r) => r.killed);
+  const bad = results.filter((r) => r.problems.length > 0);
+  const summary = {
+    at: new Date().toISOString(),
+    complete,
+    moments: results.length,
+    killed: killed.length,
+    resumed: results.reduce((s, r) => s + r.resumes, 0),
+    byRunbook: Object.fromEntries(['vm-hang', 'pm-hang'].map((k) => [k, { moments: results.filter((r) => r.runbook === k).length, killed: killed.filter((r) => r.runbook === k).length, cleanRunMs: durations[k] }])),
+    withProblems: bad.length,
+    problems: bad.slice(0, 50),
+    seconds: Math.round((Date.now() - t0) / 1000),
+  };
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, JSON.stringify({ summary, results }, null, 2));
+  return { summary, bad };
+}
+let stopping = false;
+process.once('SIGINT', () => {
+  // Lanes finish the moment they are in; no new moment starts.
+  stopping = true;
+  console.error('soak: stopping after the moments under way');
+});
 const perLane = Math.ceil(MOMENTS / LANES);
 try {
   await Promise.all(
     lanes.map(async (lane) => {
-      for (let n = 0; n < perLane && done < MOMENTS; n++) await moment(lane, n);
+      for (let n = 0; n < perLane && done < MOMENTS && !stopping; n++) {
+        await moment(lane, n);
+        if (done % 25 === 0) summarize(false);
+      }
     }),
   );
 } finally {
   await stopLab();
   chat.close();
 }
-const killed = results.filter((r) => r.killed);
-const bad = results.filter((r) => r.problems.length > 0);
-const summary = {
-  at: new Date().toISOString(),
-  moments: results.length,
-  killed: killed.length,
-  resumed: results.reduce((s, r) => s + r.resumes, 0),
-  byRunbook: Object.fromEntries(['vm-hang', 'pm-hang'].map((k) => [k, { moments: results.filter((r) => r.runbook === k).length, killed: killed.filter((r) => r.runbook === k).length, cleanRunMs: durations[k] }])),
-  withProblems: bad.length,
-  problems: bad.slice(0, 50),
-  seconds: Math.round((Date.now() - t0) / 1000),
-};
-mkdirSync(dirname(OUT), { recursive: true });
-writeFileSync(OUT, JSON.stringify({ summary, results }, null, 2));
+const { summary, bad } = summarize(!stopping);
 console.log(JSON.stringify(summary, null, 2));
 if (bad.length) console.error(`kept ${dir} (the stores of the runs that went wrong)`);
 else rmSync(dir, { recursive: true, force: true });
-process.exit(bad.length ? 1 : 0);
+process.exit(bad.length ? 1 : stopping ? 3 : 0);
