@@ -7,6 +7,8 @@ import type { KubernetesKind, Snapshot } from '../snapshot/schema.js';
 
 export type Layer = 'openstack' | 'host' | 'hardware' | 'kubernetes';
 
+export type JudgementScopeKind = 'server' | 'hypervisor';
+
 /** What a detector sees: the snapshot, its index, validated options and the clock. */
 export interface DetectContext<O> {
   readonly snapshot: Snapshot;
@@ -47,6 +49,14 @@ export interface DetectorSpec<M extends string, S extends z.ZodObject> {
    * listed is left out (and named), and with no such cluster at all it is skipped.
    */
   readonly kubernetesKinds?: readonly KubernetesKind[];
+  /**
+   * What each finding depends on, so that `faultline watch` can judge only what changed:
+   * `server` when every finding is about one server and reads nothing of the fleet but that
+   * server, its instance actions, its hypervisor and the sections the watch does not change
+   * (regions, inventory, history); `hypervisor` when every finding is about one hypervisor and
+   * reads only it and the servers on it. Absent: only a judgement of the whole snapshot is right.
+   */
+  readonly scope?: JudgementScopeKind;
   /** Message templates by id; `{{name}}` placeholders are filled from the finding's data. */
   readonly messages: Readonly<Record<M, string>>;
   /** Options schema with defaults: gives the type, the config validation and the docs. */

@@ -48,6 +48,7 @@ export default defineDetector({
     'affected servers on one hypervisor as a hung hypervisor even when the hypervisor itself raised no alarm: fixing the ' +
     'servers one by one wastes time and the host fault stays.',
   requires: ['servers', 'hypervisors'],
+  scope: 'hypervisor',
   uses: ['probes', 'instanceActions', 'regions', 'inventory'],
   messages: {
     massImpact: 'Hypervisor {{host}} has {{count}} of {{total}} servers affected ({{causes}}); treat it as a hung hypervisor.',
@@ -90,6 +91,8 @@ export default defineDetector({
         if (cause) affected.push({ server, cause });
       }
       if (affected.length < options.minAffected) continue;
+      // By name, not by Nova's listing order: the evidence reads the same whichever order the servers were listed or judged in.
+      affected.sort((a, b) => a.server.name.localeCompare(b.server.name) || a.server.id.localeCompare(b.server.id));
 
       const count = (c: Cause): number => affected.filter((a) => a.cause === c).length;
       const causes = (

@@ -14,6 +14,7 @@ export default defineDetector({
     'Nova puts a server in ERROR when an operation on it failed (build, migration, reboot, a hypervisor fault). ' +
     'The server is not serving and Nova will not recover it by itself; the fault message usually names the cause.',
   requires: ['servers'],
+  scope: 'server',
   uses: ['inventory', 'regions'],
   messages: {
     serverError: 'Server {{name}} is in ERROR state on {{host}}: {{fault}}',

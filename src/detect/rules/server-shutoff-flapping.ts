@@ -19,6 +19,7 @@ export default defineDetector({
     'Starting the server again each time, by hand or by a watchdog script, hides the problem: the server looks fine ' +
     'between crashes, and whatever runs on it (Kubernetes workers in particular) keeps losing capacity.',
   requires: ['servers', 'instanceActions'],
+  scope: 'server',
   uses: ['hypervisors', 'regions', 'inventory'],
   messages: {
     shutoffFlapping:

@@ -18,6 +18,7 @@ export default defineDetector({
     'start for every stop, so the early stops fall off the list; seed 002 found dozens over months by hand. faultline keeps every stop it ' +
     'has seen, so the pattern across days survives.',
   requires: ['servers', 'history'],
+  scope: 'server',
   uses: ['instanceActions', 'hypervisors', 'regions', 'inventory'],
   messages: {
     stoppedAcrossDays:

@@ -34,6 +34,7 @@ export default defineDetector({
     'the message bus lost the reply, or libvirt is blocked on storage. While a task is set Nova refuses other actions on ' +
     'the server, so the operator cannot simply stop or start it, and a server stuck powering on is not serving.',
   requires: ['servers'],
+  scope: 'server',
   uses: ['instanceActions', 'hypervisors', 'regions', 'inventory'],
   messages: {
     stuckTask: 'Server {{name}} has been in task {{task}} for {{age}} (limit {{limit}} min) on {{host}}.',

@@ -18,6 +18,7 @@ export default defineDetector({
     'project. Starting the server again brings it back, but the cause is on the hypervisor and will strike again until ' +
     'it is found.',
   requires: ['servers', 'instanceActions'],
+  scope: 'server',
   uses: ['hypervisors', 'regions', 'inventory'],
   messages: {
     unrequestedShutoff:

@@ -1,0 +1,147 @@
+import type { Finding } from '../core/findings.js';
+import type { JudgementScope } from '../detect/scoped.js';
+import { FleetIndex } from '../snapshot/fleet-index.js';
+import type { Hypervisor, Server, Snapshot } from '../snapshot/schema.js';
+
+/**
+ * Which hypervisor each held server is on, kept from round to round so that a
+ * round can say what its changes touch without indexing the whole fleet: a changed
+ * server touches the hypervisor it was on and the one it is on now, and a
+ * hypervisor's findings read every server on it. Servers are placed the way the
+ * fleet index places them (FleetIndex.hypervisorOf), over the same hypervisors.
+ */
+export class Placement {
+  #lookup: FleetIndex | undefined;
+  #hypervisors: readonly Hypervisor[] = [];
+  readonly #hypervisorOf = new Map<string, string>();
+  readonly #serversOn = new Map<string, Set<string>>();
+
+  /** The hypervisor a server is on, by the current hypervisors; undefined when none matches. */
+  #place(server: Server): string | undefined {
+    return this.#lookup?.hypervisorOf(server)?.id;
+  }
+
+  #set(id: string, hv: string | undefined): void {
+    const old = this.#hypervisorOf.get(id);
+    if (old === hv) return;
+    if (old !== undefined) this.#serversOn.get(old)?.delete(id);
+    if (hv === undefined) {
+      this.#hypervisorOf.delete(id);
+      return;
+    }
+    this.#hypervisorOf.set(id, hv);
+    let on = this.#serversOn.get(hv);
+    if (!on) this.#serversOn.set(hv, (on = new Set()));
+    on.add(id);
+  }
+
+  hypervisorOf(serverId: string): string | undefined {
+    return this.#hypervisorOf.get(serverId);
+  }
+
+  serversOn(hypervisorId: string): ReadonlySet<string> {
+    return this.#serversOn.get(hypervisorId) ?? new Set();
+  }
+
+  /**
+   * Takes the round's hypervisors and changes. Returns what they touch: the changed
+   * and removed servers, every hypervisor one of them was or is on (and, when the
+   * hypervisors changed, every hypervisor that moved and every server whose placement
+   * did), and every server on those hypervisors. `all` is the held fleet after the
+   * round; it is walked only when the hypervisors changed.
+   */
+  update(input: {
+    readonly snapshot: Snapshot;
+    readonly changed: readonly Server[];
+    readonly removed: readonly Server[];
+    /** Servers to judge again though nothing about them changed (their judgement depends on the time). */
+    readonly alsoJudge?: Iterable<Server>;
+    readonly serverById: (id: string) => Server | undefined;
+  }): JudgementScope {
+    const serverIds = new Set<string>();
+    const hypervisorIds = new Set<string>();
+    if (!this.#lookup || !sameObjects(this.#hypervisors, input.snapshot.hypervisors)) {
+      const before = this.#lookup ? new Map(this.#lookup.snapshot.hypervisors.map((h) => [h.id, JSON.stringify(h)])) : new Map<string, string>();
+      const firstTime = this.#lookup === undefined;
+      this.#lookup = new FleetIndex({ ...input.snapshot, servers: [], instanceActions: [] });
+      this.#hypervisors = [...input.snapshot.hypervisors];
+      for (const h of input.snapshot.hypervisors) if (before.get(h.id) !== JSON.stringify(h)) hypervisorIds.add(h.id);
+      const now = new Set(input.snapshot.hypervisors.map((h) => h.id));
+      for (const id of before.keys()) if (!now.has(id)) hypervisorIds.add(id);
+      for (const s of input.snapshot.servers) {
+        const was = this.#hypervisorOf.get(s.id);
+        const is = this.#place(s);
+        if (was === is) continue;
+        if (!firstTime) serverIds.add(s.id);
+        if (was !== undefined) hypervisorIds.add(was);
+        if (is !== undefined) hypervisorIds.add(is);
+        this.#set(s.id, is);
+      }
+    }
+    for (const s of input.removed) {
+      serverIds.add(s.id);
+      const was = this.#hypervisorOf.get(s.id);
+      if (was !== undefined) hypervisorIds.add(was);
+      this.#set(s.id, undefined);
+    }
+    for (const s of input.changed) {
+      serverIds.add(s.id);
+      const was = this.#hypervisorOf.get(s.id);
+      const is = this.#place(s);
+      if (was !== undefined) hypervisorIds.add(was);
+      if (is !== undefined) hypervisorIds.add(is);
+      this.#set(s.id, is);
+    }
+    for (const s of input.alsoJudge ?? []) serverIds.add(s.id);
+    for (const hv of hypervisorIds) for (const id of this.serversOn(hv)) serverIds.add(id);
+    const servers: Server[] = [];
+    for (const id of serverIds) {
+      const s = input.serverById(id);
+      if (s) servers.push(s);
+    }
+    return { servers, serverIds, hypervisorIds };
+  }
+
+  /**
+   * The snapshot as correlation needs it for these findings: every hypervisor, the
+   * servers the findings name, and every server on a hypervisor a finding sits on
+   * (an incident about a host counts and lists all of its servers). Everything else
+   * whole. Without Kubernetes in the snapshot, correlating over it gives the incidents
+   * the whole snapshot gives (src/watch/judgement.test.ts).
+   */
+  correlationView(snapshot: Snapshot, findings: readonly Finding[], serverById: (id: string) => Server | undefined): Snapshot {
+    if (snapshot.kubernetes.clusters.length > 0) return snapshot;
+    const lookup = this.#lookup;
+    const ids = new Set<string>();
+    const hvs = new Set<string>();
+    const hv = (key: string | undefined): void => {
+      const h = key === undefined ? undefined : lookup?.hypervisor(key);
+      if (h) hvs.add(h.id);
+    };
+    for (const f of findings) {
+      const r = f.resource;
+      if (r.kind === 'server') {
+        ids.add(r.id);
+        const on = this.#hypervisorOf.get(r.id);
+        if (on !== undefined) hvs.add(on);
+      } else {
+        hv(r.id);
+        hv(r.name);
+      }
+      hv(r.parent?.id);
+      hv(r.parent?.name);
+    }
+    for (const h of hvs) for (const id of this.serversOn(h)) ids.add(id);
+    const servers: Server[] = [];
+    for (const id of ids) {
+      const s = serverById(id);
+      if (s) servers.push(s);
+    }
+    return { ...snapshot, servers };
+  }
+}
+
+/** The feeds hand back the same hypervisor objects until their next full listing: then, and only then, is there anything to compare. */
+function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
