@@ -9,10 +9,11 @@
 //
 // Needs a build (dist/). Writes .bench/watch.json and prints a table.
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const main = join(resolve(root, process.env.BENCH_DIST ?? 'dist'), 'cli/main.js');
@@ -80,7 +81,11 @@ const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(banner);
 if (!m) throw new Error(`no admin URL in the lab banner:\n${banner}`);
 const [, admin, token] = m;
 const labGet = async (path) => (await fetch(`${admin}${path}`, { headers: { 'x-lab-admin': token } })).json();
-appendFileSync(join(dir, 'faultline.yaml'), `\nwatch:\n  autoRun:\n    host-stopped-server: { enabled: true, flapLimit: { restarts: 100, windowMinutes: 60 } }\nrunbooks:\n  stormSample: 20\n`);
+// The lab writes its own faultline.yaml (runbooks: among it): the bench's settings go into it, not after it.
+const config = parse(readFileSync(join(dir, 'faultline.yaml'), 'utf8')) ?? {};
+config.watch = { ...(config.watch ?? {}), autoRun: { 'host-stopped-server': { enabled: true, flapLimit: { restarts: 100, windowMinutes: 60 } } } };
+config.runbooks = { ...(config.runbooks ?? {}), stormSample: 20 };
+writeFileSync(join(dir, 'faultline.yaml'), stringify(config));
 // The lab's clock may run ahead of or behind this one: stops are timed on it, the watch's events on ours.
 const state = await labGet('/state');
 const labOffsetMs = Date.parse(state.clock.now) - Date.now();
@@ -90,7 +95,10 @@ const watchStartedAt = Date.now();
 const w = startWatch();
 const results = { size, servers, when: new Date().toISOString(), node: process.version, cores: availableParallelism(), loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))), intervalSeconds };
 try {
-  const first = await until('first round', () => w.events.find((e) => e.type === 'round'), 600_000);
+  const first = await until('first round', () => {
+    if (w.child.exitCode !== null) throw new Error(`faultline watch exited (${w.child.exitCode}): ${w.stderr()}`);
+    return w.events.find((e) => e.type === 'round');
+  }, 600_000);
   results.firstRound = { seconds: (first.seenAt - watchStartedAt) / 1000, durationMs: first.durationMs, novaRequests: first.novaRequests };
 
   // Steady state: nothing breaks; count what the watch asks Nova per minute.
