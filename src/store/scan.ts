@@ -50,18 +50,21 @@ export async function detectWithStore(
     readonly correlate?: (snapshot: Snapshot, results: readonly DetectorResult[]) => readonly Incident[];
     /** The regions scanned, when only some were (see ScanToRecord.regions). */
     readonly regions?: readonly string[];
+    /** Judges in place of runDetectors (the watch judges only what changed); given the same arguments, it must say what runDetectors says. */
+    readonly judge?: (snapshot: Snapshot, detectors: readonly AnyDetector[], run: RunOptions) => DetectorResult[];
   },
 ): Promise<StoredScan> {
   const needsMemory = (d: AnyDetector): boolean => d.requires.includes('history');
+  const judge = input.judge ?? runDetectors;
   return store.scan(input.commit, async (session) => {
-    const first = runDetectors(input.snapshot, input.detectors.filter((d) => !needsMemory(d)), input.run);
+    const first = judge(input.snapshot, input.detectors.filter((d) => !needsMemory(d)), input.run);
     const base = { snapshot: input.snapshot, evaluatedAt: input.run.now, source: input.source, version: input.version, ...(input.regions ? { regions: input.regions } : {}) } as const;
     const recorded = await session.recordScan({ ...base, results: first });
     const startedAt = new Date();
     const t0 = performance.now();
     const history = await session.readHistory({ now: input.run.now, lookbackDays: input.lookbackDays, episodeDetectors: COUNTED_EPISODE_DETECTORS, scanId: recorded.scanId });
     const snapshot = withHistory(input.snapshot, history, startedAt, performance.now() - t0);
-    const second = runDetectors(snapshot, input.detectors.filter(needsMemory), input.run);
+    const second = judge(snapshot, input.detectors.filter(needsMemory), input.run);
     const later = await session.recordMoreResults(recorded.scanId, { results: second, evaluatedAt: input.run.now, ...(input.regions ? { regions: input.regions } : {}) });
     const byId = new Map([...first, ...second].map((r) => [r.detectorId, r]));
     const results = input.detectors.map((d) => byId.get(d.id)).filter((r): r is DetectorResult => r !== undefined);

@@ -81,6 +81,8 @@ export class ServerFeed {
   #hypervisors: Hypervisor[] | undefined;
   #newestUpdated = Number.NaN;
   #rounds = 0;
+  /** Shifts this feed's resyncs against the other regions' (see staggerResync). */
+  #resyncOffset = 0;
   #forceFull = true;
 
   constructor(options: ServerFeedOptions) {
@@ -96,6 +98,25 @@ export class ServerFeed {
 
   get servers(): Server[] {
     return [...this.#servers.values()];
+  }
+
+  /** How many servers are held. */
+  get size(): number {
+    return this.#servers.size;
+  }
+
+  /** Whether the next round lists the whole region. */
+  get resyncDue(): boolean {
+    return this.#forceFull || Number.isNaN(this.#newestUpdated) || (this.#rounds + this.#resyncOffset) % this.#resyncEvery === 0;
+  }
+
+  /**
+   * This feed is `position` of `of` feeds watched together: its full listings fall
+   * between the others' instead of in the same round. Listing every region at once
+   * makes one long round every resync, and a host stop that lands in it waits for it.
+   */
+  staggerResync(position: number, of: number): void {
+    this.#resyncOffset = of > 1 ? Math.round((position * this.#resyncEvery) / of) % this.#resyncEvery : 0;
   }
 
   get instanceActions(): InstanceAction[] {
@@ -141,7 +162,7 @@ export class ServerFeed {
    * (and their actions again) even when the change feed has nothing on them yet.
    */
   async round(now: Date, signal?: AbortSignal, lookAt: readonly string[] = []): Promise<FeedRound> {
-    const full = this.#forceFull || Number.isNaN(this.#newestUpdated) || this.#rounds % this.#resyncEvery === 0;
+    const full = this.resyncDue;
     this.#rounds++;
     const warnings: string[] = [];
     let requests = 0;

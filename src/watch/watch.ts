@@ -11,8 +11,11 @@ import { judgedDetectors } from '../store/record.js';
 import { detectWithStore } from '../store/scan.js';
 import type { Store } from '../store/store.js';
 import type { AutoStarter, AutoStartEvent } from './auto-start.js';
+import type { JudgementScope } from '../detect/scoped.js';
 import type { Server } from '../snapshot/schema.js';
-import type { ServerFeed, StopCause } from './server-feed.js';
+import { Judgement } from './judgement.js';
+import { Placement } from './placement.js';
+import type { FeedRound, ServerFeed, StopCause } from './server-feed.js';
 
 /**
  * The watch loop: a round every interval (or at once when a trigger asks), each
@@ -50,6 +53,14 @@ export type WatchEvent =
       readonly durationMs: number;
       readonly recorded: number | null;
       readonly trigger: string | null;
+      /**
+       * How the round judged: `whole` (every detector over the whole fleet: the first round, the
+       * periodic resync, after a failed or partial round), `changes` (only what its changes touch),
+       * null when it did not judge.
+       */
+      readonly judged: 'whole' | 'changes' | null;
+      /** Servers judged again: the whole fleet, or the changed ones and the others on their hypervisors. */
+      readonly judgedServers: number;
     }
   | { readonly type: 'server.shutoff'; readonly server: { readonly id: string; readonly name: string; readonly host: string | null }; readonly cause: StopCause; readonly requestId: string | null; readonly userId: string | null }
   | { readonly type: 'finding.new' | 'finding.resolved' | 'finding.open'; readonly finding: FindingRef }
@@ -112,10 +123,15 @@ export class Watch {
   #wake: (() => void) | undefined;
   /** Triggers that arrived since the last round began; the next round looks at every target they name. */
   #pendingTriggers: Trigger[] = [];
+  readonly #judgement = new Judgement();
+  readonly #placement = new Placement();
+  /** The last judgement read complete inputs: a round can build on it. */
+  #clean = false;
 
   constructor(options: WatchOptions) {
     this.#o = options;
     this.#now = options.now ?? (() => new Date());
+    options.feeds.forEach((f, i) => f.staggerResync(i, options.feeds.length));
   }
 
   /** Runs rounds until `signal` aborts (or maxRounds); waits for auto-runs in progress before it returns. */
@@ -154,56 +170,97 @@ export class Watch {
     let removed = 0;
     let requests = 0;
     let full = false;
-    const hostStopped: { feed: ServerFeed; server: Server }[] = [];
-    for (const feed of this.#o.feeds) {
-      const startedAt = new Date().toISOString();
-      const s0 = performance.now();
-      const label = `watch-servers${feed.region ? `:${feed.region}` : ''}`;
-      try {
-        const r = await feed.round(now, signal, triggers.flatMap((t) => (t.target === null ? [] : [t.target])));
-        full ||= r.full;
-        changed += r.changed.length;
-        removed += r.removed.length;
-        requests += r.requests;
-        for (const w of r.warnings) this.#o.emit({ type: 'warning', message: `${label}: ${w}` });
-        for (const s of r.shutoff) {
-          if (s.cause === 'host') hostStopped.push({ feed, server: s.server });
-          this.#o.emit({ type: 'server.shutoff', server: { id: s.server.id, name: s.server.name, host: s.server.host ?? null }, cause: s.cause, requestId: s.stop?.requestId ?? null, userId: s.stop?.userId ?? null });
+    const rounds: (FeedRound | undefined)[] = [];
+    const startedAt = new Date().toISOString();
+    // Regions are read at once: a round lasts as long as its slowest region, not as all of them together.
+    const perFeed = await Promise.all(
+      this.#o.feeds.map(async (feed) => {
+        const s0 = performance.now();
+        const label = `watch-servers${feed.region ? `:${feed.region}` : ''}`;
+        try {
+          const r = await feed.round(now, signal, triggers.flatMap((t) => (t.target === null ? [] : [t.target])));
+          const produces = ['servers', 'instanceActions', ...(feed.hypervisors ? ['hypervisors' as const] : [])] as CollectionOutcome['produces'];
+          const outcome: CollectionOutcome = { collector: label, status: r.warnings.length ? 'partial' : 'ok', produces, startedAt, durationMs: Math.round(performance.now() - s0), warnings: [...r.warnings] };
+          // A stop the instance actions pin on the host is answered as soon as its region has been read: the
+          // start waits neither for the other regions nor for the judgement. The detector's findings catch the
+          // rest (servers already SHUTOFF when the watch started, stops whose actions came late).
+          this.#reportShutoffs(feed, r, label);
+          if (this.#o.autoStart) await this.#startHostStopped(r.shutoff.filter((x) => x.cause === 'host').map((x) => ({ feed, server: x.server })));
+          return { r, outcome };
+        } catch (err) {
+          if (signal.aborted) throw err;
+          feed.resyncNext();
+          this.#o.emit({ type: 'warning', message: `${label}: ${errorMessage(err)}` });
+          const outcome: CollectionOutcome = { collector: label, status: 'failed', produces: ['servers', 'instanceActions'], startedAt, durationMs: Math.round(performance.now() - s0), error: errorMessage(err), warnings: [] };
+          return { r: undefined, outcome };
         }
-        const produces = ['servers', 'instanceActions', ...(feed.hypervisors ? ['hypervisors' as const] : [])] as CollectionOutcome['produces'];
-        outcomes.push({ collector: label, status: r.warnings.length ? 'partial' : 'ok', produces, startedAt, durationMs: Math.round(performance.now() - s0), warnings: [...r.warnings] });
-      } catch (err) {
-        if (signal.aborted) throw err;
-        feed.resyncNext();
-        outcomes.push({ collector: label, status: 'failed', produces: ['servers', 'instanceActions'], startedAt, durationMs: Math.round(performance.now() - s0), error: errorMessage(err), warnings: [] });
-        this.#o.emit({ type: 'warning', message: `${label}: ${errorMessage(err)}` });
-      }
+      }),
+    );
+    for (const { r, outcome } of perFeed) {
+      rounds.push(r);
+      outcomes.push(outcome);
+      if (!r) continue;
+      full ||= r.full;
+      changed += r.changed.length;
+      removed += r.removed.length;
+      requests += r.requests;
     }
-    // A stop the instance actions pin on the host is answered before the fleet is judged: on a large
-    // fleet judging takes seconds, and the start should not wait for it. The detector's findings
-    // below catch the rest (servers already SHUTOFF when the watch started, stops whose actions came late).
-    if (this.#o.autoStart) await this.#startHostStopped(hostStopped);
     // Quiet rounds are neither judged nor recorded: nothing the detectors read has moved.
     const quiet = !full && changed === 0 && removed === 0 && triggers.length === 0 && this.#findings !== undefined && outcomes.every((o) => o.status === 'ok');
     let recorded: number | null = null;
+    let judged: 'whole' | 'changes' | null = null;
+    let judgedServers = 0;
     if (!quiet) {
       const snapshot = this.#snapshot(now, outcomes);
-      let incidents: readonly Incident[] = [];
-      const stored = await detectWithStore(this.#o.store, {
+      const serverById = (id: string): Server | undefined => {
+        for (const f of this.#o.feeds) {
+          const s = f.server(id);
+          if (s) return s;
+        }
+        return undefined;
+      };
+      const clean = outcomes.every((o) => o.status === 'ok');
+      // The periodic resync of the first region is the fleet-wide judgement; the other regions' resyncs judge their own servers again.
+      const whole = !this.#clean || !clean || this.#findings === undefined || rounds[0]?.full === true;
+      const touched = this.#placement.update({
         snapshot,
-        detectors: this.#o.detectors,
-        run: { ...this.#o.run, now },
-        commit: true,
-        lookbackDays: this.#o.lookbackDays,
-        source: 'collected',
-        version: this.#o.version,
-        correlate: (judged, results) => (incidents = correlate(judged, results.flatMap((r) => r.findings)).incidents),
+        changed: rounds.flatMap((r, i) => (r === undefined ? [] : r.full ? (this.#o.feeds[i] as ServerFeed).servers : r.changed)),
+        removed: rounds.flatMap((r) => r?.removed ?? []),
+        // A task's age is judged against the clock: servers in one are judged again every round.
+        alsoJudge: snapshot.servers.filter((x) => x.taskState !== null && x.taskState !== undefined && x.taskState !== ''),
+        serverById,
       });
-      recorded = stored.recorded.scanId;
-      this.#recorded++;
-      this.#report(stored.results, incidents);
-      if (this.#o.prune && this.#recorded % (this.#o.pruneEvery ?? 360) === 0) await this.#o.prune();
-      if (this.#o.autoStart) await this.#autoStart(stored.results);
+      const scope: JudgementScope | undefined = whole ? undefined : touched;
+      judged = whole ? 'whole' : 'changes';
+      judgedServers = whole ? snapshot.servers.length : touched.servers.length;
+      let incidents: readonly Incident[] = [];
+      try {
+        const stored = await detectWithStore(this.#o.store, {
+          snapshot,
+          detectors: this.#o.detectors,
+          run: { ...this.#o.run, now },
+          commit: true,
+          lookbackDays: this.#o.lookbackDays,
+          source: 'collected',
+          version: this.#o.version,
+          judge: (s, detectors, run) => this.#judgement.judge(s, detectors, run, scope),
+          correlate: (judgedSnapshot, results) => {
+            const findings = results.flatMap((r) => r.findings);
+            return (incidents = correlate(this.#placement.correlationView(judgedSnapshot, findings, serverById), findings).incidents);
+          },
+        });
+        this.#clean = clean;
+        recorded = stored.recorded.scanId;
+        this.#recorded++;
+        this.#report(stored.results, incidents);
+        if (this.#o.prune && this.#recorded % (this.#o.pruneEvery ?? 360) === 0) await this.#o.prune();
+        if (this.#o.autoStart) await this.#autoStart(stored.results);
+      } catch (err) {
+        // What was judged but not recorded is not built on: the next round judges the whole fleet again.
+        this.#clean = false;
+        this.#judgement.reset();
+        throw err;
+      }
     }
     this.#o.emit({
       type: 'round',
@@ -211,12 +268,21 @@ export class Watch {
       full,
       changed,
       removed,
-      servers: this.#o.feeds.reduce((n, f) => n + f.servers.length, 0),
+      servers: this.#o.feeds.reduce((n, f) => n + f.size, 0),
       novaRequests: requests,
       durationMs: Math.round(performance.now() - t0),
       recorded,
       trigger: triggers.length ? triggers.map((t) => `${t.source}: ${t.detail}`).join('; ') : null,
+      judged,
+      judgedServers,
     });
+  }
+
+  #reportShutoffs(feed: ServerFeed, r: FeedRound, label: string): void {
+    for (const w of r.warnings) this.#o.emit({ type: 'warning', message: `${label}: ${w}` });
+    for (const x of r.shutoff) {
+      this.#o.emit({ type: 'server.shutoff', server: { id: x.server.id, name: x.server.name, host: x.server.host ?? null }, cause: x.cause, requestId: x.stop?.requestId ?? null, userId: x.stop?.userId ?? null });
+    }
   }
 
   #snapshot(now: Date, outcomes: CollectionOutcome[]): Snapshot {

@@ -54,6 +54,12 @@ export interface NovaEffectsOptions {
   readonly stormFraction: number;
   /** How many of the region's other ACTIVE servers the storm check pings (a random sample; default 200). */
   readonly stormSample?: number;
+  /**
+   * The region's servers as the caller already holds them (faultline watch: its change feed keeps
+   * them current), for the storm check to sample from instead of listing every ACTIVE server of the
+   * region again before each start. Absent: listed from Nova.
+   */
+  readonly heldServers?: () => readonly Server[];
   /** Caps every check's wait (a runbook's own timeouts are for real guests; a lab boots in a second). */
   readonly maxWaitMs?: number;
   readonly pollMs?: number;
@@ -127,7 +133,8 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
   async function serverStorm(run: RunRecord, downHosts: ReadonlySet<string>): Promise<{ pinged: number; silent: number; fraction: number } | null> {
     const mine = new Set(run.context.servers.map((s) => s.id));
     const runHost = run.context.hypervisor?.host.split('.')[0]?.toLowerCase();
-    const candidates = (await listServers(o.at.client, { status: 'ACTIVE' })).filter((s) => {
+    const active = o.heldServers ? o.heldServers().filter((s) => s.status.toUpperCase() === 'ACTIVE') : await listServers(o.at.client, { status: 'ACTIVE' });
+    const candidates = active.filter((s) => {
       const host = (s.host ?? '').split('.')[0]!.toLowerCase();
       return !mine.has(s.id) && host !== runHost && !downHosts.has(host) && probeAddress(s) !== undefined;
     });

@@ -40,7 +40,7 @@ export function textLine(at: string, e: WatchEvent): string | undefined {
     case 'round':
       // A quiet round is not worth a line; one that judged the fleet or answered a trigger is.
       if (e.recorded === null && e.trigger === null) return undefined;
-      return `${at} round ${e.round}${e.full ? ' (full listing)' : ''}: ${e.changed} changed, ${e.removed} gone, ${e.servers} servers held, ${e.novaRequests} Nova request(s), ${e.durationMs} ms${e.recorded !== null ? `, recorded as scan ${e.recorded}` : ''}${e.trigger ? `; triggered by ${s(e.trigger)}` : ''}`;
+      return `${at} round ${e.round}${e.full ? ' (full listing)' : ''}: ${e.changed} changed, ${e.removed} gone, ${e.servers} servers held, ${e.novaRequests} Nova request(s), ${e.durationMs} ms${e.judged === 'whole' ? ', whole fleet judged' : e.judged === 'changes' ? `, ${e.judgedServers} server(s) judged again` : ''}${e.recorded !== null ? `, recorded as scan ${e.recorded}` : ''}${e.trigger ? `; triggered by ${s(e.trigger)}` : ''}`;
     case 'server.shutoff':
       return `${at} server.shutoff ${s(e.server.name)} (${e.server.id}) on ${s(e.server.host)}: ${e.cause === 'host' ? 'stopped by its host (no user on the stop)' : e.cause === 'user' ? `stopped by user ${s(e.userId)}` : 'no stop on record'}${e.requestId ? ` [${e.requestId}]` : ''}`;
     case 'finding.new':
@@ -115,6 +115,8 @@ export async function watch(ctx: CliContext, flags: WatchFlags): Promise<number>
         actionTimeoutMs: positiveNumber('--action-timeout', flags.actionTimeout, 300) * 1000,
         stormFraction: config.runbooks.stormFraction,
         stormSample: config.runbooks.stormSample,
+        // The feed holds the region's servers already: the storm check samples them instead of listing Nova's ACTIVE servers again.
+        heldServers: () => feeds.find((f) => f.region === at.region)?.servers ?? [],
         ...(flags.waitTimeout !== undefined ? { maxWaitMs: positiveNumber('--wait-timeout', flags.waitTimeout, 600) * 1000 } : {}),
         ...(post ? { post } : {}),
       });
