@@ -254,7 +254,7 @@ export class Watch {
         this.#recorded++;
         this.#report(stored.results, incidents);
         if (this.#o.prune && this.#recorded % (this.#o.pruneEvery ?? 360) === 0) await this.#o.prune();
-        if (this.#o.autoStart) await this.#autoStart(stored.results);
+        if (this.#o.autoStart) await this.#autoStart(stored.results, scope);
       } catch (err) {
         // What was judged but not recorded is not built on: the next round judges the whole fleet again.
         this.#clean = false;
@@ -331,11 +331,13 @@ export class Watch {
     this.#incidents = nowIncidents;
   }
 
-  async #autoStart(results: readonly DetectorResult[]): Promise<void> {
+  /** `scope`: a round that judged only some servers takes up only their findings; the rest were taken up when they were judged. */
+  async #autoStart(results: readonly DetectorResult[], scope: JudgementScope | undefined): Promise<void> {
     const stopped = results.find((r) => r.detectorId === HOST_STOPPED_DETECTOR)?.findings ?? [];
     const picked: { feed: ServerFeed; server: Server }[] = [];
     for (const f of stopped) {
       if (f.resource.kind !== 'server') continue;
+      if (scope && !scope.serverIds.has(f.resource.id)) continue;
       const feed = this.#o.feeds.find((x) => x.server(f.resource.id));
       const server = feed?.server(f.resource.id);
       if (feed && server) picked.push({ feed, server });
