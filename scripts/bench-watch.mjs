@@ -6,6 +6,13 @@
 //
 //   node scripts/bench-watch.mjs            # large fleet (100,000 servers)
 //   BENCH_SIZE=medium BENCH_STOPS=10 node scripts/bench-watch.mjs
+//   BENCH_BASELINE_DIST=dist-before node scripts/bench-watch.mjs
+//
+// BENCH_BASELINE_DIST: another build (e.g. of the commit before a change) whose watch is measured
+// first, against the same lab in the same run, then this build's: before/after figures taken
+// minutes apart on the same fleet rather than in runs of their own. Run it in a network namespace
+// of its own (`unshare -n sh -c 'ip link set lo up && exec node scripts/bench-watch.mjs'`): labs on
+// one machine share their loopback addresses.
 //
 // Needs a build (dist/). Writes .bench/watch.json and prints a table.
 import { spawn } from 'node:child_process';
@@ -17,6 +24,7 @@ import { parse, stringify } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const main = join(resolve(root, process.env.BENCH_DIST ?? 'dist'), 'cli/main.js');
+const baselineMain = process.env.BENCH_BASELINE_DIST ? join(resolve(root, process.env.BENCH_BASELINE_DIST), 'cli/main.js') : undefined;
 const size = process.env.BENCH_SIZE ?? 'large';
 const stops = Number(process.env.BENCH_STOPS ?? 20);
 const intervalSeconds = Number(process.env.BENCH_INTERVAL ?? 1);
@@ -38,8 +46,8 @@ function startLab() {
   });
 }
 
-function startWatch() {
-  const child = spawn(process.execPath, [main, 'watch', '--format', 'json', '--interval', String(intervalSeconds), '--store', join(dir, 'store'), '--wait-timeout', '20', '--action-timeout', '60'], {
+function startWatch(cli, store) {
+  const child = spawn(process.execPath, [cli, 'watch', '--format', 'json', '--interval', String(intervalSeconds), '--store', join(dir, store), '--wait-timeout', '20', '--action-timeout', '60'], {
     cwd: dir,
     env: { PATH: process.env.PATH, HOME: dir, OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), OS_CLOUD: 'lab', USER: 'bench' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -91,72 +99,91 @@ const state = await labGet('/state');
 const labOffsetMs = Date.parse(state.clock.now) - Date.now();
 const servers = state.fleet.servers;
 
-const watchStartedAt = Date.now();
-const w = startWatch();
 const results = { size, servers, when: new Date().toISOString(), node: process.version, cores: availableParallelism(), loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))), intervalSeconds };
-try {
-  const first = await until('first round', () => {
-    if (w.child.exitCode !== null) throw new Error(`faultline watch exited (${w.child.exitCode}): ${w.stderr()}`);
-    return w.events.find((e) => e.type === 'round');
-  }, 600_000);
-  results.firstRound = { seconds: (first.seenAt - watchStartedAt) / 1000, durationMs: first.durationMs, novaRequests: first.novaRequests };
+results.cron = {
+  note: "seed 002's script: one `openstack server show` per watched server per minute (plus a start when SHUTOFF)",
+  novaRequestsPerMinuteForTwoWorkers: 2,
+  novaRequestsPerMinuteForWholeFleet: servers,
+  detectMs: { p50: 30_000, worst: 60_000 },
+};
 
-  // Steady state: nothing breaks; count what the watch asks Nova per minute.
-  const steadyFrom = new Date(Date.now() + labOffsetMs).toISOString();
-  await sleep(steadySeconds * 1000);
-  const steady = (await labGet(`/requests?service=compute&since=${encodeURIComponent(steadyFrom)}`)).requests;
-  const listings = steady.filter((r) => r.path.endsWith('/servers/detail'));
-  const kind = (r) => (r.path.endsWith('/servers/detail') ? (r.query.includes('changes-since') ? 'servers/detail?changes-since' : r.query.includes('status=') ? 'servers/detail?status' : 'servers/detail (full)') : r.path.replace(/\/v2\.1\//, '').replace(/[0-9a-f-]{36}/g, '<id>').replace(/req-[0-9a-f-]+/g, '<req>'));
-  const byKind = (list) => Object.fromEntries(Object.entries(list.reduce((acc, r) => ((acc[kind(r)] = (acc[kind(r)] ?? 0) + 1), acc), {})).sort((a, b) => b[1] - a[1]));
-  results.steady = {
-    byKind: byKind(steady),
-    seconds: steadySeconds,
-    novaRequestsPerMinute: (steady.length / steadySeconds) * 60,
-    fullListingsPerMinute: (listings.filter((r) => !r.query.includes('changes-since')).length / steadySeconds) * 60,
-    changeListingsPerMinute: (listings.filter((r) => r.query.includes('changes-since')).length / steadySeconds) * 60,
-  };
+/** One build's watch against the lab: its first round, a steady minute, then the host stops one at a time. */
+async function measure(cli, store) {
+  const watchStartedAt = Date.now();
+  const w = startWatch(cli, store);
+  const r = { build: dirname(dirname(cli)), loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))) };
+  try {
+    const first = await until('first round', () => {
+      if (w.child.exitCode !== null) throw new Error(`faultline watch exited (${w.child.exitCode}): ${w.stderr()}`);
+      return w.events.find((e) => e.type === 'round');
+    }, 600_000);
+    r.firstRound = { seconds: (first.seenAt - watchStartedAt) / 1000, durationMs: first.durationMs, novaRequests: first.novaRequests };
 
-  // Host stops, one at a time: detection is the watch's finding; the start is the lab's record of it.
-  const detect = [];
-  const start = [];
-  const stopsFrom = new Date(Date.now() + labOffsetMs).toISOString();
-  const stopsStartedAt = Date.now();
-  for (let i = 0; i < stops; i++) {
-    const res = await fetch(`${admin}/faults`, { method: 'POST', headers: { 'x-lab-admin': token, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'unrequested-shutoff', servers: { role: 'k8s-worker' } }) });
-    const body = await res.json();
-    if (res.status !== 201) throw new Error(`fault not applied: ${JSON.stringify(body)}`);
-    const id = body.fault.servers[0].id;
-    const stoppedAt = Date.parse(body.fault.appliedAt) - labOffsetMs;
-    const found = await until(`finding for ${id}`, () => w.events.find((e) => e.type === 'finding.new' && e.finding.resource.id === id), 120_000);
-    detect.push(Date.parse(found.at) - stoppedAt);
-    // The start as the lab recorded it, not the end of the run (which waits for the server to answer ssh).
-    const sent = await until(`start of ${id}`, async () => {
-      const actions = (await labGet(`/actions?since=${encodeURIComponent(stopsFrom)}`)).actions;
-      return actions.find((a) => a.server.id === id && a.action === 'start' && !a.byHost);
-    }, 120_000);
-    start.push(Date.parse(sent.at) - labOffsetMs - stoppedAt);
-    await sleep(500);
+    // Steady state: nothing breaks; count what the watch asks Nova per minute.
+    const steadyFrom = new Date(Date.now() + labOffsetMs).toISOString();
+    await sleep(steadySeconds * 1000);
+    const steady = (await labGet(`/requests?service=compute&since=${encodeURIComponent(steadyFrom)}`)).requests;
+    const listings = steady.filter((q) => q.path.endsWith('/servers/detail'));
+    r.steady = {
+      byKind: byKind(steady),
+      seconds: steadySeconds,
+      novaRequestsPerMinute: (steady.length / steadySeconds) * 60,
+      fullListingsPerMinute: (listings.filter((q) => !q.query.includes('changes-since')).length / steadySeconds) * 60,
+      changeListingsPerMinute: (listings.filter((q) => q.query.includes('changes-since')).length / steadySeconds) * 60,
+    };
+
+    // Host stops, one at a time: detection is the watch's finding; the start is the lab's record of it.
+    const detect = [];
+    const start = [];
+    const stopsFrom = new Date(Date.now() + labOffsetMs).toISOString();
+    const stopsStartedAt = Date.now();
+    const roundsFrom = w.events.length;
+    for (let i = 0; i < stops; i++) {
+      const res = await fetch(`${admin}/faults`, { method: 'POST', headers: { 'x-lab-admin': token, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'unrequested-shutoff', servers: { role: 'k8s-worker' } }) });
+      const body = await res.json();
+      if (res.status !== 201) throw new Error(`fault not applied: ${JSON.stringify(body)}`);
+      const id = body.fault.servers[0].id;
+      const stoppedAt = Date.parse(body.fault.appliedAt) - labOffsetMs;
+      const found = await until(`finding for ${id}`, () => w.events.find((e) => e.type === 'finding.new' && e.finding.resource.id === id), 120_000);
+      detect.push(Date.parse(found.at) - stoppedAt);
+      // The start as the lab recorded it, not the end of the run (which waits for the server to answer ssh).
+      const sent = await until(`start of ${id}`, async () => {
+        const actions = (await labGet(`/actions?since=${encodeURIComponent(stopsFrom)}`)).actions;
+        return actions.find((a) => a.server.id === id && a.action === 'start' && !a.byHost);
+      }, 120_000);
+      start.push(Date.parse(sent.at) - labOffsetMs - stoppedAt);
+      await sleep(500);
+    }
+    const stopsSeconds = (Date.now() - stopsStartedAt) / 1000;
+    const during = (await labGet(`/requests?service=compute&since=${encodeURIComponent(stopsFrom)}`)).requests;
+    const judged = w.events.slice(roundsFrom).filter((e) => e.type === 'round' && e.recorded !== null);
+    r.stops = {
+      count: stops,
+      detectMs: { p50: pct(detect, 50), p99: pct(detect, 99), max: Math.max(...detect) },
+      startMs: { p50: pct(start, 50), p99: pct(start, 99), max: Math.max(...start) },
+      novaRequestsPerMinute: (during.length / stopsSeconds) * 60,
+      byKind: byKind(during),
+      // Judged rounds while the stops went on, by how they judged (the build before the change has no `judged`).
+      judgedRounds: judged.reduce((acc, e) => ((acc[e.judged ?? 'whole'] = (acc[e.judged ?? 'whole'] ?? 0) + 1), acc), {}),
+      judgedRoundMs: { p50: pct(judged.map((e) => e.durationMs), 50), p99: pct(judged.map((e) => e.durationMs), 99) },
+      samples: { detect, start },
+    };
+  } finally {
+    w.child.kill('SIGINT');
+    await Promise.race([w.exited, sleep(30_000)]);
+    r.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
   }
-  const stopsSeconds = (Date.now() - stopsStartedAt) / 1000;
-  const during = (await labGet(`/requests?service=compute&since=${encodeURIComponent(stopsFrom)}`)).requests;
-  results.stops = {
-    count: stops,
-    detectMs: { p50: pct(detect, 50), p99: pct(detect, 99), max: Math.max(...detect) },
-    startMs: { p50: pct(start, 50), p99: pct(start, 99), max: Math.max(...start) },
-    novaRequestsPerMinute: (during.length / stopsSeconds) * 60,
-    byKind: byKind(during),
-    samples: { detect, start },
-  };
-  results.cron = {
-    note: "seed 002's script: one `openstack server show` per watched server per minute (plus a start when SHUTOFF)",
-    novaRequestsPerMinuteForTwoWorkers: 2,
-    novaRequestsPerMinuteForWholeFleet: servers,
-    detectMs: { p50: 30_000, worst: 60_000 },
-  };
+  return r;
+}
+
+const kind = (q) => (q.path.endsWith('/servers/detail') ? (q.query.includes('changes-since') ? 'servers/detail?changes-since' : q.query.includes('status=') ? 'servers/detail?status' : 'servers/detail (full)') : q.path.replace(/\/v2\.1\//, '').replace(/[0-9a-f-]{36}/g, '<id>').replace(/req-[0-9a-f-]+/g, '<req>'));
+const byKind = (list) => Object.fromEntries(Object.entries(list.reduce((acc, q) => ((acc[kind(q)] = (acc[kind(q)] ?? 0) + 1), acc), {})).sort((a, b) => b[1] - a[1]));
+
+try {
+  if (baselineMain) results.baseline = await measure(baselineMain, 'store-baseline');
+  results.watch = await measure(main, 'store');
   results.requestLogDropped = (await labGet('/requests?since=2999-01-01T00:00:00Z')).dropped;
 } finally {
-  w.child.kill('SIGINT');
-  await Promise.race([w.exited, sleep(30_000)]);
   lab.kill('SIGINT');
   await new Promise((r) => lab.on('exit', r));
   results.loadAverageAtEnd = loadavg().map((l) => Number(l.toFixed(2)));
@@ -164,8 +191,14 @@ try {
 }
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'watch.json'), `${JSON.stringify(results, null, 2)}\n`);
-const s = results.stops;
-console.log(`fleet ${servers} servers, interval ${intervalSeconds} s; first round ${results.firstRound.seconds.toFixed(1)} s after start`);
-console.log(`host stop → finding: p50 ${(s.detectMs.p50 / 1000).toFixed(2)} s, p99 ${(s.detectMs.p99 / 1000).toFixed(2)} s (${s.count} stops)`);
-console.log(`host stop → start sent: p50 ${(s.startMs.p50 / 1000).toFixed(2)} s, p99 ${(s.startMs.p99 / 1000).toFixed(2)} s`);
-console.log(`Nova requests/min: watch idle ${results.steady.novaRequestsPerMinute.toFixed(0)}, during the stops ${s.novaRequestsPerMinute.toFixed(0)}; cron script ${servers} for the whole fleet (2 for two workers)`);
+function print(label, r) {
+  const s = r.stops;
+  console.log(`${label} (${r.build}): first round ${r.firstRound.seconds.toFixed(1)} s after start, load ${r.loadAverageAtStart[0]} → ${r.loadAverageAtEnd[0]}`);
+  console.log(`  host stop → finding: p50 ${(s.detectMs.p50 / 1000).toFixed(2)} s, p99 ${(s.detectMs.p99 / 1000).toFixed(2)} s (${s.count} stops)`);
+  console.log(`  host stop → start sent: p50 ${(s.startMs.p50 / 1000).toFixed(2)} s, p99 ${(s.startMs.p99 / 1000).toFixed(2)} s`);
+  console.log(`  judged rounds during the stops: ${JSON.stringify(s.judgedRounds)}, p50 ${s.judgedRoundMs.p50} ms, p99 ${s.judgedRoundMs.p99} ms`);
+  console.log(`  Nova requests/min: idle ${r.steady.novaRequestsPerMinute.toFixed(0)}, during the stops ${s.novaRequestsPerMinute.toFixed(0)}`);
+}
+console.log(`fleet ${servers} servers, interval ${intervalSeconds} s; cron script: ${servers} Nova requests/min for the whole fleet (2 for two workers)`);
+if (results.baseline) print('baseline', results.baseline);
+print('watch', results.watch);

@@ -47,8 +47,8 @@ export class Placement {
    * Takes the round's hypervisors and changes. Returns what they touch: the changed
    * and removed servers, every hypervisor one of them was or is on (and, when the
    * hypervisors changed, every hypervisor that moved and every server whose placement
-   * did), and every server on those hypervisors. `all` is the held fleet after the
-   * round; it is walked only when the hypervisors changed.
+   * did), and every server on those hypervisors. The held fleet (`snapshot.servers`)
+   * is walked only when the hypervisors changed.
    */
   update(input: {
     readonly snapshot: Snapshot;
@@ -61,21 +61,28 @@ export class Placement {
     const serverIds = new Set<string>();
     const hypervisorIds = new Set<string>();
     if (!this.#lookup || !sameObjects(this.#hypervisors, input.snapshot.hypervisors)) {
-      const before = this.#lookup ? new Map(this.#lookup.snapshot.hypervisors.map((h) => [h.id, JSON.stringify(h)])) : new Map<string, string>();
-      const firstTime = this.#lookup === undefined;
-      this.#lookup = new FleetIndex({ ...input.snapshot, servers: [], instanceActions: [] });
+      const before = this.#lookup ? this.#lookup.snapshot.hypervisors.map((h) => JSON.stringify(h)) : [];
+      const after = input.snapshot.hypervisors.map((h) => JSON.stringify(h));
       this.#hypervisors = [...input.snapshot.hypervisors];
-      for (const h of input.snapshot.hypervisors) if (before.get(h.id) !== JSON.stringify(h)) hypervisorIds.add(h.id);
-      const now = new Set(input.snapshot.hypervisors.map((h) => h.id));
-      for (const id of before.keys()) if (!now.has(id)) hypervisorIds.add(id);
-      for (const s of input.snapshot.servers) {
-        const was = this.#hypervisorOf.get(s.id);
-        const is = this.#place(s);
-        if (was === is) continue;
-        if (!firstTime) serverIds.add(s.id);
-        if (was !== undefined) hypervisorIds.add(was);
-        if (is !== undefined) hypervisorIds.add(is);
-        this.#set(s.id, is);
+      // A full listing hands back new objects for the same hypervisors: only a real difference places servers anew.
+      if (!this.#lookup || before.length !== after.length || before.some((h, i) => h !== after[i])) {
+        const firstTime = this.#lookup === undefined;
+        const was = new Map((this.#lookup?.snapshot.hypervisors ?? []).map((h, i) => [h.id, before[i]]));
+        this.#lookup = new FleetIndex({ ...input.snapshot, servers: [], instanceActions: [] });
+        input.snapshot.hypervisors.forEach((h, i) => {
+          if (was.get(h.id) !== after[i]) hypervisorIds.add(h.id);
+        });
+        const now = new Set(input.snapshot.hypervisors.map((h) => h.id));
+        for (const id of was.keys()) if (!now.has(id)) hypervisorIds.add(id);
+        for (const s of input.snapshot.servers) {
+          const on = this.#hypervisorOf.get(s.id);
+          const is = this.#place(s);
+          if (on === is) continue;
+          if (!firstTime) serverIds.add(s.id);
+          if (on !== undefined) hypervisorIds.add(on);
+          if (is !== undefined) hypervisorIds.add(is);
+          this.#set(s.id, is);
+        }
       }
     }
     for (const s of input.removed) {

@@ -205,31 +205,35 @@ export class Watch {
       removed += r.removed.length;
       requests += r.requests;
     }
-    // Quiet rounds are neither judged nor recorded: nothing the detectors read has moved.
-    const quiet = !full && changed === 0 && removed === 0 && triggers.length === 0 && this.#findings !== undefined && outcomes.every((o) => o.status === 'ok');
+    const clean = outcomes.every((o) => o.status === 'ok');
+    // The periodic resync of the first region is the fleet-wide judgement (it also takes up what only time changes).
+    const whole = !this.#clean || !clean || this.#findings === undefined || rounds[0]?.full === true;
     let recorded: number | null = null;
     let judged: 'whole' | 'changes' | null = null;
     let judgedServers = 0;
-    if (!quiet) {
-      const snapshot = this.#snapshot(now, outcomes);
-      const serverById = (id: string): Server | undefined => {
-        for (const f of this.#o.feeds) {
-          const s = f.server(id);
-          if (s) return s;
-        }
-        return undefined;
-      };
-      const clean = outcomes.every((o) => o.status === 'ok');
-      // The periodic resync of the first region is the fleet-wide judgement; the other regions' resyncs judge their own servers again.
-      const whole = !this.#clean || !clean || this.#findings === undefined || rounds[0]?.full === true;
-      const touched = this.#placement.update({
-        snapshot,
-        changed: rounds.flatMap((r, i) => (r === undefined ? [] : r.full ? (this.#o.feeds[i] as ServerFeed).servers : r.changed)),
-        removed: rounds.flatMap((r) => r?.removed ?? []),
-        // A task's age is judged against the clock: servers in one are judged again every round.
-        alsoJudge: snapshot.servers.filter((x) => x.taskState !== null && x.taskState !== undefined && x.taskState !== ''),
-        serverById,
-      });
+    // Quiet rounds are neither judged nor recorded: nothing the detectors read has moved. Another region's
+    // full listing is looked at (its hypervisors may have changed) and is quiet when it found nothing new.
+    const look = whole || full || changed > 0 || removed > 0 || triggers.length > 0;
+    const snapshot = look ? this.#snapshot(now, outcomes) : undefined;
+    const serverById = (id: string): Server | undefined => {
+      for (const f of this.#o.feeds) {
+        const s = f.server(id);
+        if (s) return s;
+      }
+      return undefined;
+    };
+    const touched = snapshot
+      ? this.#placement.update({
+          snapshot,
+          changed: rounds.flatMap((r) => r?.changed ?? []),
+          removed: rounds.flatMap((r) => r?.removed ?? []),
+          // A task's age is judged against the clock: servers in one are judged again every judged round.
+          alsoJudge: snapshot.servers.filter((x) => x.taskState !== null && x.taskState !== undefined && x.taskState !== ''),
+          serverById,
+        })
+      : undefined;
+    const quiet = !whole && changed === 0 && removed === 0 && triggers.length === 0 && (touched?.hypervisorIds.size ?? 0) === 0;
+    if (snapshot && touched && !quiet) {
       const scope: JudgementScope | undefined = whole ? undefined : touched;
       judged = whole ? 'whole' : 'changes';
       judgedServers = whole ? snapshot.servers.length : touched.servers.length;
