@@ -166,6 +166,9 @@ async function measure(cli, store) {
       // Judged rounds while the stops went on, by how they judged (the build before the change has no `judged`).
       judgedRounds: judged.reduce((acc, e) => ((acc[e.judged ?? 'whole'] = (acc[e.judged ?? 'whole'] ?? 0) + 1), acc), {}),
       judgedRoundMs: { p50: pct(judged.map((e) => e.durationMs), 50), p99: pct(judged.map((e) => e.durationMs), 99) },
+      // Where a judged round's time goes (builds that report it): p50 of each part.
+      judgedRoundPartsMs: judged[0]?.timingsMs ? Object.fromEntries(Object.keys(judged[0].timingsMs).map((k) => [k, pct(judged.map((e) => e.timingsMs[k]), 50)])) : null,
+      judgedRoundsDetail: judged.map((e) => ({ judged: e.judged ?? 'whole', servers: e.judgedServers ?? e.servers, ms: e.durationMs, parts: e.timingsMs ?? null })),
       samples: { detect, start },
     };
   } finally {
@@ -196,7 +199,7 @@ function print(label, r) {
   console.log(`${label} (${r.build}): first round ${r.firstRound.seconds.toFixed(1)} s after start, load ${r.loadAverageAtStart[0]} → ${r.loadAverageAtEnd[0]}`);
   console.log(`  host stop → finding: p50 ${(s.detectMs.p50 / 1000).toFixed(2)} s, p99 ${(s.detectMs.p99 / 1000).toFixed(2)} s (${s.count} stops)`);
   console.log(`  host stop → start sent: p50 ${(s.startMs.p50 / 1000).toFixed(2)} s, p99 ${(s.startMs.p99 / 1000).toFixed(2)} s`);
-  console.log(`  judged rounds during the stops: ${JSON.stringify(s.judgedRounds)}, p50 ${s.judgedRoundMs.p50} ms, p99 ${s.judgedRoundMs.p99} ms`);
+  console.log(`  judged rounds during the stops: ${JSON.stringify(s.judgedRounds)}, p50 ${s.judgedRoundMs.p50} ms, p99 ${s.judgedRoundMs.p99} ms${s.judgedRoundPartsMs ? ` (p50 by part: ${JSON.stringify(s.judgedRoundPartsMs)})` : ''}`);
   console.log(`  Nova requests/min: idle ${r.steady.novaRequestsPerMinute.toFixed(0)}, during the stops ${s.novaRequestsPerMinute.toFixed(0)}`);
 }
 console.log(`fleet ${servers} servers, interval ${intervalSeconds} s; cron script: ${servers} Nova requests/min for the whole fleet (2 for two workers)`);

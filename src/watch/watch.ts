@@ -61,6 +61,8 @@ export type WatchEvent =
       readonly judged: 'whole' | 'changes' | null;
       /** Servers judged again: the whole fleet, or the changed ones and the others on their hypervisors. */
       readonly judgedServers: number;
+      /** Where the round's time went: reading Nova, judging, correlating, and the store (recording, history). */
+      readonly timingsMs: { readonly read: number; readonly judge: number; readonly correlate: number; readonly store: number };
     }
   | { readonly type: 'server.shutoff'; readonly server: { readonly id: string; readonly name: string; readonly host: string | null }; readonly cause: StopCause; readonly requestId: string | null; readonly userId: string | null }
   | { readonly type: 'finding.new' | 'finding.resolved' | 'finding.open'; readonly finding: FindingRef }
@@ -196,6 +198,10 @@ export class Watch {
         }
       }),
     );
+    const readMs = performance.now() - t0;
+    let judgeMs = 0;
+    let correlateMs = 0;
+    let storeMs = 0;
     for (const { r, outcome } of perFeed) {
       rounds.push(r);
       outcomes.push(outcome);
@@ -239,6 +245,7 @@ export class Watch {
       judgedServers = whole ? snapshot.servers.length : touched.servers.length;
       let incidents: readonly Incident[] = [];
       try {
+        const s0 = performance.now();
         const stored = await detectWithStore(this.#o.store, {
           snapshot,
           detectors: this.#o.detectors,
@@ -247,12 +254,21 @@ export class Watch {
           lookbackDays: this.#o.lookbackDays,
           source: 'collected',
           version: this.#o.version,
-          judge: (s, detectors, run) => this.#judgement.judge(s, detectors, run, scope),
+          judge: (s, detectors, run) => {
+            const j0 = performance.now();
+            const results = this.#judgement.judge(s, detectors, run, scope);
+            judgeMs += performance.now() - j0;
+            return results;
+          },
           correlate: (judgedSnapshot, results) => {
+            const c0 = performance.now();
             const findings = results.flatMap((r) => r.findings);
-            return (incidents = correlate(this.#placement.correlationView(judgedSnapshot, findings, serverById), findings).incidents);
+            incidents = correlate(this.#placement.correlationView(judgedSnapshot, findings, serverById), findings).incidents;
+            correlateMs += performance.now() - c0;
+            return incidents;
           },
         });
+        storeMs = performance.now() - s0 - judgeMs - correlateMs;
         this.#clean = clean;
         recorded = stored.recorded.scanId;
         this.#recorded++;
@@ -279,6 +295,7 @@ export class Watch {
       trigger: triggers.length ? triggers.map((t) => `${t.source}: ${t.detail}`).join('; ') : null,
       judged,
       judgedServers,
+      timingsMs: { read: Math.round(readMs), judge: Math.round(judgeMs), correlate: Math.round(correlateMs), store: Math.round(storeMs) },
     });
   }
 
