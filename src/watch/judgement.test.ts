@@ -176,7 +176,7 @@ const tasksSet = (s: Snapshot): Server[] => s.servers.filter((x) => x.taskState 
  * Plays `rounds` rounds; after each, compares the incremental judgement with a whole one.
  * Returns the rounds where they disagree, and how busy the comparison was.
  */
-function play(seed: number, rounds: number, narrowScope: boolean): { disagree: string[]; moved: number; scopedRounds: number; incidentsSeen: number } {
+function play(seed: number, rounds: number, narrowScope: boolean): { disagree: string[]; moved: number; scopedRounds: number; incidentsSeen: number; hostIncidents: number } {
   const f = new RandomFleet(seed);
   const suppressions: Suppression[] = [
     { parent: 'com7.*', reason: 'hypervisor in maintenance' },
@@ -192,6 +192,7 @@ function play(seed: number, rounds: number, narrowScope: boolean): { disagree: s
   let moved = 0;
   let scopedRounds = 0;
   let incidentsSeen = 0;
+  let hostIncidents = 0;
   let last = '';
   for (let round = 1; round <= rounds; round++) {
     const { changed, removed } = f.round();
@@ -222,8 +223,10 @@ function play(seed: number, rounds: number, narrowScope: boolean): { disagree: s
     const viewed = correlate(placement.correlationView(snapshot, findings, byId), findings).incidents;
     assert.deepEqual(viewed, full, `round ${round}: incidents over the correlation view differ from the whole snapshot's`);
     incidentsSeen += full.length;
+    // Incidents about a whole host list servers nothing is wrong with: the view must hold them too.
+    hostIncidents += full.filter((i) => i.blastRadius.counts.servers > i.blastRadius.counts.impactedServers).length;
   }
-  return { disagree, moved, scopedRounds, incidentsSeen };
+  return { disagree, moved, scopedRounds, incidentsSeen, hostIncidents };
 }
 
 describe('incremental judgement (faultline watch)', () => {
@@ -236,6 +239,7 @@ describe('incremental judgement (faultline watch)', () => {
       assert.ok(r.moved >= 15, `seed ${seed}: findings moved in only ${r.moved} rounds`);
       assert.equal(r.scopedRounds, 20, `seed ${seed}: every round after the first judges a scope`);
       assert.ok(r.incidentsSeen > 0, `seed ${seed}: no incident to compare`);
+      assert.ok(r.hostIncidents > 0, `seed ${seed}: no incident about a whole host to compare`);
     }
     assert.ok(Date.now() - started < 30_000, 'fast enough for the suite');
   });

@@ -1,4 +1,5 @@
 import type { Finding } from '../core/findings.js';
+import { roleOf } from '../correlate/roles.js';
 import type { JudgementScope } from '../detect/scoped.js';
 import { FleetIndex } from '../snapshot/fleet-index.js';
 import type { Hypervisor, Server, Snapshot } from '../snapshot/schema.js';
@@ -111,12 +112,13 @@ export class Placement {
 
   /**
    * The snapshot as correlation needs it for these findings: every hypervisor, the
-   * servers the findings name, and every server on a hypervisor a finding sits on
-   * (an incident about a host counts and lists all of its servers). Everything else
-   * whole. Without Kubernetes in the snapshot, correlating over it gives the incidents
-   * the whole snapshot gives (src/watch/judgement.test.ts).
+   * servers the findings name, and every server on a hypervisor that may have an
+   * incident about the whole host, which counts and lists all of its servers: one with
+   * a cause on it, or with symptoms on `minAffected` servers (correlate's own threshold).
+   * Everything else whole. Without Kubernetes in the snapshot, correlating over it gives
+   * the incidents the whole snapshot gives (src/watch/judgement.test.ts).
    */
-  correlationView(snapshot: Snapshot, findings: readonly Finding[], serverById: (id: string) => Server | undefined): Snapshot {
+  correlationView(snapshot: Snapshot, findings: readonly Finding[], serverById: (id: string) => Server | undefined, minAffected = 3): Snapshot {
     if (snapshot.kubernetes.clusters.length > 0) return snapshot;
     const lookup = this.#lookup;
     const ids = new Set<string>();
@@ -125,19 +127,30 @@ export class Placement {
       const h = key === undefined ? undefined : lookup?.hypervisor(key);
       if (h) hvs.add(h.id);
     };
+    // Servers with a symptom, per hypervisor: enough of them make an incident about the whole host.
+    const symptomatic = new Map<string, Set<string>>();
     for (const f of findings) {
       const r = f.resource;
+      const role = roleOf(f).kind;
       if (r.kind === 'server') {
         ids.add(r.id);
         const on = this.#hypervisorOf.get(r.id);
-        if (on !== undefined) hvs.add(on);
-      } else {
-        hv(r.id);
-        hv(r.name);
+        if (on === undefined) continue;
+        if (role === 'host-cause') hvs.add(on);
+        else if (role === 'server-symptom') {
+          let seen = symptomatic.get(on);
+          if (!seen) symptomatic.set(on, (seen = new Set()));
+          seen.add(r.id);
+        }
+        continue;
       }
+      if (role !== 'host-cause') continue;
+      hv(r.id);
+      hv(r.name);
       hv(r.parent?.id);
       hv(r.parent?.name);
     }
+    for (const [on, servers] of symptomatic) if (servers.size >= minAffected) hvs.add(on);
     for (const h of hvs) for (const id of this.serversOn(h)) ids.add(id);
     const servers: Server[] = [];
     for (const id of ids) {
