@@ -141,10 +141,13 @@ describe('two faultline serve on one PostgreSQL', { timeout: 90_000 }, () => {
     assert.equal(regionsOf(b.instance).length, 1, `B holds one region: ${JSON.stringify([...split])}; B: ${b.stderr}`);
     assert.ok([a.instance, b.instance].includes(split.get(REGIONLESS) ?? ''), 'exactly one of them holds the region-less lease');
 
-    // The API of either answers for the whole fleet from the store.
+    // Either API says who holds what, the same as the store.
     for (const s of [a, b]) {
-      const r = await fetch(`${s.url}/api/v1/incidents?status=all`, { headers: { authorization: `Bearer ${READ}` } });
+      const r = await fetch(`${s.url}/api/v1/leases`, { headers: { authorization: `Bearer ${READ}` } });
       assert.equal(r.status, 200);
+      const body = (await r.json()) as { instance: string; leases: { region: string; holder: string }[] };
+      assert.equal(body.instance, s.instance);
+      assert.deepEqual(new Map(body.leases.map((l) => [l.region, l.holder])), split);
     }
 
     // Outbox rows for both delivery loops to race for.
@@ -208,6 +211,8 @@ describe('two faultline serve on one PostgreSQL', { timeout: 90_000 }, () => {
     assert.ok(takeoverMs >= 0 && takeoverMs <= bound, `B holds every region ${takeoverMs} ms after the kill (bound ${bound} ms): ${b.stderr}`);
     process.stderr.write(`# takeover after kill -9: ${takeoverMs} ms (TTL ${TTL_S} s)\n`);
 
+    const after = (await (await fetch(`${b.url}/api/v1/leases`, { headers: { authorization: `Bearer ${READ}` } })).json()) as { leases: { region: string; holder: string }[] };
+    assert.deepEqual(after.leases.map((l) => l.holder), [b.instance, b.instance, b.instance], 'the survivor’s API says it holds everything');
     await b.line('the resumed run', new RegExp(`autorun\\.started ${runId} host-stopped-server on ${server.name} \\S+ resumed`));
     await b.line('the resumed run finished', new RegExp(`autorun\\.finished ${runId} on ${server.name}: done`), 30_000);
     assert.equal(await startsOf(), 1, 'one start of the server in all: the survivor did not start it again');

@@ -108,6 +108,7 @@ export async function serve(ctx: CliContext, flags: ServeFlags, until: Promise<u
     log,
     version: VERSION,
     resumeRun: resumeApproved(ctx, flags, store),
+    ...(leased ? { instance: leased.instanceId } : {}),
   });
   const work = new AbortController();
   const leasing = new AbortController();
