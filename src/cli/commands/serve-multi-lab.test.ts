@@ -158,6 +158,7 @@ describe('two faultline serve on one PostgreSQL', { timeout: 90_000 }, () => {
     // Alertmanager webhooks to both instances, each to the other when one does not answer (as a load balancer retries).
     let posting = true;
     let posted = 0;
+    let refused = 0;
     const poster = (async () => {
       for (let i = 0; posting; i++) {
         const body = {
@@ -174,6 +175,7 @@ describe('two faultline serve on one PostgreSQL', { timeout: 90_000 }, () => {
             () => false,
           );
           if (ok) break;
+          refused++;
           assert.ok(attempt < 50, `alert ${i} was refused by both instances 50 times`);
           await sleep(50);
         }
@@ -196,6 +198,7 @@ describe('two faultline serve on one PostgreSQL', { timeout: 90_000 }, () => {
     assert.equal(run?.status, 'running', 'A is killed while its run waits for the server to come up');
 
     const killedAt = Date.now();
+    const postedBeforeKill = posted;
     a.child.kill('SIGKILL');
     await a.exit;
     let takeoverMs = -1;
@@ -210,12 +213,15 @@ describe('two faultline serve on one PostgreSQL', { timeout: 90_000 }, () => {
     const bound = TTL_S * 1000 + (TTL_S * 1000) / 3 + 1000;
     assert.ok(takeoverMs >= 0 && takeoverMs <= bound, `B holds every region ${takeoverMs} ms after the kill (bound ${bound} ms): ${b.stderr}`);
     process.stderr.write(`# takeover after kill -9: ${takeoverMs} ms (TTL ${TTL_S} s)\n`);
+    assert.ok(posted > postedBeforeKill, 'alerts were posted between the kill and the takeover');
 
     const after = (await (await fetch(`${b.url}/api/v1/leases`, { headers: { authorization: `Bearer ${READ}` } })).json()) as { leases: { region: string; holder: string }[] };
     assert.deepEqual(after.leases.map((l) => l.holder), [b.instance, b.instance, b.instance], 'the survivor’s API says it holds everything');
     await b.line('the resumed run', new RegExp(`autorun\\.started ${runId} host-stopped-server on ${server.name} \\S+ resumed`));
     await b.line('the resumed run finished', new RegExp(`autorun\\.finished ${runId} on ${server.name}: done`), 30_000);
     assert.equal(await startsOf(), 1, 'one start of the server in all: the survivor did not start it again');
+    const byFaultline = ((await labGet('/actions')).actions as Json[]).filter((x) => x.server.id === server.id && !x.byHost).map((x) => x.action);
+    assert.deepEqual(byFaultline, ['start'], 'and no other action on it');
     assert.doesNotMatch(b.stderr, new RegExp(`autorun\\.started (?!${runId})\\S+ host-stopped-server on ${server.name} `), 'no second run for the server');
 
     // A few more alerts after the takeover, then count.
@@ -225,6 +231,7 @@ describe('two faultline serve on one PostgreSQL', { timeout: 90_000 }, () => {
     await poster;
     const [count] = await store.engine.query<{ n: string | number }>("SELECT count(*) AS n FROM alerts WHERE fingerprint LIKE 'multi%'");
     assert.equal(Number(count?.n), posted, `every alert answered 200 is in the store (${posted} posted)`);
+    assert.ok(refused > 0, 'some posts met the dead instance and went to the survivor');
 
     for (let deadline = Date.now() + 15_000; ; await sleep(200)) {
       const states = await Promise.all(notices.map(async (t) => (await outbox.get(`${t}/fault/slack`))?.state));
