@@ -224,7 +224,8 @@ export class Watch {
     const quiet = !full && changed === 0 && removed === 0 && triggers.length === 0 && this.#findings !== undefined && outcomes.every((o) => o.status === 'ok');
     let recorded: number | null = null;
     if (!quiet) {
-      const snapshot = this.#snapshot(now, outcomes, judgedFeeds);
+      const kept = new Set(judgedFeeds.map((f) => `watch-servers${f.region ? `:${f.region}` : ''}`));
+      const snapshot = this.#snapshot(now, scope ? outcomes.filter((o) => kept.has(o.collector)) : outcomes, judgedFeeds);
       const regions = judgedFeeds.map((f) => f.region);
       let incidents: readonly Incident[] = [];
       const stored = await detectWithStore(this.#o.store, {
