@@ -362,6 +362,11 @@ export const serverSchema = z
       .default('127.0.0.1:8080')
       .describe('Where `faultline serve` listens (host:port); `--listen` overrides it.'),
     scanIntervalSeconds: seconds(300, 'Time between the scans `faultline serve` records'),
+    leaseTtlSeconds: seconds(
+      30,
+      'How long a region lease of `faultline serve` lasts without renewal, on a PostgreSQL store with several instances; each instance renews its leases every third of it, and another takes a dead one\'s regions over once they run out',
+    ),
+    outboxIntervalSeconds: seconds(5, 'Time between the passes of the outbox delivery loop in `faultline serve` (notices and pages a run or a crash left pending)'),
     tokens: z.array(serverTokenSchema).default([]).describe('Bearer tokens of the HTTP API; every call needs one.'),
   })
   .describe('`faultline serve`: the HTTP API, the Alertmanager webhook and /metrics.');

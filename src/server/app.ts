@@ -8,6 +8,7 @@ import { RUNBOOKS, runbookById } from '../runbook/runbooks/index.js';
 import { AlertWriter, listAlerts, type ReceivedAlert } from '../store/alerts.js';
 import type { SqlEngine } from '../store/engine.js';
 import { listAudit, listFindings, listIncidents, type Openness, type StoredIncident } from '../store/lists.js';
+import { regionLeases } from '../store/region-leases.js';
 import { RunConflictError, RunStore } from '../store/runs.js';
 import { timelineOf } from '../store/timeline.js';
 import { allows, authenticate, type ApiToken } from './auth.js';
@@ -40,6 +41,8 @@ export interface ServerDeps {
   readonly version?: string;
   /** How often the dashboard's live stream looks for runs changed by other processes. */
   readonly eventPollMs?: number;
+  /** This process's id in the region leases, when it takes part in them (several serve on PostgreSQL). */
+  readonly instance?: string;
 }
 
 export interface RegisteredRoute {
@@ -158,6 +161,8 @@ export function buildServer(deps: ServerDeps): FaultlineServer {
     const q = req.query as Parameters<typeof listFindings>[1];
     return { findings: await listFindings(deps.engine, q) };
   });
+
+  route('GET', '/api/v1/leases', 'read', {}, async () => ({ instance: deps.instance ?? null, leases: await regionLeases(deps.engine, now()) }));
 
   route('GET', '/api/v1/runbooks', 'read', {}, async () => ({
     runbooks: RUNBOOKS.map((r) => ({ id: r.id, title: r.title, section: r.section, target: r.target, description: r.description, steps: runbookPlan(r) })),

@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import type { AutoStarter, AutoStartEvent } from './auto-start.js';
 import type { Server } from '../snapshot/schema.js';
 import type { ServerFeed, StopCause } from './server-feed.js';
+import { REGIONLESS, type RegionScope } from './region-scope.js';
 
 /**
  * The watch loop: a round every interval (or at once when a trigger asks), each
@@ -88,7 +89,14 @@ export interface WatchOptions {
   /** Stop after this many rounds (tests, benchmarks); unlimited when absent. */
   readonly maxRounds?: number;
   readonly now?: () => Date;
+  /**
+   * Several processes on one store: only the feeds of the regions this one holds are
+   * read, recorded (scoped to those regions) and acted on. Absent: every feed.
+   */
+  readonly scope?: RegionScope;
 }
+
+const regionOf = (feed: ServerFeed): string => feed.region ?? REGIONLESS;
 
 const findingRef = (f: Finding): FindingRef => ({
   detectorId: f.detectorId,
@@ -112,6 +120,8 @@ export class Watch {
   #wake: (() => void) | undefined;
   /** Triggers that arrived since the last round began; the next round looks at every target they name. */
   #pendingTriggers: Trigger[] = [];
+  /** The feeds the previous round read, when a scope decides; a feed new here is a region just taken over. */
+  #lastFeeds: ReadonlySet<ServerFeed> = new Set();
 
   constructor(options: WatchOptions) {
     this.#o = options;
@@ -120,7 +130,8 @@ export class Watch {
 
   /** Runs rounds until `signal` aborts (or maxRounds); waits for auto-runs in progress before it returns. */
   async run(signal: AbortSignal): Promise<void> {
-    await this.#o.autoStart?.resumeUnfinished();
+    // With a scope, unfinished runs are resumed region by region as the leases come (round()).
+    if (!this.#o.scope) await this.#o.autoStart?.resumeUnfinished();
     const pollTriggers = this.#o.triggers ? this.#watchTriggers(signal) : Promise.resolve();
     try {
       while (!signal.aborted) {
@@ -155,7 +166,9 @@ export class Watch {
     let requests = 0;
     let full = false;
     const hostStopped: { feed: ServerFeed; server: Server }[] = [];
-    for (const feed of this.#o.feeds) {
+    const scope = this.#o.scope;
+    const feeds = scope ? this.#heldFeeds(scope.held()) : this.#o.feeds;
+    for (const feed of feeds) {
       const startedAt = new Date().toISOString();
       const s0 = performance.now();
       const label = `watch-servers${feed.region ? `:${feed.region}` : ''}`;
@@ -179,15 +192,41 @@ export class Watch {
         this.#o.emit({ type: 'warning', message: `${label}: ${errorMessage(err)}` });
       }
     }
+    let judgedFeeds = feeds;
+    if (scope) {
+      // Asked again after the Nova round trips: a region lost meanwhile is neither recorded nor acted on here.
+      const still = await scope.confirm(feeds.map(regionOf), now);
+      judgedFeeds = feeds.filter((f) => still.has(regionOf(f)));
+      for (const f of feeds) if (!still.has(regionOf(f))) f.resyncNext();
+      const taken = judgedFeeds.filter((f) => !this.#lastFeeds.has(f));
+      const changedHands = taken.length > 0 || [...this.#lastFeeds].some((f) => !judgedFeeds.includes(f));
+      this.#lastFeeds = new Set(judgedFeeds);
+      if (changedHands) {
+        // The previous round's findings covered other regions: the next report starts afresh (open, not new or resolved).
+        this.#findings = undefined;
+        this.#incidents = undefined;
+      }
+      // Runs a process that held these regions before left unfinished; before the round's own starts, so none is begun twice.
+      if (taken.length && this.#o.autoStart) {
+        const regions = new Set(taken.map(regionOf));
+        await this.#o.autoStart.resumeUnfinished((r) => regions.has(r ?? REGIONLESS));
+      }
+      if (judgedFeeds.length === 0) {
+        this.#o.emit({ type: 'round', round: this.#round, full, changed, removed, servers: 0, novaRequests: requests, durationMs: Math.round(performance.now() - t0), recorded: null, trigger: null });
+        return;
+      }
+    }
     // A stop the instance actions pin on the host is answered before the fleet is judged: on a large
     // fleet judging takes seconds, and the start should not wait for it. The detector's findings
     // below catch the rest (servers already SHUTOFF when the watch started, stops whose actions came late).
-    if (this.#o.autoStart) await this.#startHostStopped(hostStopped);
+    if (this.#o.autoStart) await this.#startHostStopped(hostStopped.filter((h) => judgedFeeds.includes(h.feed)));
     // Quiet rounds are neither judged nor recorded: nothing the detectors read has moved.
     const quiet = !full && changed === 0 && removed === 0 && triggers.length === 0 && this.#findings !== undefined && outcomes.every((o) => o.status === 'ok');
     let recorded: number | null = null;
     if (!quiet) {
-      const snapshot = this.#snapshot(now, outcomes);
+      const kept = new Set(judgedFeeds.map((f) => `watch-servers${f.region ? `:${f.region}` : ''}`));
+      const snapshot = this.#snapshot(now, scope ? outcomes.filter((o) => kept.has(o.collector)) : outcomes, judgedFeeds);
+      const regions = judgedFeeds.map((f) => f.region);
       let incidents: readonly Incident[] = [];
       const stored = await detectWithStore(this.#o.store, {
         snapshot,
@@ -197,13 +236,15 @@ export class Watch {
         lookbackDays: this.#o.lookbackDays,
         source: 'collected',
         version: this.#o.version,
+        // Only the regions read this round: the others' findings are another process's to resolve.
+        ...(scope && regions.every((r) => r !== undefined) ? { regions: regions as string[] } : {}),
         correlate: (judged, results) => (incidents = correlate(judged, results.flatMap((r) => r.findings)).incidents),
       });
       recorded = stored.recorded.scanId;
       this.#recorded++;
       this.#report(stored.results, incidents);
       if (this.#o.prune && this.#recorded % (this.#o.pruneEvery ?? 360) === 0) await this.#o.prune();
-      if (this.#o.autoStart) await this.#autoStart(stored.results);
+      if (this.#o.autoStart) await this.#autoStart(stored.results, judgedFeeds);
     }
     this.#o.emit({
       type: 'round',
@@ -211,7 +252,7 @@ export class Watch {
       full,
       changed,
       removed,
-      servers: this.#o.feeds.reduce((n, f) => n + f.servers.length, 0),
+      servers: judgedFeeds.reduce((n, f) => n + f.servers.length, 0),
       novaRequests: requests,
       durationMs: Math.round(performance.now() - t0),
       recorded,
@@ -219,9 +260,19 @@ export class Watch {
     });
   }
 
-  #snapshot(now: Date, outcomes: CollectionOutcome[]): Snapshot {
+  /** The feeds of the held regions; the others are listed whole when their region comes back. */
+  #heldFeeds(held: ReadonlySet<string>): readonly ServerFeed[] {
+    const out: ServerFeed[] = [];
+    for (const f of this.#o.feeds) {
+      if (held.has(regionOf(f))) out.push(f);
+      else f.resyncNext();
+    }
+    return out;
+  }
+
+  #snapshot(now: Date, outcomes: CollectionOutcome[], feeds: readonly ServerFeed[]): Snapshot {
     const regions: Region[] = [];
-    for (const f of this.#o.feeds) if (f.region !== undefined) regions.push({ name: f.region, zone: this.#o.zones[f.region] ?? 'prod' });
+    for (const f of feeds) if (f.region !== undefined) regions.push({ name: f.region, zone: this.#o.zones[f.region] ?? 'prod' });
     const envelope = parseSnapshot(
       {
         schemaVersion: SNAPSHOT_SCHEMA_VERSION,
@@ -234,9 +285,9 @@ export class Watch {
     return {
       ...envelope,
       regions,
-      servers: this.#o.feeds.flatMap((f) => f.servers),
-      instanceActions: this.#o.feeds.flatMap((f) => f.instanceActions),
-      hypervisors: this.#o.feeds.flatMap((f) => f.hypervisors ?? []),
+      servers: feeds.flatMap((f) => f.servers),
+      instanceActions: feeds.flatMap((f) => f.instanceActions),
+      hypervisors: feeds.flatMap((f) => f.hypervisors ?? []),
     };
   }
 
@@ -265,12 +316,12 @@ export class Watch {
     this.#incidents = nowIncidents;
   }
 
-  async #autoStart(results: readonly DetectorResult[]): Promise<void> {
+  async #autoStart(results: readonly DetectorResult[], feeds: readonly ServerFeed[]): Promise<void> {
     const stopped = results.find((r) => r.detectorId === HOST_STOPPED_DETECTOR)?.findings ?? [];
     const picked: { feed: ServerFeed; server: Server }[] = [];
     for (const f of stopped) {
       if (f.resource.kind !== 'server') continue;
-      const feed = this.#o.feeds.find((x) => x.server(f.resource.id));
+      const feed = feeds.find((x) => x.server(f.resource.id));
       const server = feed?.server(f.resource.id);
       if (feed && server) picked.push({ feed, server });
     }
@@ -282,6 +333,8 @@ export class Watch {
     if (!starter) return;
     for (const { feed, server } of list) {
       if (server.status.toUpperCase() !== 'SHUTOFF') continue;
+      // A lease lost during the round stops the starts of that region at once.
+      if (this.#o.scope && !this.#o.scope.held().has(regionOf(feed))) continue;
       try {
         await starter.consider(server, feed.actionsOf(server.id));
       } catch (err) {
