@@ -179,6 +179,8 @@ export interface StoreGauges {
   readonly alerts: readonly { status: string; n: number }[];
   /** Waiting runs by the gate they wait for (the engine names it in the run's reason, with the approve command). */
   readonly gatesWaiting: readonly { gate: string; n: number }[];
+  /** Outbox rows delivered, by sink and the kind of event (fault, recovery, data-loss, page, mention, …). */
+  readonly noticesSent: readonly { sink: string; kind: string; n: number }[];
   /** The collectors of the newest scan: how long each took and how it ended. */
   readonly lastScan: { readonly at: string; readonly collectors: readonly { collector: string; status: string; durationMs: number }[] } | null;
 }
@@ -198,6 +200,18 @@ export async function storeGauges(db: SqlRunner): Promise<StoreGauges> {
     const gate = /faultline approve \S+ (db-servers|fault-notice|operator)\b/.exec(w.reason ?? '')?.[1];
     if (gate) gates.set(gate, (gates.get(gate) ?? 0) + 1);
   }
+  // An outbox key is <incident-or-run>/…/<kind>/<sink>: the kind is the segment before the sink. Run notices name it
+  // <kind>-notice; a fault notice is a fault notice whether an incident's command or a run posted it.
+  const sent = await db.query<{ sink: string; kind: string | null; n: number }>(
+    `SELECT sink, substring(key from '([^/]+)/[^/]+$') AS kind, count(*) AS n FROM notify_outbox WHERE state = 'sent' GROUP BY 1, 2`,
+  );
+  const noticesSent = new Map<string, { sink: string; kind: string; n: number }>();
+  for (const r of sent) {
+    const kind = (r.kind ?? 'unknown').replace(/-notice$/, '');
+    const row = noticesSent.get(`${r.sink}\0${kind}`) ?? { sink: r.sink, kind, n: 0 };
+    row.n += Number(r.n);
+    noticesSent.set(`${r.sink}\0${kind}`, row);
+  }
   const [scan] = await db.query<{ evaluated_at: string; collectors: { collector: string; status: string; durationMs: number }[] | string }>(
     'SELECT evaluated_at, collectors FROM scans ORDER BY id DESC LIMIT 1',
   );
@@ -207,6 +221,7 @@ export async function storeGauges(db: SqlRunner): Promise<StoreGauges> {
     runs: runs.map((r) => ({ status: r.status, n: Number(r.n) })),
     alerts: alerts.map((r) => ({ status: r.status, n: Number(r.n) })),
     gatesWaiting: [...gates].map(([gate, n]) => ({ gate, n })),
+    noticesSent: [...noticesSent.values()],
     lastScan: scan
       ? {
           at: iso(scan.evaluated_at) as string,
