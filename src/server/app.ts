@@ -195,7 +195,7 @@ export function buildServer(deps: ServerDeps): FaultlineServer {
     // The scan's own incidents, not a fresh correlation: the answer names the incident ids the store and the dashboard show.
     const findings = latest.results.flatMap((r) => r.findings);
     try {
-      const t = triage({ snapshot: latest.snapshot, findings, correlation: latest, target, now: latest.evaluatedAt });
+      const t = triage({ snapshot: latest.snapshot, findings, correlation: { incidents: latest.incidents }, target, now: latest.evaluatedAt });
       return { ...t, notChecked: notCheckedOf(latest.results), scanId: latest.scanId, asOf: latest.evaluatedAt.toISOString() };
     } catch (err) {
       if (err instanceof TriageTargetError) throw new ApiError(err.reason === 'unknown' ? 404 : 400, `${err.message} (the newest scan, ${latest.evaluatedAt.toISOString()})`);
