@@ -5,6 +5,7 @@ import type { Incident } from '../correlate/types.js';
 import type { GateId } from '../runbook/define.js';
 import { runbookPlan } from '../runbook/plan.js';
 import { RUNBOOKS, runbookById } from '../runbook/runbooks/index.js';
+import { TriageTargetError, notCheckedOf, triage } from '../runbook/triage.js';
 import { AlertWriter, listAlerts, type ReceivedAlert } from '../store/alerts.js';
 import type { SqlEngine } from '../store/engine.js';
 import { listAudit, listFindings, listIncidents, type Openness, type StoredIncident } from '../store/lists.js';
@@ -190,6 +191,21 @@ export function buildServer(deps: ServerDeps): FaultlineServer {
       steps: runbookPlan(runbook),
       asOf: latest.evaluatedAt.toISOString(),
     };
+  });
+
+  route('GET', '/api/v1/triage/:target', 'read', { params: S.targetParams }, async (req) => {
+    const { target } = req.params as { target: string };
+    const latest = deps.latest();
+    if (!latest) throw new ApiError(503, 'no scan has finished yet: triage needs the fleet; try again after the first scan');
+    // The scan's own incidents, not a fresh correlation: the answer names the incident ids the store and the dashboard show.
+    const findings = latest.results.flatMap((r) => r.findings);
+    try {
+      const t = triage({ snapshot: latest.snapshot, findings, correlation: { incidents: latest.incidents }, target, now: latest.evaluatedAt });
+      return { ...t, notChecked: notCheckedOf(latest.results), scanId: latest.scanId, asOf: latest.evaluatedAt.toISOString() };
+    } catch (err) {
+      if (err instanceof TriageTargetError) throw new ApiError(err.reason === 'unknown' ? 404 : 400, `${err.message} (the newest scan, ${latest.evaluatedAt.toISOString()})`);
+      throw err;
+    }
   });
 
   route('GET', '/api/v1/runs', 'read', { querystring: S.limitQuery }, async (req) => {

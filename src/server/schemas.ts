@@ -9,6 +9,7 @@ const openness = { type: 'string', enum: ['open', 'resolved', 'all'], default: '
 
 export const idParams = { type: 'object', required: ['id'], properties: { id: name }, additionalProperties: false } as const;
 export const subjectParams = { type: 'object', required: ['subject'], properties: { subject: name }, additionalProperties: false } as const;
+export const targetParams = { type: 'object', required: ['target'], properties: { target: { ...name, pattern: '\\S' } }, additionalProperties: false } as const;
 
 export const limitQuery = { type: 'object', properties: { limit: limit(100) }, additionalProperties: false } as const;
 
