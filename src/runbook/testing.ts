@@ -77,6 +77,8 @@ export class PartWorld implements Effects {
   partWork = 1;
   /** Die inside the next perform of this effect, after the world carried it out (the answer is lost). */
   crashInside: ActionEffect | undefined;
+  /** Servers that never answer ping or ssh, whatever their state. */
+  silent = new Set<string>();
   /** The BMC takes the reset but the power never moves (a reset that times out). */
   stuckPower = false;
   constructor(ids: readonly string[]) {
@@ -122,7 +124,7 @@ export class PartWorld implements Effects {
       case 'server.settled':
         return { ok: true, detail: 'settled', failing: [] };
       case 'server.reachable': {
-        const failing = items.filter((i) => this.servers.get(i.id) !== 'ACTIVE' || this.power !== 'On').map((i) => i.id);
+        const failing = items.filter((i) => this.servers.get(i.id) !== 'ACTIVE' || this.power !== 'On' || this.silent.has(i.id)).map((i) => i.id);
         return { ok: failing.length === 0, detail: `${failing.length} failing`, failing };
       }
       case 'hypervisor.ticket-count-reached':
