@@ -149,8 +149,8 @@ describe('triage', () => {
     assert.equal(t.case, 'part-urgent');
     assertRunbookPlan(t, 'part-urgent', [PM]);
     assert.deepEqual(
-      t.steps.map((s) => s.id).slice(0, 9),
-      ['fault-notice', 'dba-acknowledged', 'stop-all', 'power-off', 'part-swapped', 'power-on', 'hypervisor-up', 'power-sync', 'start-all'],
+      t.steps.map((s) => s.id).slice(0, 10),
+      ['fault-notice', 'dba-acknowledged', 'host-running', 'stop-all', 'power-off', 'part-swapped', 'power-on', 'hypervisor-up', 'power-sync', 'start-all'],
     );
     assert.match(t.steps.find((s) => s.id === 'part-swapped')?.text ?? '', /re-check the virtualization settings/);
     // The DB server still serves and the part cannot wait: tell the DB on-call, do not wait.

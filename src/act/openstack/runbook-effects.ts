@@ -66,7 +66,7 @@ export interface NovaEffectsOptions {
 /** The store's memory of part faults, as the part-needs-judgement decisions read it. */
 export interface PartHistory {
   /** The hypervisor's needs-judgement part tickets, each at its highest count, summed over the window. */
-  ticketCount(hypervisor: ItemRef): Promise<{ readonly count: number; readonly tickets: number }>;
+  ticketCount(hypervisor: ItemRef): Promise<{ readonly count: number; readonly tickets: number; readonly scans: number }>;
   /** Runs of the part runbooks on the hypervisor within the window, this one included. */
   partWork(hypervisor: ItemRef): Promise<number>;
 }
@@ -293,7 +293,10 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
           const history = o.partHistory;
           const counts = await Promise.all(items.map(async (i) => ({ i, ...(await history.ticketCount(i)) })));
           const under = counts.filter((c) => c.count < TICKET_COUNT_LIMIT);
-          return { ok: under.length === 0, failing: under.map((c) => c.i.id), detail: counts.map((c) => `${c.i.name}: ticket count ${c.count} over ${c.tickets} ticket(s) (limit ${TICKET_COUNT_LIMIT})`).join('; ') };
+          // With no scan recorded the store has seen no ticket: say so, or a count of 0 reads as a part that held.
+          const said = (c: (typeof counts)[number]): string =>
+            `${c.i.name}: ticket count ${c.count} over ${c.tickets} ticket(s) (limit ${TICKET_COUNT_LIMIT})${c.scans === 0 ? '; the store has recorded no scan yet, so it knows no ticket: run faultline scan with a store' : ''}`;
+          return { ok: under.length === 0, failing: under.map((c) => c.i.id), detail: counts.map(said).join('; ') };
         }
         case 'hypervisor.part-work-repeated': {
           if (!o.partHistory) return { ok: false, failing: items.map((i) => i.id), detail: NO_HISTORY };

@@ -129,9 +129,9 @@ describe('faultline run part-urgent / disk-data-loss against the lab', { timeout
   it('part-urgent killed right after the power off was begun: the resumed run asks the BMC and sends ForceOff once', async () => {
     const { host, servers } = await alarmedHost('nic-k', 'NIC', false);
     const store = join(dir, 'store-kill');
-    // Writes: 1 running, 2-3 the notice, 4 past it, 5 past the DBA gate, then a begin and a finish per server stopped,
-    // one to move on, and the power off's begin.
-    const n = 5 + 2 * servers.length + 2;
+    // Writes: 1 running, 2-3 the notice, 4 past it, 5 past the DBA gate, 6-8 the look at the host and past it,
+    // then a begin and a finish per server stopped, one to move on, and the power off's begin.
+    const n = 8 + 2 * servers.length + 2;
     const crashed = await faultline(['run', 'part-urgent', host, '--execute', ...flags, '--store', store], { FAULTLINE_TEST_CRASH_AFTER_WRITES: String(n) });
     assert.equal(crashed.code, null, `killed, not ended: ${crashed.stderr}`);
     // The run id from its own first line, rather than another store open (each costs seconds on a loaded machine).

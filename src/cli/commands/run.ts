@@ -161,7 +161,7 @@ function partHistoryOf(store: Store, runs: RunStore): PartHistory {
     async ticketCount(hv) {
       const now = new Date();
       const history = await readHistory(store.engine, { now, lookbackDays: 30, episodeDetectors: [] });
-      return ticketCountOverTime(history.alarmTickets, hv.name, now);
+      return { ...ticketCountOverTime(history.alarmTickets, hv.name, now), scans: history.scans };
     },
     async partWork(hv) {
       return partWorkWithin(await runs.list(10_000), hv.id, new Date());

@@ -70,6 +70,20 @@ describe('runbook part-urgent', () => {
     assert.match(next.reason ?? '', /Spare: none named; see faultline spare krane-pg1-com001/, 'without a spare choice the gate points at faultline spare');
   });
 
+  it('a hypervisor the part already took down: no server is stopped, nothing is sent to a BMC that reads Off, the swap gate waits', async () => {
+    const ledger = new MemoryLedger();
+    const world = new PartWorld(SERVERS);
+    world.power = 'Off';
+    const runId = ledger.create('part-urgent', hypervisorContext(quietServers(SERVERS)), '2026-12-07T10:00:00Z');
+    const r = await drive(ledger, world, runId, { clock: clock() });
+    assert.match(r.reason ?? '', /gate part-swapped/);
+    assert.deepEqual(world.log.map((e) => e.what), ['notice.fault'], 'no stop, no power off sent');
+    ledger.approve(runId, 'part-swapped');
+    const done = await drive(ledger, world, runId, { clock: clock() });
+    assert.equal(done.status, 'done', done.reason ?? '');
+    assert.deepEqual(world.log.slice(1).map((e) => e.what), ['hypervisor.power-on', 'server.start', 'server.start', 'server.start']);
+  });
+
   it('a power off that never shows Off escalates; the power on is never tried', async () => {
     const ledger = new MemoryLedger();
     const world = new PartWorld(SERVERS);

@@ -12,6 +12,16 @@ export default defineRunbook({
   steps: [
     { kind: 'notice', id: 'fault-notice', notice: 'fault', text: 'Post the fault notice before touching the hypervisor.' },
     { kind: 'approval', id: 'dba-acknowledged', gate: 'db-servers', when: 'db-serving', text: 'A DB server on the hypervisor still answers: the DBA acknowledges before its servers are stopped (§4.1).' },
+    {
+      kind: 'waitFor',
+      id: 'host-running',
+      condition: 'hypervisor.up',
+      on: 'hypervisor',
+      // One look: the failed part may already have taken the hypervisor down, and with it every server.
+      timeoutMs: 0,
+      text: 'Does the hypervisor still run (power On, nova-compute up)? If not, its servers are down with it: go straight to the power off.',
+      next: { ok: { goto: 'stop-all' }, failed: { goto: 'power-off' } },
+    },
     { kind: 'action', id: 'stop-all', effect: 'server.stop', on: 'each-server', text: 'Stop every server on the hypervisor, one by one, and wait for SHUTOFF.', next: { failed: 'escalate' } },
     {
       kind: 'action',
