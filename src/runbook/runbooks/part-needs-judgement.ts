@@ -37,7 +37,7 @@ export default defineRunbook({
       text: 'Count again after the watch: still under 10 closes the ticket without action (the part held); 10 or more is planned work.',
       next: { ok: { goto: 'business-hours' }, failed: 'finish' },
     },
-    ...plannedWorkSteps(true).map((s) => (s.kind === 'escalate' ? { ...s, text: `${s.text} (part needing judgement)` } : s)),
+    ...plannedWorkSteps(true),
     { kind: 'escalate', id: 'replace-box', text: 'The third part job on this hypervisor within a month: replace the whole box (spare pool: faultline spare <hypervisor>); page the platform on-call to plan it.' },
   ],
 });
