@@ -94,6 +94,39 @@ describe('faultline run part-needs-judgement against the lab', { timeout: 240_00
     assert.equal(chat!.posted.filter((p) => /\\?\[announce\\?\]/.test(p.text) && p.text.includes(host)).length, 1, 'announced once');
   });
 
+  it('part-non-urgent at night: waits for business hours with nothing posted or stopped; in the daytime: announced, then stopped', async () => {
+    const res = await fetch(`${admin}/faults`, {
+      method: 'POST',
+      headers: { 'x-lab-admin': token, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'fan', kind: 'alarm', code: 'FAN', hypervisor: { zone: 'dev', minServers: 2 } }),
+    });
+    assert.ok(res.status < 300, await res.text());
+    const host = await hostOf('fan');
+    const file = join(dir, 'faultline.yaml');
+    const config = parse(await readFile(file, 'utf8')) as Json;
+    const open = config.runbooks.businessHours;
+    // "Night": every day but today (UTC) is a business day.
+    const today = ((new Date().getUTCDay() + 6) % 7) + 1;
+    await writeFile(file, stringify({ ...config, runbooks: { ...config.runbooks, businessHours: { ...open, days: [1, 2, 3, 4, 5, 6, 7].filter((d) => d !== today) } } }));
+    const before = (await stops()).length;
+    const night = await faultline(['run', 'part-non-urgent', host, '--execute', ...flags, '--store', store, '--format', 'json']);
+    assert.equal(night.code, 1, night.stderr);
+    const body = JSON.parse(night.stdout) as Json;
+    assert.match(body.run.reason, /hold business-hours: .*they open at \S+T00:00:00\.000Z/);
+    assert.ok(!chat!.posted.some((p) => p.text.includes(host)), 'no notice at night');
+    assert.equal((await stops()).length, before, 'nothing stopped at night');
+
+    await writeFile(file, stringify({ ...config, runbooks: { ...config.runbooks, businessHours: open } }));
+    const day = await faultline(['resume', body.run.id, ...flags, '--store', store, '--format', 'json']);
+    assert.equal(day.code, 1, day.stderr);
+    const reason = (JSON.parse(day.stdout) as Json).run.reason as string;
+    assert.match(reason, /gate (part-swapped|db-servers)/);
+    if (/part-swapped/.test(reason)) assert.ok((await stops()).length > before, 'its servers were stopped for the work');
+    const announce = chat!.posted.find((p) => /\\?\[announce\\?\]/.test(p.text) && p.text.includes(host));
+    assert.ok(announce, JSON.stringify(chat!.posted));
+    for (const s of (await stops()).slice(before)) assert.ok(Date.parse(s.at) >= announce.at - 1000, 'stopped after the announcement');
+  });
+
   it('3 tickets: watched for 24 h; nothing announced, nothing stopped', async () => {
     const host = await hostOf('sbe-few');
     const r = await faultline(['run', 'part-needs-judgement', host, '--execute', ...flags, '--store', store, '--format', 'json']);
