@@ -400,6 +400,16 @@ export const runbooksSchema = z
         "Storm check before a run's first disruptive step: more than this fraction of the region's hypervisors down, or of a ping sample of its other ACTIVE servers silent, and the run pages and does nothing disruptive (default 0.3; 1 turns the check off). `faultline run --storm-fraction` overrides it.",
       ),
     stormSample: z.number().int().positive().default(200).describe('How many of the region\'s other ACTIVE servers the storm check pings (default 200).'),
+    advanceNoticeHours: z
+      .number()
+      .nonnegative()
+      .default(4)
+      .describe('Planned part work (part-needs-judgement) starts no earlier than this many hours after its announcement (default 4; more when the owners ask).'),
+    monitorHours: z
+      .number()
+      .positive()
+      .default(24)
+      .describe('A part under the ticket count is watched this many hours before it is judged again and closed without action (default 24).'),
     businessHours: z
       .strictObject({
         timeZone: z

@@ -38,7 +38,7 @@ export interface Gate {
   readonly says: string;
 }
 
-export type StepKind = 'check' | 'notice' | 'approval' | 'action' | 'wait' | 'manual' | 'escalate';
+export type StepKind = 'check' | 'notice' | 'approval' | 'action' | 'wait' | 'manual' | 'escalate' | 'hold';
 
 export interface TriageStep {
   readonly n: number;

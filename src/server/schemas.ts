@@ -3,6 +3,8 @@
  * docs/openapi.yaml describes the same shapes for callers.
  */
 
+import { GATE_IDS } from '../runbook/define.js';
+
 const limit = (fallback: number) => ({ type: 'integer', minimum: 1, maximum: 5000, default: fallback }) as const;
 const name = { type: 'string', minLength: 1, maxLength: 256 } as const;
 const openness = { type: 'string', enum: ['open', 'resolved', 'all'], default: 'open' } as const;
@@ -49,7 +51,7 @@ export const alertQuery = {
 export const approvalBody = {
   type: 'object',
   required: ['gate'],
-  properties: { gate: { type: 'string', enum: ['db-servers', 'fault-notice', 'operator'] }, note: { type: 'string', maxLength: 2000 } },
+  properties: { gate: { type: 'string', enum: [...GATE_IDS] }, note: { type: 'string', maxLength: 2000 } },
   additionalProperties: false,
 } as const;
 

@@ -37,7 +37,7 @@ export async function triageCli(ctx: CliContext, target: string, flags: TriageFl
   return EXIT.ok;
 }
 
-const PLAN_KINDS: ReadonlySet<string> = new Set(['action', 'wait', 'approval', 'notice', 'escalate']);
+const PLAN_KINDS: ReadonlySet<string> = new Set(['action', 'wait', 'approval', 'notice', 'escalate', 'hold']);
 
 function asPlanStep(s: TriageStep): PlanStep {
   if (!PLAN_KINDS.has(s.kind)) throw new Error(`triage step ${s.n} (${s.kind}) is not a runbook step`);
