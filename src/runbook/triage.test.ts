@@ -153,8 +153,9 @@ describe('triage', () => {
       ['fault-notice', 'dba-acknowledged', 'host-running', 'stop-all', 'power-off', 'part-swapped', 'power-on', 'hypervisor-up', 'power-sync', 'start-all'],
     );
     assert.match(t.steps.find((s) => s.id === 'part-swapped')?.text ?? '', /re-check the virtualization settings/);
-    // The DB server still serves and the part cannot wait: tell the DB on-call, do not wait.
-    assert.deepEqual(gate(t, 'db-servers'), ['notify']);
+    // The DB server still serves and the part cannot wait: the DB on-call is chased now, and the run still waits for the acknowledgement.
+    assert.deepEqual(gate(t, 'db-servers'), ['blocking']);
+    assert.match(t.gates.find((g) => g.id === 'db-servers')?.says ?? '', /cannot wait: page the DB on-call now; the run waits/);
   });
 
   it('a lost disk: the data-loss notice and no recovery notice', () => {

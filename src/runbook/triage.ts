@@ -301,11 +301,14 @@ function planFor(p: PlanInput): Plan {
       reasons.push(`${hit.length} DB server(s) are already down with it, so waiting for the DBA only lengthens the outage (§4.1 3a).`);
     }
     if (waiting.length > 0) {
+      // A DB server that still serves is never taken down without the DBA's word (the runbooks' dba-acknowledged gate);
+      // what the fault changes is only how hard to chase that word.
       const canWait = CAN_WAIT.has(incident.case);
+      const names = waiting.map((s) => s.name).join(', ');
       gates.push(
         canWait
-          ? { id: 'db-servers', status: 'blocking', says: `DB server(s) still serving (${waiting.map((s) => s.name).join(', ')}) and the fault can wait: wait for the DBA's acknowledgement before any disruptive step.` }
-          : { id: 'db-servers', status: 'notify', says: `DB server(s) still serving (${waiting.map((s) => s.name).join(', ')}) but the fault cannot wait: tell the DB on-call before stopping them.` },
+          ? { id: 'db-servers', status: 'blocking', says: `DB server(s) still serving (${names}) and the fault can wait: wait for the DBA's acknowledgement before any disruptive step.` }
+          : { id: 'db-servers', status: 'blocking', says: `DB server(s) still serving (${names}) and the fault cannot wait: page the DB on-call now; the run waits for their acknowledgement before stopping them.` },
       );
     }
   } else if (!dev) gates.push({ id: 'db-servers', status: 'met', says: 'No DB server among the servers at stake (by the inventory): proceed.' });
