@@ -15,7 +15,7 @@ import { openstackJson, runFaultline, startLabProcess, stopLabProcess, type CliR
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-const exhaustiveTimeout = (): number => (process.env['FAULTLINE_CRASH_POINTS'] === 'all' ? 300_000 : 90_000);
+const exhaustiveTimeout = (): number => (process.env['FAULTLINE_CRASH_POINTS'] === 'all' ? 300_000 : 180_000);
 
 interface LabAction {
   action: string;
