@@ -135,6 +135,8 @@ const latestRun = async (store) => {
 };
 
 const results = [];
+// Notices in the chat channel that name a hypervisor, since a moment began (lanes share the channel).
+const noticesFor = (host, since) => posted.slice(since).filter((body) => new RegExp(`\\b${host}\\b`).test(body)).length;
 const durations = { 'vm-hang': [], 'pm-hang': [] };
 let done = 0;
 
@@ -145,6 +147,7 @@ async function moment(lane, n) {
   const ids = pm ? lane.pm.servers.map((s) => s.id) : [target.id];
   if (pm) await adminCall('/faults', { method: 'POST', body: { id: `soak-${lane.i}-${n}`, kind: 'pm-hang', hypervisor: { hostname: lane.pm.host } } });
   const before = await counts(ids, pm ? lane.pm.host : null);
+  const postedBefore = posted.length;
   const previous = await latestRun(lane.store);
   // The first moment of each kind in a lane is a clean run: its length bounds where later kills fall.
   const known = durations[runbook];
@@ -164,7 +167,21 @@ async function moment(lane, n) {
       run = undefined;
     }
   }
+  let handPosted = 0;
+  let approvals = 0;
   while (run && !['done', 'escalated', 'failed', 'aborted', 'storm'].includes(run.status) && resumes < 3) {
+    // A kill while the fault notice was on the wire leaves it unknown whether the chat got it, and a chat
+    // notice is never sent twice: the run waits for the operator, who looks at the channel, posts it by
+    // hand if it is not there, and approves. The soak plays that operator, and the channel is the witness.
+    const gate = run.status === 'waiting' ? new RegExp(`faultline approve ${run.id} (\\S+) --by`).exec(run.reason ?? '') : null;
+    if (gate && pm) {
+      if (noticesFor(target, postedBefore) === 0) {
+        posted.push(`by hand: fault notice for ${target}`);
+        handPosted++;
+      }
+      approvals++;
+      await faultline(['approve', run.id, gate[1], '--by', 'soak', '--store', lane.store]);
+    }
     resumes++;
     await faultline(['resume', run.id, ...RUN_FLAGS.filter((f) => f !== '--dedup-minutes' && f !== '0.01'), '--store', lane.store]);
     run = await latestRun(lane.store);
@@ -179,11 +196,12 @@ async function moment(lane, n) {
     if (d.reboot !== 0) problems.push(`${id}: rebooted`);
   }
   if (pm && after.resets - before.resets !== 1) problems.push(`${after.resets - before.resets} power cycles`);
+  if (pm && noticesFor(target, postedBefore) !== 1) problems.push(`${noticesFor(target, postedBefore)} fault notices in the channel`);
   if (pm) await adminCall(`/faults/soak-${lane.i}-${n}`, { method: 'DELETE' });
   // What the run itself says happened, for a moment that went wrong.
   const detail = problems.length && run ? JSON.parse((await faultline(['runs', run.id, '--store', lane.store, '--format', 'json'])).stdout || '{}') : undefined;
   const steps = detail?.steps?.map((s) => `${s.stepId}/${s.item}/${s.attempt}: ${s.status} ${s.detail}`);
-  results.push({ lane: lane.i, n, runbook, target: pm ? target : target.name, killAfterMs: killAfterMs ?? null, killed: first.signal === 'SIGKILL', resumes, status: run?.status, reason: run?.reason, problems, ...(steps ? { steps } : {}) });
+  results.push({ lane: lane.i, n, runbook, target: pm ? target : target.name, killAfterMs: killAfterMs ?? null, killed: first.signal === 'SIGKILL', resumes, approvals, handPosted, status: run?.status, reason: run?.reason, problems, ...(steps ? { steps } : {}) });
   done++;
   if (problems.length) console.error(`moment ${done}: ${runbook} killed at ${killAfterMs} ms: ${problems.join('; ')}`);
   if (done % 25 === 0) console.error(`${done} of ${MOMENTS} moments, ${results.filter((r) => r.problems.length).length} with problems`);
@@ -200,6 +218,9 @@ function summarize(complete) {
     moments: results.length,
     killed: killed.length,
     resumed: results.reduce((s, r) => s + r.resumes, 0),
+    // Runs that waited for the operator because a kill left the fault notice's delivery unknown.
+    approvedByOperator: results.reduce((s, r) => s + r.approvals, 0),
+    postedByHand: results.reduce((s, r) => s + r.handPosted, 0),
     byRunbook: Object.fromEntries(['vm-hang', 'pm-hang'].map((k) => [k, { moments: results.filter((r) => r.runbook === k).length, killed: killed.filter((r) => r.runbook === k).length, cleanRunMs: durations[k] }])),
     withProblems: bad.length,
     problems: bad.slice(0, 50),

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { runFaultline, startLabProcess, stopLabProcess } from './testing.js';
+import { runFaultline, startLabProcess, stopLabProcess, type LabProcess } from './testing.js';
 import { parse } from 'yaml';
 import { detectors } from '../detect/rules/index.js';
 import { loadSnapshot } from '../snapshot/io.js';
@@ -144,15 +143,7 @@ interface TriageOut {
 
 const short = (h: string | null | undefined): string => (h ?? '').split('.')[0]!.toLowerCase();
 
-async function startLab(dir: string, scenario: string, prometheus: boolean): Promise<{ child: ChildProcess; admin: string; token: string }> {
-  const { child, banner } = await startLabProcess(dir, ['--scenario', scenario, ...(prometheus ? [] : ['--no-prometheus'])]);
-  const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(banner);
-  if (!m) {
-    await stopLabProcess(child);
-    throw new Error(`no admin endpoint in the lab banner:\n${banner}`);
-  }
-  return { child, admin: m[1]!, token: m[2]! };
-}
+const startLab = (dir: string, scenario: string, prometheus: boolean): Promise<LabProcess> => startLabProcess(dir, ['--scenario', scenario, ...(prometheus ? [] : ['--no-prometheus'])]);
 
 const scan = (dir: string) =>
   runFaultline(['scan', '--format', 'json', '--out', '-', '--save-snapshot', 'snapshot.json.gz'], { cwd: dir, env: { OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml') } });

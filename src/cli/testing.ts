@@ -37,14 +37,30 @@ export function runFaultline(args: readonly string[], options: { cwd: string; en
   });
 }
 
-/** Starts `faultline lab --dir . <args>` in `dir`; resolves with the process and its banner once it is serving. */
-export function startLabProcess(dir: string, args: readonly string[] = []): Promise<{ child: ChildProcess; banner: string }> {
+export interface LabProcess {
+  readonly child: ChildProcess;
+  /** What the lab printed up to "Stop with Ctrl-C". */
+  readonly banner: string;
+  /** The lab's admin API (`http://127.0.0.1:<port>`) and the `X-Lab-Admin` token it printed. */
+  readonly admin: string;
+  readonly token: string;
+}
+
+/**
+ * Starts `faultline lab --dir . <args>` in `dir`; resolves once it is serving, with
+ * the admin endpoint and token read from its banner. A banner without them stops
+ * the lab and fails: a test must not go on against a lab it cannot steer.
+ */
+export function startLabProcess(dir: string, args: readonly string[] = []): Promise<LabProcess> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [MAIN, 'lab', '--dir', '.', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let banner = '';
     child.stdout?.on('data', (d: Buffer) => {
       banner += d.toString();
-      if (banner.includes('Stop with Ctrl-C')) res({ child, banner });
+      if (!banner.includes('Stop with Ctrl-C')) return;
+      const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(banner);
+      if (m) return res({ child, banner, admin: m[1] as string, token: m[2] as string });
+      void stopLabProcess(child).then(() => rej(new Error(`no admin endpoint in the lab banner:\n${banner}`)));
     });
     child.on('exit', (code) => rej(new Error(`lab exited (${code}): ${banner}`)));
   });

@@ -362,6 +362,11 @@ export const serverSchema = z
       .default('127.0.0.1:8080')
       .describe('Where `faultline serve` listens (host:port); `--listen` overrides it.'),
     scanIntervalSeconds: seconds(300, 'Time between the scans `faultline serve` records'),
+    leaseTtlSeconds: seconds(
+      30,
+      'How long a region lease of `faultline serve` lasts without renewal, on a PostgreSQL store with several instances; each instance renews its leases every third of it, and another takes a dead one\'s regions over once they run out',
+    ),
+    outboxIntervalSeconds: seconds(5, 'Time between the passes of the outbox delivery loop in `faultline serve` (notices and pages a run or a crash left pending)'),
     tokens: z.array(serverTokenSchema).default([]).describe('Bearer tokens of the HTTP API; every call needs one.'),
   })
   .describe('`faultline serve`: the HTTP API, the Alertmanager webhook and /metrics.');
@@ -395,6 +400,16 @@ export const runbooksSchema = z
         "Storm check before a run's first disruptive step: more than this fraction of the region's hypervisors down, or of a ping sample of its other ACTIVE servers silent, and the run pages and does nothing disruptive (default 0.3; 1 turns the check off). `faultline run --storm-fraction` overrides it.",
       ),
     stormSample: z.number().int().positive().default(200).describe('How many of the region\'s other ACTIVE servers the storm check pings (default 200).'),
+    advanceNoticeHours: z
+      .number()
+      .nonnegative()
+      .default(4)
+      .describe('Planned part work (part-needs-judgement) starts no earlier than this many hours after its announcement (default 4; more when the owners ask).'),
+    monitorHours: z
+      .number()
+      .positive()
+      .default(24)
+      .describe('A part under the ticket count is watched this many hours before it is judged again and closed without action (default 24).'),
     businessHours: z
       .strictObject({
         timeZone: z

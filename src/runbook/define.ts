@@ -27,6 +27,10 @@ export type ActionEffect =
   | 'server.start'
   | 'server.restart'
   | 'hypervisor.power-cycle'
+  /** Out of band: power the hypervisor off and wait until the BMC reads Off (the servers were stopped before). */
+  | 'hypervisor.power-off'
+  /** Out of band: power the hypervisor on and wait until the BMC reads On. */
+  | 'hypervisor.power-on'
   /** Over SSH: restart the agents' runtime (docker and the failing compose projects, or containerd, kubelet and the agent containers). */
   | 'host.restart-runtime'
   /** Over SSH: `swapoff -a`, unless swap is already 0B. */
@@ -63,11 +67,24 @@ export type Condition =
   /** On the hypervisor: nova (1), neutron (3) and route agent containers all Running, as the compute-agents-down detector counts them. */
   | 'host.agents-up'
   /** On the hypervisor: `free` shows 0B of swap. */
-  | 'host.swap-off';
+  | 'host.swap-off'
+  /** The hypervisor's part tickets, summed over time in the store, reach the count of §4.7 (10). A one-look decision, not a wait. */
+  | 'hypervisor.ticket-count-reached'
+  /** This hypervisor needed part work 3 times within a month (this run counted): replace the whole box (§4.7). A one-look decision. */
+  | 'hypervisor.part-work-repeated';
 
 export const HOST_CONDITIONS: readonly Condition[] = ['host.agents-up', 'host.swap-off'];
 
-export type GateId = 'db-servers' | 'fault-notice' | 'operator';
+/**
+ * What a person approves. `part-swapped`: the part (or the box, from the spare pool) is
+ * swapped; `disk-swapped`: the failed disk is; `os-reinstalled`: the OS is reinstalled
+ * from the prescribed template and the host checked.
+ */
+export const GATE_IDS = ['db-servers', 'fault-notice', 'operator', 'part-swapped', 'disk-swapped', 'os-reinstalled'] as const;
+export type GateId = (typeof GATE_IDS)[number];
+
+/** The gates that stand for hands-on work at the box: their wait names the spare the pool offers. */
+export const HARDWARE_GATES: readonly GateId[] = ['part-swapped', 'disk-swapped'];
 
 interface StepBase {
   /** kebab-case, unique in the runbook: part of every idempotency key. */
@@ -103,7 +120,20 @@ export interface ApprovalStep extends StepBase {
   readonly when?: 'db-serving';
 }
 
-export type NoticeKind = 'fault' | 'recovery';
+/**
+ * `fault`: the fault notice; `announce`: planned work announced to the owners; `data-loss`:
+ * the fixed data-loss notice (§4.9). Each of these must be out before the host is touched.
+ * `recovery`, `completion` (planned work done) and `owners` (the owners told what was done)
+ * follow the work and never hold a run.
+ */
+export type NoticeKind = 'fault' | 'announce' | 'data-loss' | 'recovery' | 'completion' | 'owners';
+
+/** Notices that announce the work: a whole-host action waits for one of them. */
+export const ANNOUNCING_NOTICES: readonly NoticeKind[] = ['fault', 'announce', 'data-loss'];
+
+export function announces(kind: NoticeKind): boolean {
+  return ANNOUNCING_NOTICES.includes(kind);
+}
 
 export interface NoticeStep extends StepBase {
   readonly kind: 'notice';
@@ -114,7 +144,22 @@ export interface EscalateStep extends StepBase {
   readonly kind: 'escalate';
 }
 
-export type RunbookStep = ActionStep | WaitForStep | ApprovalStep | NoticeStep | EscalateStep;
+/**
+ * A time gate the engine owns. `business-hours`: until the configured business hours are open
+ * (daytime work, no notice at night). `{ after, delay }`: until the delay has passed since the
+ * step `after` finished (`run-start`: since the run was created), judged from the ledger's own
+ * times so a process killed while it waits resumes to the same deadline. The delays are
+ * configured: `advance-notice` (runbooks.advanceNoticeHours, 4 h), `monitor` (runbooks.monitorHours, 24 h).
+ */
+export type HoldUntil = 'business-hours' | { readonly after: string; readonly delay: HoldDelay };
+export type HoldDelay = 'advance-notice' | 'monitor';
+
+export interface HoldStep extends StepBase {
+  readonly kind: 'hold';
+  readonly until: HoldUntil;
+}
+
+export type RunbookStep = ActionStep | WaitForStep | ApprovalStep | NoticeStep | EscalateStep | HoldStep;
 
 export type RunbookTargetKind = 'server' | 'hypervisor';
 
@@ -139,7 +184,12 @@ export class RunbookDefinitionError extends Error {}
  * Restarting the agents' runtime or kubelet, or turning swap off, leaves every server running, and §4.10 posts no notice for it.
  */
 export function touchesHost(step: RunbookStep): boolean {
-  return step.kind === 'action' && !isHostEffect(step.effect) && (step.effect === 'hypervisor.power-cycle' || step.on === 'hypervisor' || (step.on === 'each-server' && step.effect === 'server.stop'));
+  return step.kind === 'action' && !isHostEffect(step.effect) && (isPowerEffect(step.effect) || step.on === 'hypervisor' || (step.on === 'each-server' && step.effect === 'server.stop'));
+}
+
+/** Effects on the hypervisor's power, through its BMC. */
+export function isPowerEffect(effect: ActionEffect): boolean {
+  return effect === 'hypervisor.power-cycle' || effect === 'hypervisor.power-off' || effect === 'hypervisor.power-on';
 }
 
 export function isDisruptive(step: RunbookStep): boolean {
@@ -178,9 +228,14 @@ export function defineRunbook(runbook: Runbook): Runbook {
       if (runbook.steps[of]?.kind !== 'waitFor') fail(`step ${step.id}: stragglers come from a waitFor step`);
     }
     if ((step.kind === 'action' || step.kind === 'waitFor') && step.retry && (step.retry.tries < 1 || step.retry.intervalMs < 0)) fail(`step ${step.id}: retry needs tries ≥ 1 and a non-negative interval`);
-    if (step.kind === 'notice' && step.notice === 'fault') noticeSeen = true;
+    if (step.kind === 'notice' && announces(step.notice)) noticeSeen = true;
+    if (step.kind === 'hold' && typeof step.until === 'object' && step.until.after !== 'run-start') {
+      const after = runbook.steps.findIndex((s) => s.id === (step.until as { after: string }).after);
+      if (after < 0 || after >= i) fail(`step ${step.id} holds after "${step.until.after}", which must be an earlier step (or run-start)`);
+    }
     if (touchesHost(step) && !noticeSeen) fail(`step ${step.id} acts on the whole hypervisor before any fault notice step`);
-    if (runbook.target === 'server' && step.kind === 'action' && (step.on === 'hypervisor' || step.effect === 'hypervisor.power-cycle')) fail(`step ${step.id} acts on a hypervisor in a server runbook`);
+    if (step.kind === 'notice' && step.notice === 'recovery' && runbook.steps.some((s) => s.kind === 'notice' && s.notice === 'data-loss')) fail(`step ${step.id}: a data-loss runbook never posts a recovery notice (nothing was recovered)`);
+    if (runbook.target === 'server' && step.kind === 'action' && (step.on === 'hypervisor' || isPowerEffect(step.effect))) fail(`step ${step.id} acts on a hypervisor in a server runbook`);
     // A host's shell is the hypervisor's: these run on it and nowhere else.
     if (step.kind === 'action' && isHostEffect(step.effect) && step.on !== 'hypervisor') fail(`step ${step.id}: ${step.effect} runs on the hypervisor (on: 'hypervisor')`);
     if (step.kind === 'waitFor' && HOST_CONDITIONS.includes(step.condition) && step.on !== 'hypervisor') fail(`step ${step.id}: ${step.condition} is checked on the hypervisor (on: 'hypervisor')`);

@@ -5,7 +5,7 @@ import type { Runbook, RunbookStep } from './define.js';
  * the docs show are the steps the engine runs (a drift test compares them).
  */
 
-const KIND: Record<RunbookStep['kind'], string> = { action: 'action', waitFor: 'wait for', approval: 'approval', notice: 'notice', escalate: 'escalate' };
+const KIND: Record<RunbookStep['kind'], string> = { action: 'action', waitFor: 'wait for', approval: 'approval', notice: 'notice', escalate: 'escalate', hold: 'hold' };
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -39,6 +39,10 @@ export function renderRunbookIndex(runbooks: readonly Runbook[]): string {
     "in a dev zone (faultline.yaml's `zones:`) it is a chat mention, never a page, and outside `runbooks.businessHours` " +
     '(Monday to Friday 09:00–18:00 in the machine\'s time zone unless set) the run waits at the escalation, saying when the hours ' +
     'open; `faultline resume <run>` then sends it. A storm is said at once in either zone, since nothing disruptive follows.\n\n' +
+    'A hold step is a time gate the engine owns: business hours (daytime part work), or a delay after an earlier step ' +
+    '(`runbooks.advanceNoticeHours`, 4 h after an announcement; `runbooks.monitorHours`, 24 h of watching). A run at a hold ' +
+    'waits and says until when; the deadline is worked out from the store on every resume, so a crash neither shortens nor restarts it. ' +
+    'A swap gate (`part-swapped`, `disk-swapped`) names the spare the pool offers for the hypervisor.\n\n' +
     '| runbook | target | catalog | steps | description |\n|---|---|---|---|---|\n' +
     runbooks.map((r) => `| [${r.id}](${r.id}.md) | ${r.target} | ${r.section} | ${r.steps.length} | ${cell(r.description)} |`).join('\n') +
     '\n'

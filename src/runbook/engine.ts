@@ -1,5 +1,5 @@
 import { DEFAULT_BUSINESS_HOURS, isOpen, nextOpening, type BusinessHours } from './business-hours.js';
-import { isDisruptive, isHostEffect, stepIndex, touchesHost, touchesServers, type ActionStep, type Jump, type Runbook, type RunbookStep, type StepScope, type WaitForStep } from './define.js';
+import { announces, HARDWARE_GATES, isDisruptive, isHostEffect, stepIndex, touchesHost, touchesServers, type ActionStep, type HoldStep, type Jump, type Runbook, type RunbookStep, type StepScope, type WaitForStep } from './define.js';
 import type { Clock, EffectResult, Effects, ItemRef, RunLedger, RunRecord, RunStatus, StepRecord } from './ports.js';
 import { FINAL_STATUSES } from './ports.js';
 
@@ -29,7 +29,18 @@ export interface ExecuteOptions {
   readonly businessHours?: BusinessHours;
   /** Caps every retry policy's interval; absent: the runbook's own. */
   readonly maxRetryIntervalMs?: number;
+  /** The hold steps' delays (runbooks.advanceNoticeHours, runbooks.monitorHours); DEFAULT_HOLDS when absent. */
+  readonly holds?: HoldDelays;
 }
+
+export interface HoldDelays {
+  /** A planned swap starts no earlier than this after its announcement (§4.7). */
+  readonly advanceNoticeMs: number;
+  /** A part under the ticket count is watched this long before it is closed without action (§4.7). */
+  readonly monitorMs: number;
+}
+
+export const DEFAULT_HOLDS: HoldDelays = { advanceNoticeMs: 4 * 3_600_000, monitorMs: 24 * 3_600_000 };
 
 type StepOutcome = { readonly kind: 'ok' } | { readonly kind: 'failed'; readonly why: string } | { readonly kind: 'stop'; readonly status: RunStatus; readonly why: string };
 
@@ -144,7 +155,50 @@ async function runStep(o: ExecuteOptions, run: RunRecord, step: RunbookStep): Pr
       return actionStep(o, run, step);
     case 'waitFor':
       return waitForStep(o, run, step);
+    case 'hold':
+      return holdStep(o, run, step);
   }
+}
+
+/**
+ * A time gate. Nothing is slept here: a hold that is not over stops the run as waiting with
+ * the time it ends, and the deadline is worked out again from the ledger on every resume, so
+ * a crash neither shortens nor restarts it.
+ */
+async function holdStep(o: ExecuteOptions, run: RunRecord, step: HoldStep): Promise<StepOutcome> {
+  const now = o.clock.now();
+  if (step.until === 'business-hours') {
+    const hours = o.businessHours ?? DEFAULT_BUSINESS_HOURS;
+    if (isOpen(now, hours)) return OK;
+    const opens = nextOpening(now, hours);
+    const when = opens ? `they open at ${opens.toISOString()}` : 'no business days are configured, so a person must decide when';
+    const why = `hold ${step.id}: ${step.text} Outside business hours (${hours.start}–${hours.end} ${hours.timeZone}, days ${hours.days.join(',')}); ${when}. Then: faultline resume ${run.id}`;
+    await audit(o, step.id, `hold ${step.id}`, step.text, 'waiting for business hours', []);
+    return { kind: 'stop', status: 'waiting', why };
+  }
+  const { after, delay } = step.until;
+  const from = await holdStart(o, run, after);
+  if (from === null) return { kind: 'failed', why: `hold ${step.id} counts from step ${after}, which has not finished in this run` };
+  const holds = o.holds ?? DEFAULT_HOLDS;
+  const ms = delay === 'advance-notice' ? holds.advanceNoticeMs : holds.monitorMs;
+  const until = new Date(from + ms);
+  if (now.getTime() >= until.getTime()) return OK;
+  await audit(o, step.id, `hold ${step.id}`, step.text, `waiting until ${until.toISOString()}`, []);
+  return { kind: 'stop', status: 'waiting', why: `hold ${step.id}: ${step.text} Not before ${until.toISOString()}; then: faultline resume ${run.id}` };
+}
+
+/** When a hold's clock started: the run's creation, or when the named step finished (a notice posted by hand: its approval). */
+async function holdStart(o: ExecuteOptions, run: RunRecord, after: string): Promise<number | null> {
+  if (after === 'run-start') return Date.parse(run.createdAt);
+  const records = await o.ledger.steps(run.id);
+  const done = records.filter((r) => r.stepId === after && r.status === 'ok' && r.finishedAt !== null).map((r) => Date.parse(r.finishedAt as string));
+  if (done.length > 0) return Math.min(...done);
+  const step = o.runbook.steps.find((s) => s.id === after);
+  if (step?.kind === 'notice' && announces(step.notice)) {
+    const byHand = await o.ledger.approval(run.id, 'fault-notice');
+    if (byHand) return Date.parse(byHand.at);
+  }
+  return null;
 }
 
 /** A prod zone pages the platform on-call; a dev zone only mentions it in chat (§4.2). */
@@ -172,15 +226,18 @@ async function approvalStep(o: ExecuteOptions, run: RunRecord, step: Extract<Run
   }
   const given = await o.ledger.approval(run.id, step.gate);
   if (given) return OK;
-  await audit(o, step.id, `gate ${step.gate}`, step.text, 'waiting for approval', []);
-  return { kind: 'stop', status: 'waiting', why: `gate ${step.gate}: ${step.text} Record it with: faultline approve ${run.id} ${step.gate} --by <name>` };
+  // Hands-on work at the box: the wait says which spare the pool offers, so the person at the rack need not look it up.
+  const spare = HARDWARE_GATES.includes(step.gate) ? ` Spare: ${run.context.spare ?? `none named; see faultline spare ${run.context.hypervisor?.name ?? run.context.target.name}`}.` : '';
+  await audit(o, step.id, `gate ${step.gate}`, `${step.text}${spare}`, 'waiting for approval', []);
+  return { kind: 'stop', status: 'waiting', why: `gate ${step.gate}: ${step.text}${spare} Record it with: faultline approve ${run.id} ${step.gate} --by <name>` };
 }
 
 async function noticeStep(o: ExecuteOptions, run: RunRecord, step: Extract<RunbookStep, { kind: 'notice' }>): Promise<StepOutcome> {
   const records = await o.ledger.steps(run.id);
   if (records.some((r) => r.stepId === step.id && r.status === 'ok')) return OK;
-  const gate = step.notice === 'fault' ? 'fault-notice' : 'operator';
-  if (await o.ledger.approval(run.id, 'fault-notice').then((a) => step.notice === 'fault' && a !== undefined)) return OK;
+  const required = announces(step.notice);
+  const gate = required ? 'fault-notice' : 'operator';
+  if (required && (await o.ledger.approval(run.id, 'fault-notice'))) return OK;
   // A notice whose post is uncertain (the process died while posting) or failed is posted again, as a new try:
   // a repeated notice is noise, a missing one lets a host be touched unannounced.
   const attempt = nextAttempt(records, step.id);
@@ -189,8 +246,8 @@ async function noticeStep(o: ExecuteOptions, run: RunRecord, step: Extract<Runbo
   const posted = await o.effects.notice(step.notice, run, step.text);
   if (!posted.posted) {
     await o.ledger.finish(key, { status: 'failed', finishedAt: o.clock.now().toISOString(), detail: posted.detail, requestIds: [], failing: [] });
-    if (step.notice !== 'fault') return OK;
-    return { kind: 'stop', status: 'waiting', why: `${posted.detail}: post the fault notice by hand, then: faultline approve ${run.id} ${gate} --by <name>` };
+    if (!required) return OK;
+    return { kind: 'stop', status: 'waiting', why: `${posted.detail}: post the ${step.notice} notice by hand (${step.text}), then: faultline approve ${run.id} ${gate} --by <name>` };
   }
   await o.ledger.finish(key, { status: 'ok', finishedAt: o.clock.now().toISOString(), detail: posted.detail, requestIds: [], failing: [] });
   await audit(o, step.id, `${step.notice} notice`, step.text, posted.detail, []);
@@ -200,7 +257,7 @@ async function noticeStep(o: ExecuteOptions, run: RunRecord, step: Extract<Runbo
 /** The fault notice of this run is out: posted by faultline, or posted by hand and approved. */
 async function noticeIsOut(o: ExecuteOptions, run: RunRecord, records: readonly StepRecord[]): Promise<boolean> {
   if (await o.ledger.approval(run.id, 'fault-notice')) return true;
-  const faultSteps = new Set(o.runbook.steps.filter((s) => s.kind === 'notice' && s.notice === 'fault').map((s) => s.id));
+  const faultSteps = new Set(o.runbook.steps.filter((s) => s.kind === 'notice' && announces(s.notice)).map((s) => s.id));
   return records.some((r) => faultSteps.has(r.stepId) && r.status === 'ok');
 }
 

@@ -9,14 +9,14 @@ export interface PlanStep {
   readonly n: number;
   /** The runbook step's id (its place in the audit and in `approve`). */
   readonly id: string;
-  readonly kind: 'action' | 'wait' | 'approval' | 'notice' | 'escalate';
+  readonly kind: 'action' | 'wait' | 'approval' | 'notice' | 'escalate' | 'hold';
   readonly disruptive: boolean;
   readonly text: string;
   /** Retries and where it goes next, e.g. "3 tries 60 s apart; failed → restart"; empty when it just goes on. */
   readonly then: string;
 }
 
-const KIND_WORD: Record<RunbookStep['kind'], PlanStep['kind']> = { action: 'action', waitFor: 'wait', approval: 'approval', notice: 'notice', escalate: 'escalate' };
+const KIND_WORD: Record<RunbookStep['kind'], PlanStep['kind']> = { action: 'action', waitFor: 'wait', approval: 'approval', notice: 'notice', escalate: 'escalate', hold: 'hold' };
 
 function jumpWord(j: Jump): string {
   return typeof j === 'object' ? j.goto : j;

@@ -23,6 +23,8 @@ export interface RunContext {
   /** The server for a server runbook; every server on the hypervisor for a hypervisor runbook. */
   readonly servers: readonly RunServer[];
   readonly zone?: 'prod' | 'dev';
+  /** The spare pool's choice for the hypervisor when the run was created (§5), as a sentence; a swap gate names it. */
+  readonly spare?: string;
 }
 
 export type RunStatus = 'running' | 'waiting' | 'halted' | 'done' | 'escalated' | 'failed' | 'aborted' | 'storm';

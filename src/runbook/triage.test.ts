@@ -42,7 +42,6 @@ const answer = (b: FleetBuilder, names: readonly string[], ok = true): FleetBuil
 const hvProbe = (b: FleetBuilder, host: string, ok: boolean): FleetBuilder =>
   b.probe({ targetKind: 'hypervisor', targetId: host, address: host === PM ? '10.0.0.9' : '10.0.1.6', probedAt: NOW.toISOString(), ping: { ok }, ssh: { state: ok ? 'ok' : 'timeout' } });
 const gate = (t: Triage, id: string): string[] => t.gates.filter((g) => g.id === id).map((g) => g.status);
-const commands = (t: Triage): string[] => t.steps.flatMap((s) => (s.command ? [s.command] : []));
 
 const shownRunbooks = new Set<string>();
 /** The triage's plan is the runbook's own plan, step for step, and names how to run it on the target(s). */
@@ -114,9 +113,11 @@ describe('triage', () => {
     assert.equal(t.case, 'part-needs-judgement');
     assert.match(t.gates.find((g) => g.id === 'ticket-count')?.says ?? '', /4 < 10: monitor for 24 hours \(until 2026-01-02T01:00:00\.000Z\)/);
     assert.deepEqual(gate(t, 'db-servers'), ['blocking']);
-    assert.ok(!t.steps.some((s) => s.disruptive), 'nothing disruptive while monitoring');
-    assert.equal(t.runbook, null, 'no runbook covers a part that needs judgement yet');
-    assert.ok(t.reasons.some((r) => r === 'No runbook covers part-needs-judgement yet: the steps are the manual\'s, done by hand.'));
+    // The runbook carries both branches: under the count it holds for the watch, counts again and finishes without acting.
+    assertRunbookPlan(t, 'part-needs-judgement', [PM]);
+    const ids = t.steps.map((s) => s.id);
+    assert.ok(ids.indexOf('monitor') < ids.indexOf('recount') && ids.indexOf('recount') < ids.indexOf('stop-all'), ids.join(', '));
+    assert.match(t.steps.find((s) => s.id === 'recount')?.then ?? '', /failed → finish/);
     assert.match(t.gates.find((g) => g.id === 'repeat-in-month')?.says ?? '', /3 times within a month, replace the whole box/);
   });
 
@@ -126,9 +127,11 @@ describe('triage', () => {
     const t = run(b, DEV_PM);
     assert.equal(t.case, 'part-needs-judgement');
     assert.match(t.gates.find((g) => g.id === 'ticket-count')?.says ?? '', /12 ≥ 10/);
-    const cmds = commands(t);
-    assert.ok(cmds.indexOf(`faultline stop ${DEV_PM} --yes`) < cmds.indexOf(`faultline start ${DEV_PM} --yes`));
-    assert.ok(cmds.findIndex((c) => c.includes('--kind fault')) < cmds.indexOf(`faultline stop ${DEV_PM} --yes`));
+    assertRunbookPlan(t, 'part-needs-judgement', [DEV_PM]);
+    const ids = t.steps.map((s) => s.id);
+    for (const [a, b] of [['announce', 'advance-notice'], ['advance-notice', 'stop-all'], ['stop-all', 'part-swapped'], ['part-swapped', 'start-all'], ['start-all', 'completion-notice']]) {
+      assert.ok(ids.indexOf(a as string) >= 0 && ids.indexOf(a as string) < ids.indexOf(b as string), `${a} before ${b}: ${ids.join(', ')}`);
+    }
   });
 
   it('disk smartctl errors: a planned swap announced in business hours and started no earlier than 4 hours later', () => {
@@ -144,13 +147,15 @@ describe('triage', () => {
     b.alarm(PM, 'MAINBOARD', { ticketId: '721503' });
     const t = run(b, '721503');
     assert.equal(t.case, 'part-urgent');
-    const cmds = commands(t);
+    assertRunbookPlan(t, 'part-urgent', [PM]);
     assert.deepEqual(
-      cmds.filter((c) => !c.startsWith('faultline show')),
-      [`faultline notice ${t.incident?.id} --kind fault`, `faultline stop ${PM} --yes`, `faultline spare ${PM}`, `faultline check-host ${PM}`, `faultline start ${PM} --yes`, `faultline notice ${t.incident?.id} --kind recovery`],
+      t.steps.map((s) => s.id).slice(0, 10),
+      ['fault-notice', 'dba-acknowledged', 'host-running', 'stop-all', 'power-off', 'part-swapped', 'power-on', 'hypervisor-up', 'power-sync', 'start-all'],
     );
-    // The DB server still serves and the part cannot wait: tell the DB on-call, do not wait.
-    assert.deepEqual(gate(t, 'db-servers'), ['notify']);
+    assert.match(t.steps.find((s) => s.id === 'part-swapped')?.text ?? '', /re-check the virtualization settings/);
+    // The DB server still serves and the part cannot wait: the DB on-call is chased now, and the run still waits for the acknowledgement.
+    assert.deepEqual(gate(t, 'db-servers'), ['blocking']);
+    assert.match(t.gates.find((g) => g.id === 'db-servers')?.says ?? '', /cannot wait: page the DB on-call now; the run waits/);
   });
 
   it('a lost disk: the data-loss notice and no recovery notice', () => {
@@ -158,8 +163,19 @@ describe('triage', () => {
     b.alarm(DEV_PM, 'DISK_FAILED', { ticketId: '721504' });
     const t = run(b, '721504');
     assert.equal(t.case, 'disk-data-loss');
-    assert.ok(commands(t).includes(`faultline notice ${t.incident?.id} --kind data-loss`));
-    assert.ok(!commands(t).some((c) => c.endsWith('--kind recovery')));
+    assertRunbookPlan(t, 'disk-data-loss', [DEV_PM]);
+    assert.equal(t.steps[0]?.id, 'data-loss-notice');
+    assert.match(t.steps[0]?.text ?? '', /all data on it is lost.*cannot be recovered.*deleted within 2 days.*re-added/);
+    assert.ok(!runbookById('disk-data-loss')?.steps.some((s) => s.kind === 'notice' && s.notice === 'recovery'), 'no recovery notice');
+  });
+
+  it('a fan fault while the servers answer: the daytime part runbook, held for business hours before the announcement', () => {
+    const b = answer(fleetWithDb(), ['dev-1', 'dev-2']);
+    b.alarm(DEV_PM, 'FAN', { ticketId: '721506', message: 'Fan 3 failed' });
+    const t = run(b, '721506');
+    assert.equal(t.case, 'part-non-urgent');
+    assertRunbookPlan(t, 'part-non-urgent', [DEV_PM]);
+    assert.deepEqual(t.steps.slice(0, 2).map((s) => [s.id, s.kind]), [['business-hours', 'hold'], ['announce', 'notice']]);
   });
 
   it('compute agents down on a containerd host: runbook compute-agents-down on the hypervisor, the runtime named', () => {

@@ -1,4 +1,4 @@
-import type { Evidence, Finding } from '../core/findings.js';
+import type { DetectorResult, Evidence, Finding } from '../core/findings.js';
 import type { Correlation } from '../correlate/correlate.js';
 import type { Incident, IncidentCase } from '../correlate/types.js';
 import { openHardwareFaults, type OpenFault } from '../detect/alarm-classes.js';
@@ -38,7 +38,7 @@ export interface Gate {
   readonly says: string;
 }
 
-export type StepKind = 'check' | 'notice' | 'approval' | 'action' | 'wait' | 'manual' | 'escalate';
+export type StepKind = 'check' | 'notice' | 'approval' | 'action' | 'wait' | 'manual' | 'escalate' | 'hold';
 
 export interface TriageStep {
   readonly n: number;
@@ -80,12 +80,32 @@ export interface Triage {
   readonly dryRun: true;
 }
 
-export class TriageTargetError extends Error {}
+/** `unknown`: nothing in the snapshot has that name; `ambiguous`: several servers do, and the caller must give an id. */
+export class TriageTargetError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'unknown' | 'ambiguous',
+  ) {
+    super(message);
+  }
+}
+
+/** A detector whose verdict the triage lacks: its data was not collected (skipped) or it failed (error). */
+export interface NotChecked {
+  readonly detectorId: string;
+  readonly status: 'skipped' | 'error';
+  readonly reason: string;
+}
+
+export function notCheckedOf(results: readonly DetectorResult[]): NotChecked[] {
+  return results.flatMap((r) => (r.status === 'skipped' || r.status === 'error' ? [{ detectorId: r.detectorId, status: r.status, reason: r.reason ?? '' }] : []));
+}
 
 export interface TriageInput {
   readonly snapshot: Snapshot;
   readonly findings: readonly Finding[];
-  readonly correlation: Correlation;
+  /** Only the incidents are read: a caller holding a recorded scan's incidents need not correlate again. */
+  readonly correlation: Pick<Correlation, 'incidents'>;
   /** A ticket id from the alarm feed, a hypervisor, or a server (name, id or address). */
   readonly target: string;
   readonly now: Date;
@@ -118,12 +138,12 @@ function resolve(index: FleetIndex, snapshot: Snapshot, text: string): Resolved 
     const on = index.hypervisorOf(server);
     return { target: { kind: 'server', id: server.id, name: server.name }, server, ...(on ? { hypervisor: on } : {}) };
   }
-  throw new TriageTargetError(`"${text}" is not a ticket in the alarm feed, a hypervisor or a server in this snapshot`);
+  throw new TriageTargetError(`"${text}" is not a ticket in the alarm feed, a hypervisor or a server in this snapshot`, 'unknown');
 }
 
 function uniqueNamed(index: FleetIndex, name: string): Server | undefined {
   const named = index.serversNamed(name);
-  if (named.length > 1) throw new TriageTargetError(`${named.length} servers are named "${name}"; give the server's id instead (${named.map((s) => s.id).join(', ')})`);
+  if (named.length > 1) throw new TriageTargetError(`${named.length} servers are named "${name}"; give the server's id instead (${named.map((s) => s.id).join(', ')})`, 'ambiguous');
   return named[0];
 }
 
@@ -281,11 +301,14 @@ function planFor(p: PlanInput): Plan {
       reasons.push(`${hit.length} DB server(s) are already down with it, so waiting for the DBA only lengthens the outage (§4.1 3a).`);
     }
     if (waiting.length > 0) {
+      // A DB server that still serves is never taken down without the DBA's word (the runbooks' dba-acknowledged gate);
+      // what the fault changes is only how hard to chase that word.
       const canWait = CAN_WAIT.has(incident.case);
+      const names = waiting.map((s) => s.name).join(', ');
       gates.push(
         canWait
-          ? { id: 'db-servers', status: 'blocking', says: `DB server(s) still serving (${waiting.map((s) => s.name).join(', ')}) and the fault can wait: wait for the DBA's acknowledgement before any disruptive step.` }
-          : { id: 'db-servers', status: 'notify', says: `DB server(s) still serving (${waiting.map((s) => s.name).join(', ')}) but the fault cannot wait: tell the DB on-call before stopping them.` },
+          ? { id: 'db-servers', status: 'blocking', says: `DB server(s) still serving (${names}) and the fault can wait: wait for the DBA's acknowledgement before any disruptive step.` }
+          : { id: 'db-servers', status: 'blocking', says: `DB server(s) still serving (${names}) and the fault cannot wait: page the DB on-call now; the run waits for their acknowledgement before stopping them.` },
       );
     }
   } else if (!dev) gates.push({ id: 'db-servers', status: 'met', says: 'No DB server among the servers at stake (by the inventory): proceed.' });

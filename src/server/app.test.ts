@@ -9,7 +9,7 @@ import type { Incident } from '../correlate/types.js';
 import { fleet } from '../snapshot/builders.js';
 import { RunStore } from '../store/runs.js';
 import type { Store } from '../store/store.js';
-import { openTestStore, testEngines } from '../store/testing.js';
+import { openTestStore, outboxRows, testEngines } from '../store/testing.js';
 import { buildServer, type FaultlineServer } from './app.js';
 import { hashToken, resolveTokens, type ApiToken } from './auth.js';
 import { ServerMetrics } from './metrics.js';
@@ -263,6 +263,34 @@ describe('the HTTP API: routes, bearer tokens and roles', { timeout: 90_000 }, (
         assert.match(res.body, /faultline_open_incidents\{severity="critical",case="pm-hang"\} 1/);
         assert.match(res.body, /faultline_runbook_runs\{state="running"\} 1/);
         assert.match(res.body, /faultline_last_scan_timestamp_seconds \d+/);
+      });
+
+      it("counts the notices the store's outbox delivered, by sink and kind, and not those pending or failed", async () => {
+        await outboxRows(store.engine, [
+          { key: 'inc-a/e1/fault/slack', sink: 'slack', state: 'sent' },
+          { key: 'inc-a/e1/fault/pagerduty', sink: 'pagerduty', state: 'sent' },
+          { key: 'inc-a/e2/fault/slack', sink: 'slack', state: 'sent' },
+          { key: `${runId}/fault-notice/slack`, sink: 'slack', state: 'sent' },
+          { key: `${runId}/recovery-notice/slack`, sink: 'slack', state: 'failed' },
+          { key: `${runId}/page/pagerduty`, sink: 'pagerduty', state: 'pending' },
+          { key: 'inc-b/e1/recovery/slack', sink: 'slack', state: 'sent' },
+        ]);
+        const body = (await get('/metrics', READ)).body;
+        const sent = body.split('\n').filter((l) => l.startsWith('faultline_notices_sent_total{')).sort();
+        assert.deepEqual(sent, [
+          'faultline_notices_sent_total{sink="pagerduty",kind="fault"} 1',
+          'faultline_notices_sent_total{sink="slack",kind="fault"} 3',
+          'faultline_notices_sent_total{sink="slack",kind="recovery"} 1',
+        ]);
+        assert.match(body, /# TYPE faultline_notices_sent_total counter/);
+        // A second server on the same store (another faultline serve) reports the same counts: they are the store's.
+        const other = buildServer({ engine: store.engine, tokens, latest: () => undefined, metrics: new ServerMetrics(store.engine) });
+        try {
+          const again = (await other.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${READ}` } })).body;
+          assert.deepEqual(again.split('\n').filter((l) => l.startsWith('faultline_notices_sent_total{')).sort(), sent);
+        } finally {
+          await other.app.close();
+        }
       });
     });
   }

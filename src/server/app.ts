@@ -5,9 +5,11 @@ import type { Incident } from '../correlate/types.js';
 import type { GateId } from '../runbook/define.js';
 import { runbookPlan } from '../runbook/plan.js';
 import { RUNBOOKS, runbookById } from '../runbook/runbooks/index.js';
+import { TriageTargetError, notCheckedOf, triage } from '../runbook/triage.js';
 import { AlertWriter, listAlerts, type ReceivedAlert } from '../store/alerts.js';
 import type { SqlEngine } from '../store/engine.js';
 import { listAudit, listFindings, listIncidents, type Openness, type StoredIncident } from '../store/lists.js';
+import { regionLeases } from '../store/region-leases.js';
 import { RunConflictError, RunStore } from '../store/runs.js';
 import { timelineOf } from '../store/timeline.js';
 import { allows, authenticate, type ApiToken } from './auth.js';
@@ -40,6 +42,8 @@ export interface ServerDeps {
   readonly version?: string;
   /** How often the dashboard's live stream looks for runs changed by other processes. */
   readonly eventPollMs?: number;
+  /** This process's id in the region leases, when it takes part in them (several serve on PostgreSQL). */
+  readonly instance?: string;
 }
 
 export interface RegisteredRoute {
@@ -159,6 +163,8 @@ export function buildServer(deps: ServerDeps): FaultlineServer {
     return { findings: await listFindings(deps.engine, q) };
   });
 
+  route('GET', '/api/v1/leases', 'read', {}, async () => ({ instance: deps.instance ?? null, leases: await regionLeases(deps.engine, now()) }));
+
   route('GET', '/api/v1/runbooks', 'read', {}, async () => ({
     runbooks: RUNBOOKS.map((r) => ({ id: r.id, title: r.title, section: r.section, target: r.target, description: r.description, steps: runbookPlan(r) })),
   }));
@@ -185,6 +191,21 @@ export function buildServer(deps: ServerDeps): FaultlineServer {
       steps: runbookPlan(runbook),
       asOf: latest.evaluatedAt.toISOString(),
     };
+  });
+
+  route('GET', '/api/v1/triage/:target', 'read', { params: S.targetParams }, async (req) => {
+    const { target } = req.params as { target: string };
+    const latest = deps.latest();
+    if (!latest) throw new ApiError(503, 'no scan has finished yet: triage needs the fleet; try again after the first scan');
+    // The scan's own incidents, not a fresh correlation: the answer names the incident ids the store and the dashboard show.
+    const findings = latest.results.flatMap((r) => r.findings);
+    try {
+      const t = triage({ snapshot: latest.snapshot, findings, correlation: { incidents: latest.incidents }, target, now: latest.evaluatedAt });
+      return { ...t, notChecked: notCheckedOf(latest.results), scanId: latest.scanId, asOf: latest.evaluatedAt.toISOString() };
+    } catch (err) {
+      if (err instanceof TriageTargetError) throw new ApiError(err.reason === 'unknown' ? 404 : 400, `${err.message} (the newest scan, ${latest.evaluatedAt.toISOString()})`);
+      throw err;
+    }
   });
 
   route('GET', '/api/v1/runs', 'read', { querystring: S.limitQuery }, async (req) => {

@@ -5,7 +5,7 @@ import { detectors } from '../detect/rules/index.js';
 import { STYLE, escapeHtml, incidentSections, notCheckedHtml, summaryHtml } from '../report/html.js';
 import { buildReport, type ReportIncident } from '../report/model.js';
 import { singleLine } from '../report/text.js';
-import type { GateId } from '../runbook/define.js';
+import { GATE_IDS, type GateId } from '../runbook/define.js';
 import type { RunRecord } from '../runbook/ports.js';
 import { FINAL_STATUSES } from '../runbook/ports.js';
 import type { Probe, Server, Snapshot } from '../snapshot/schema.js';
@@ -38,7 +38,7 @@ export interface DashboardView {
 
 const esc = (value: string): string => escapeHtml(singleLine(value));
 
-const GATE_IN_REASON = /faultline approve \S+ (db-servers|fault-notice|operator)\b/;
+const GATE_IN_REASON = new RegExp(`faultline approve \\S+ (${GATE_IDS.join('|')})\\b`);
 
 /** The gate a waiting run stops at; the engine names it, with the command to approve it, in the run's reason. */
 export function waitingGate(run: RunRecord): GateId | undefined {

@@ -67,10 +67,7 @@ describe('the live dashboard in chromium', { timeout: 180_000 }, () => {
     const [postgres, started] = await Promise.all([startTestPostgres(), startLabProcess(dir, ['--scenario', 'healthy', '--action-seconds', '0.3'])]);
     pg = postgres;
     lab = started.child;
-    const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(started.banner);
-    assert.ok(m, started.banner);
-    admin = m[1] as string;
-    adminToken = m[2] as string;
+    ({ admin, token: adminToken } = started);
     const inventory = JSON.parse(await readFile(join(dir, 'inventory.json'), 'utf8')) as { entries: { match: { serverId?: string; serverName?: string }; roles: string[] }[] };
     const entry = inventory.entries.find((e) => e.roles.includes('db') && e.match.serverId && /prod/.test(e.match.serverName ?? ''));
     assert.ok(entry, 'the lab has a prod DB server');

@@ -8,7 +8,8 @@ import type { CollectorOutcome } from '../core/findings.js';
  * alerts, the newest scan's collectors) is read at each scrape, so every
  * faultline serve on one store reports the same numbers; what only this
  * process sees (scans it ran, collector failures, alerts it received) is counted
- * here. Notices are not counted: nothing records them yet.
+ * here. Notices sent are the outbox's delivered rows, so they too are the
+ * store's count, whichever process sent them.
  */
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -21,6 +22,14 @@ export class ServerMetrics {
     name: 'faultline_collector_duration_seconds',
     help: "How long each collector took in the newest recorded scan, with how it ended.",
     labelNames: ['collector', 'status'],
+    registers: [this.registry],
+  });
+  // A counter read from the store: delivered rows are final and the outbox is never pruned, so the count only rises
+  // (a store restored from an older export lowers it, which Prometheus takes as a counter reset).
+  private readonly noticesSent = new Counter({
+    name: 'faultline_notices_sent_total',
+    help: 'Notices and pages delivered, as the outbox in the store records them, by sink (slack, pagerduty) and kind (fault, recovery, data-loss, page, mention).',
+    labelNames: ['sink', 'kind'],
     registers: [this.registry],
   });
   private readonly lastScan = new Gauge({ name: 'faultline_last_scan_timestamp_seconds', help: 'When the newest recorded scan was judged (Unix time).', registers: [this.registry] });
@@ -57,12 +66,13 @@ export class ServerMetrics {
   async render(): Promise<string> {
     const g = await storeGauges(this.db);
     // Reset first: a case with no open incident left must drop out, not keep its last count.
-    for (const m of [this.openIncidents, this.openFindings, this.runs, this.gates, this.alerts, this.collectorSeconds, this.lastScan]) m.reset();
+    for (const m of [this.openIncidents, this.openFindings, this.runs, this.gates, this.alerts, this.collectorSeconds, this.lastScan, this.noticesSent]) m.reset();
     for (const r of g.openIncidents) this.openIncidents.set({ severity: r.severity, case: r.case }, r.n);
     for (const r of g.openFindings) this.openFindings.set({ detector: r.detector, severity: r.severity }, r.n);
     for (const r of g.runs) this.runs.set({ state: r.status }, r.n);
     for (const r of g.gatesWaiting) this.gates.set({ gate: r.gate }, r.n);
     for (const r of g.alerts) this.alerts.set({ status: r.status }, r.n);
+    for (const r of g.noticesSent) this.noticesSent.inc({ sink: r.sink, kind: r.kind }, r.n);
     if (g.lastScan) {
       this.lastScan.set(Date.parse(g.lastScan.at) / 1000);
       for (const c of g.lastScan.collectors) this.collectorSeconds.set({ collector: c.collector, status: c.status }, c.durationMs / 1000);

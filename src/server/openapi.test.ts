@@ -3,25 +3,15 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import type { SqlEngine } from '../store/engine.js';
 import { buildServer } from './app.js';
 import { ServerMetrics } from './metrics.js';
+import { noDatabase } from './testing.js';
 
 interface OpenApi {
   readonly paths: Record<string, Record<string, { responses?: Record<string, unknown>; security?: unknown[] }>>;
 }
 
 const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
-
-// Registering routes touches no database; a call that did would fail loudly here.
-const noDatabase: SqlEngine = {
-  kind: 'embedded',
-  where: 'nowhere',
-  query: () => Promise.reject(new Error('no database in this test')),
-  exec: () => Promise.reject(new Error('no database in this test')),
-  transaction: () => Promise.reject(new Error('no database in this test')),
-  close: () => Promise.resolve(),
-};
 
 describe('docs/openapi.yaml', () => {
   const doc = parse(readFileSync(resolve('docs/openapi.yaml'), 'utf8')) as OpenApi;

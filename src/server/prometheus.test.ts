@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import type { Incident } from '../correlate/types.js';
 import { fleet } from '../snapshot/builders.js';
 import type { Store } from '../store/store.js';
-import { openTestStore } from '../store/testing.js';
+import { openTestStore, outboxRows } from '../store/testing.js';
 import { buildServer, type FaultlineServer } from './app.js';
 import { hashToken } from './auth.js';
 import { ServerMetrics } from './metrics.js';
@@ -48,6 +48,12 @@ describe("Debian's prometheus scrapes /metrics", { timeout: 90_000 }, () => {
       const { scanId } = await s.recordScan({ snapshot: fleet().build(), results: [], evaluatedAt: at, source: 'snapshot', version: 'test' });
       await s.recordIncidents(scanId, at, [incident]);
     });
+    await outboxRows(store.engine, [
+      { key: 'inc-pm-com003/e1/fault/slack', sink: 'slack', state: 'sent' },
+      { key: 'inc-pm-com003/e1/fault/pagerduty', sink: 'pagerduty', state: 'sent' },
+      { key: 'run-1/page/pagerduty', sink: 'pagerduty', state: 'sent' },
+      { key: 'inc-pm-com003/e1/recovery/slack', sink: 'slack', state: 'pending' },
+    ]);
     server = buildServer({ engine: store.engine, tokens: [{ name: 'prometheus', role: 'read', sha256: hashToken(READ) }], latest: () => undefined, metrics: new ServerMetrics(store.engine) });
     const address = new URL(await server.app.listen({ host: '127.0.0.1', port: 0 }));
     await writeFile(join(dir, 'token'), READ, { mode: 0o600 });
@@ -88,6 +94,15 @@ describe("Debian's prometheus scrapes /metrics", { timeout: 90_000 }, () => {
     assert.equal(series[0]?.metric['case'], 'pm-hang');
     assert.equal(series[0]?.metric['severity'], 'critical');
     assert.equal(series[0]?.value[1], '1');
+  });
+
+  it('returns the notices sent, by sink and kind, from the outbox in the store', async () => {
+    const series = await eventually('faultline_notices_sent_total scraped', async () => {
+      const r = await query('faultline_notices_sent_total{job="faultline"}');
+      return r.length > 0 ? r : undefined;
+    });
+    const byLabels = Object.fromEntries(series.map((x) => [`${x.metric['sink']} ${x.metric['kind']}`, x.value[1]]));
+    assert.deepEqual(byLabels, { 'slack fault': '1', 'pagerduty fault': '1', 'pagerduty page': '1' }, 'the pending recovery notice is not counted');
   });
 
   it('sees the scrape without a token fail (up == 0) and the one with it succeed', async () => {

@@ -3,12 +3,15 @@
  * docs/openapi.yaml describes the same shapes for callers.
  */
 
+import { GATE_IDS } from '../runbook/define.js';
+
 const limit = (fallback: number) => ({ type: 'integer', minimum: 1, maximum: 5000, default: fallback }) as const;
 const name = { type: 'string', minLength: 1, maxLength: 256 } as const;
 const openness = { type: 'string', enum: ['open', 'resolved', 'all'], default: 'open' } as const;
 
 export const idParams = { type: 'object', required: ['id'], properties: { id: name }, additionalProperties: false } as const;
 export const subjectParams = { type: 'object', required: ['subject'], properties: { subject: name }, additionalProperties: false } as const;
+export const targetParams = { type: 'object', required: ['target'], properties: { target: { ...name, pattern: '\\S' } }, additionalProperties: false } as const;
 
 export const limitQuery = { type: 'object', properties: { limit: limit(100) }, additionalProperties: false } as const;
 
@@ -48,7 +51,7 @@ export const alertQuery = {
 export const approvalBody = {
   type: 'object',
   required: ['gate'],
-  properties: { gate: { type: 'string', enum: ['db-servers', 'fault-notice', 'operator'] }, note: { type: 'string', maxLength: 2000 } },
+  properties: { gate: { type: 'string', enum: [...GATE_IDS] }, note: { type: 'string', maxLength: 2000 } },
   additionalProperties: false,
 } as const;
 

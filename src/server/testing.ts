@@ -1,7 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import type { SqlEngine } from '../store/engine.js';
 
-/** Test support: Debian's real Prometheus and Alertmanager, started on loopback. */
+/** Test support: Debian's real Prometheus and Alertmanager, started on loopback, and a store that is not there. */
+
+/** For an app whose calls under test touch no database: one that did fails loudly instead of passing on an empty store. */
+export const noDatabase: SqlEngine = {
+  kind: 'embedded',
+  where: 'nowhere',
+  query: () => Promise.reject(new Error('no database in this test')),
+  exec: () => Promise.reject(new Error('no database in this test')),
+  transaction: () => Promise.reject(new Error('no database in this test')),
+  close: () => Promise.resolve(),
+};
 
 export const ALERTMANAGER_BIN = process.env['FAULTLINE_ALERTMANAGER'] ?? '/usr/bin/prometheus-alertmanager';
 export const PROMETHEUS_BIN = process.env['FAULTLINE_PROMETHEUS'] ?? '/usr/bin/prometheus';

@@ -1,12 +1,13 @@
+import type { AuditEntry } from '../runbook/ports.js';
+import { iso, json } from './columns.js';
 import type { SqlRunner } from './engine.js';
+import { auditEntryOf } from './runs.js';
 
 /**
  * What the HTTP API lists: incidents, findings and the audit log as the store
  * keeps them, filtered in SQL so a large store is never read whole.
  */
 
-const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
-const arr = (v: string[] | string): string[] => (typeof v === 'string' ? (JSON.parse(v) as string[]) : v);
 
 export type Openness = 'open' | 'resolved' | 'all';
 
@@ -67,8 +68,8 @@ export async function listIncidents(db: SqlRunner, q: IncidentQuery): Promise<St
       detectorId: String(r['root_detector']),
       fingerprint: String(r['root_fingerprint']),
     },
-    findings: arr(r['finding_fingerprints'] as string[]),
-    tickets: arr(r['tickets'] as string[]),
+    findings: json(r['finding_fingerprints'] as string[]),
+    tickets: json(r['tickets'] as string[]),
     firstSeen: iso(r['first_seen'] as string) as string,
     lastSeen: iso(r['last_seen'] as string) as string,
     resolvedAt: iso((r['resolved_at'] as string | null) ?? null),
@@ -134,18 +135,11 @@ export interface AuditQuery {
   readonly limit: number;
 }
 
-export interface AuditRecord {
+/** A run's audit entry with the run's runbook and target beside it, for a log of every run. */
+export interface AuditRecord extends AuditEntry {
   readonly id: number;
-  readonly runId: string;
   readonly runbook: string;
   readonly target: string;
-  readonly at: string;
-  readonly actor: string;
-  readonly stepId: string | null;
-  readonly what: string;
-  readonly why: string;
-  readonly result: string;
-  readonly requestIds: readonly string[];
 }
 
 /** Every run's audit entries, newest first. */
@@ -156,19 +150,7 @@ export async function listAudit(db: SqlRunner, q: AuditQuery): Promise<AuditReco
       ORDER BY a.id DESC LIMIT $4`,
     [q.run ?? null, q.actor ?? null, q.since ?? null, q.limit],
   );
-  return rows.map((r) => ({
-    id: Number(r['id']),
-    runId: String(r['run_id']),
-    runbook: String(r['runbook']),
-    target: String(r['target_name']),
-    at: iso(r['at'] as string) as string,
-    actor: String(r['actor']),
-    stepId: (r['step_id'] as string | null) ?? null,
-    what: String(r['what']),
-    why: String(r['why']),
-    result: String(r['result']),
-    requestIds: arr(r['request_ids'] as string[]),
-  }));
+  return rows.map((r) => ({ id: Number(r['id']), ...auditEntryOf(r), runbook: String(r['runbook']), target: String(r['target_name']) }));
 }
 
 /** Counts for /metrics, read at each scrape. */
@@ -179,6 +161,8 @@ export interface StoreGauges {
   readonly alerts: readonly { status: string; n: number }[];
   /** Waiting runs by the gate they wait for (the engine names it in the run's reason, with the approve command). */
   readonly gatesWaiting: readonly { gate: string; n: number }[];
+  /** Outbox rows delivered, by sink and the kind of event (fault, recovery, data-loss, page, mention, …). */
+  readonly noticesSent: readonly { sink: string; kind: string; n: number }[];
   /** The collectors of the newest scan: how long each took and how it ended. */
   readonly lastScan: { readonly at: string; readonly collectors: readonly { collector: string; status: string; durationMs: number }[] } | null;
 }
@@ -198,6 +182,18 @@ export async function storeGauges(db: SqlRunner): Promise<StoreGauges> {
     const gate = /faultline approve \S+ (db-servers|fault-notice|operator)\b/.exec(w.reason ?? '')?.[1];
     if (gate) gates.set(gate, (gates.get(gate) ?? 0) + 1);
   }
+  // An outbox key is <incident-or-run>/…/<kind>/<sink>: the kind is the segment before the sink. Run notices name it
+  // <kind>-notice; a fault notice is a fault notice whether an incident's command or a run posted it.
+  const sent = await db.query<{ sink: string; kind: string | null; n: number }>(
+    `SELECT sink, substring(key from '([^/]+)/[^/]+$') AS kind, count(*) AS n FROM notify_outbox WHERE state = 'sent' GROUP BY 1, 2`,
+  );
+  const noticesSent = new Map<string, { sink: string; kind: string; n: number }>();
+  for (const r of sent) {
+    const kind = (r.kind ?? 'unknown').replace(/-notice$/, '');
+    const row = noticesSent.get(`${r.sink}\0${kind}`) ?? { sink: r.sink, kind, n: 0 };
+    row.n += Number(r.n);
+    noticesSent.set(`${r.sink}\0${kind}`, row);
+  }
   const [scan] = await db.query<{ evaluated_at: string; collectors: { collector: string; status: string; durationMs: number }[] | string }>(
     'SELECT evaluated_at, collectors FROM scans ORDER BY id DESC LIMIT 1',
   );
@@ -207,6 +203,7 @@ export async function storeGauges(db: SqlRunner): Promise<StoreGauges> {
     runs: runs.map((r) => ({ status: r.status, n: Number(r.n) })),
     alerts: alerts.map((r) => ({ status: r.status, n: Number(r.n) })),
     gatesWaiting: [...gates].map(([gate, n]) => ({ gate, n })),
+    noticesSent: [...noticesSent.values()],
     lastScan: scan
       ? {
           at: iso(scan.evaluated_at) as string,

@@ -222,7 +222,12 @@ export interface RecordedIncidents {
  * Incidents are kept like findings, by their stable id. Call it once per scan in
  * which correlation ran: an open incident missing from `incidents` is resolved.
  */
-export async function recordIncidents(tx: SqlRunner, scanId: number, at: string, incidents: readonly Incident[], regions?: readonly string[]): Promise<RecordedIncidents> {
+/**
+ * `judged`, when given, are the detectors this scan could judge: an incident whose root
+ * detector is not among them stays open (a watch round that reads only Nova says nothing
+ * about a hung hypervisor found by the full scan's probes), as its findings do.
+ */
+export async function recordIncidents(tx: SqlRunner, scanId: number, at: string, incidents: readonly Incident[], regions?: readonly string[], judged?: readonly string[]): Promise<RecordedIncidents> {
   const unique = [...new Map(incidents.map((i) => [i.id, i])).values()];
   const ids = unique.map((i) => i.id);
   const [counts] = await tx.query<{ fresh: number; reopened: number }>(
@@ -270,8 +275,9 @@ export async function recordIncidents(tx: SqlRunner, scanId: number, at: string,
     ],
   );
   const resolved = await tx.query<{ id: string }>(
-    'UPDATE incidents SET resolved_at = $1 WHERE resolved_at IS NULL AND last_scan_id <> $2 AND ($3::text[] IS NULL OR region = ANY($3::text[])) RETURNING id',
-    [at, scanId, regions ? [...regions] : null],
+    `UPDATE incidents SET resolved_at = $1 WHERE resolved_at IS NULL AND last_scan_id <> $2 AND ($3::text[] IS NULL OR region = ANY($3::text[]))
+       AND ($4::text[] IS NULL OR root_detector = ANY($4::text[])) RETURNING id`,
+    [at, scanId, regions ? [...regions] : null, judged ? [...judged] : null],
   );
   if (resolved.length > 0) {
     await tx.query('UPDATE incident_episodes SET closed_at = $1 WHERE closed_at IS NULL AND incident_id = ANY($2::text[])', [at, resolved.map((r) => r.id)]);

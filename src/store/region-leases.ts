@@ -134,3 +134,9 @@ export class RegionLeases {
     return rows.map((r) => ({ region: r.region, holder: r.holder, epoch: Number(r.epoch), expiresAt: iso(r.expires_at) }));
   }
 }
+
+/** Who holds which region now (leases run out are left out: their holder is presumed gone), for the API. */
+export async function regionLeases(engine: SqlEngine, now: Date): Promise<RegionLease[]> {
+  const rows = await engine.query<LeaseRow>('SELECT region, holder, epoch, expires_at FROM region_leases WHERE expires_at > $1 ORDER BY region', [now.toISOString()]);
+  return rows.map((r) => ({ region: r.region, holder: r.holder, epoch: Number(r.epoch), expiresAt: iso(r.expires_at) }));
+}

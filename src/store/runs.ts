@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { GateId } from '../runbook/define.js';
 import type { Approval, AuditEntry, RunContext, RunLedger, RunRecord, RunStatus, StepRecord } from '../runbook/ports.js';
 import { FINAL_STATUSES } from '../runbook/ports.js';
+import { iso, json } from './columns.js';
 import type { SqlEngine, SqlRunner } from './engine.js';
 
 /**
@@ -36,8 +37,6 @@ interface RunRow {
   created_by: string;
 }
 
-const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
-const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 
 function runOf(r: RunRow): RunRecord {
   return {
@@ -227,17 +226,22 @@ export class RunStore implements RunLedger {
 
   async auditOf(runId: string): Promise<AuditEntry[]> {
     const rows = await this.engine.query<Record<string, unknown>>('SELECT * FROM runbook_audit WHERE run_id = $1 ORDER BY id', [runId]);
-    return rows.map((r) => ({
-      runId,
-      at: iso(r['at'] as string) as string,
-      actor: String(r['actor']),
-      stepId: (r['step_id'] as string | null) ?? null,
-      what: String(r['what']),
-      why: String(r['why']),
-      result: String(r['result']),
-      requestIds: json<string[]>(r['request_ids'] as string),
-    }));
+    return rows.map(auditEntryOf);
   }
+}
+
+/** A runbook_audit row as the ledger's entry; the API's audit log reads the same rows with this. */
+export function auditEntryOf(r: Record<string, unknown>): AuditEntry {
+  return {
+    runId: String(r['run_id']),
+    at: iso(r['at'] as string) as string,
+    actor: String(r['actor']),
+    stepId: (r['step_id'] as string | null) ?? null,
+    what: String(r['what']),
+    why: String(r['why']),
+    result: String(r['result']),
+    requestIds: json<string[]>(r['request_ids'] as string),
+  };
 }
 
 async function takeLeases(tx: SqlRunner, runId: string, resources: readonly string[], now: Date, expires: Date): Promise<void> {

@@ -54,5 +54,28 @@ for (const engine of suite.engines) {
         await store.close();
       }
     });
+
+    it('a scan whose detectors did not judge an incident\'s root leaves it open; one that judged it and saw nothing resolves it', async () => {
+      const store = await openTestStore(await engine.location());
+      try {
+        const scanAt = (day: number, status: 'ERROR' | 'ACTIVE', detectors: Parameters<typeof detectWithStore>[1]['detectors']) =>
+          detectWithStore(store, {
+            snapshot: broken(day, status),
+            detectors,
+            run: { now: at(day) },
+            commit: true,
+            lookbackDays: 62,
+            source: 'snapshot',
+            version: 'test',
+            correlate: (_snapshot, results) => results.flatMap((r) => r.findings).filter((f) => f.detectorId === 'server-error').map((f) => incidentFor(f.fingerprint)),
+          });
+        assert.equal((await scanAt(0, 'ERROR', [serverError])).recorded.incidents?.newIncidents, 1);
+        // A scan (a watch round, say) without server-error among its judged detectors.
+        assert.equal((await scanAt(1, 'ACTIVE', [findingRecurrence])).recorded.incidents?.resolvedIncidents, 0);
+        assert.equal((await scanAt(2, 'ACTIVE', [serverError])).recorded.incidents?.resolvedIncidents, 1);
+      } finally {
+        await store.close();
+      }
+    });
   });
 }

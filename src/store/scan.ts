@@ -4,7 +4,7 @@ import type { AnyDetector } from '../detect/define.js';
 import { runDetectors, type RunOptions } from '../detect/engine.js';
 import type { History, Snapshot } from '../snapshot/schema.js';
 import type { Incident } from '../correlate/types.js';
-import type { RecordedFindings, RecordedIncidents, RecordedScan } from './record.js';
+import { judgedDetectors, type RecordedFindings, type RecordedIncidents, type RecordedScan } from './record.js';
 import type { Store } from './store.js';
 
 /** Detectors whose finding spells the memory rules count; read into history.findingEpisodes. */
@@ -68,7 +68,7 @@ export async function detectWithStore(
     const later = await session.recordMoreResults(recorded.scanId, { results: second, evaluatedAt: input.run.now, ...(input.regions ? { regions: input.regions } : {}) });
     const byId = new Map([...first, ...second].map((r) => [r.detectorId, r]));
     const results = input.detectors.map((d) => byId.get(d.id)).filter((r): r is DetectorResult => r !== undefined);
-    const incidents = input.correlate ? await session.recordIncidents(recorded.scanId, input.run.now, input.correlate(snapshot, results), input.regions) : undefined;
+    const incidents = input.correlate ? await session.recordIncidents(recorded.scanId, input.run.now, input.correlate(snapshot, results), input.regions, judgedDetectors(results)) : undefined;
     return { snapshot, results, recorded: { ...recorded, later, ...(incidents ? { incidents } : {}) }, committed: input.commit };
   });
 }

@@ -26,7 +26,7 @@ export interface ScanSession {
   recordScan(scan: ScanToRecord): Promise<RecordedScan>;
   /** Findings of detectors that ran after the history was read, in the same scan. */
   recordMoreResults(scanId: number, scan: Pick<ScanToRecord, 'results' | 'evaluatedAt' | 'regions'>): Promise<RecordedFindings>;
-  recordIncidents(scanId: number, at: Date, incidents: readonly Incident[], regions?: readonly string[]): Promise<RecordedIncidents>;
+  recordIncidents(scanId: number, at: Date, incidents: readonly Incident[], regions?: readonly string[], judged?: readonly string[]): Promise<RecordedIncidents>;
   readHistory(query: HistoryQuery): Promise<History>;
 }
 
@@ -154,7 +154,7 @@ function session(tx: SqlRunner): ScanSession {
   return {
     recordScan: (scan) => recordScan(tx, scan),
     recordMoreResults: (scanId, scan) => recordMoreResults(tx, scanId, scan),
-    recordIncidents: (scanId, at, incidents, regions) => recordIncidents(tx, scanId, at.toISOString(), incidents, regions),
+    recordIncidents: (scanId, at, incidents, regions, judged) => recordIncidents(tx, scanId, at.toISOString(), incidents, regions, judged),
     readHistory: (query) => readHistory(tx, query),
   };
 }

@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { SqlEngine } from './engine.js';
+import { OutboxStore } from './outbox.js';
 import { Store, type StoreLocation } from './store.js';
 
 /**
@@ -153,4 +155,21 @@ export function spawnUntil(cmd: string, args: readonly string[], marker: string)
     });
     child.on('exit', (code) => rej(new Error(`${cmd} exited (${code}) before "${marker}": ${out}`)));
   });
+}
+
+/**
+ * Puts notices in the outbox and takes each through the sender's own states
+ * (claim, sending, settle) to where a test wants it: sent, failed, or still
+ * pending. Nothing goes on a wire; the rows are what a delivery would leave.
+ */
+export async function outboxRows(engine: SqlEngine, rows: readonly { key: string; sink: string; state: 'sent' | 'failed' | 'pending' }[], at = new Date()): Promise<void> {
+  const outbox = new OutboxStore(engine);
+  for (const r of rows) {
+    await outbox.enqueue({ key: r.key, sink: r.sink, payload: { text: r.key }, at });
+    if (r.state === 'pending') continue;
+    const [claimed] = await outbox.claim(at, { leaseMs: 60_000, limit: 1, keys: [r.key] });
+    if (!claimed || !(await outbox.markSending(r.key, claimed.token, at))) throw new Error(`outbox row ${r.key} could not be claimed`);
+    const settled = await outbox.settle(r.key, claimed.token, at, r.state === 'sent' ? { state: 'sent', status: 200 } : { state: 'failed', error: 'HTTP 404 from the sink', status: 404 });
+    if (!settled) throw new Error(`outbox row ${r.key} could not be settled`);
+  }
 }

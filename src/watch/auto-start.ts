@@ -91,10 +91,14 @@ export class AutoStarter {
   /**
    * Picks up the watch's own runs that a crash or Ctrl-C left unfinished: the
    * engine resumes them without repeating a start that already reached Nova.
+   * `inRegion` narrows it to the regions this process holds (several processes
+   * on one store must not drive one run twice).
    */
-  async resumeUnfinished(): Promise<void> {
+  async resumeUnfinished(inRegion?: (region: string | undefined) => boolean): Promise<void> {
     const open = (await this.#o.runs.list(500)).filter((r) => r.runbook === AUTO_START_RUNBOOK && r.createdBy === this.#o.actor && (r.status === 'running' || r.status === 'halted'));
     for (const record of open) {
+      if (this.#inFlight.has(record.context.servers[0]?.id ?? '')) continue;
+      if (inRegion && !inRegion(record.context.region)) continue;
       const serverCtx = record.context.servers[0];
       if (!serverCtx) continue;
       const ref: ServerRef = { id: serverCtx.id, name: serverCtx.name, host: null, region: record.context.region ?? null };

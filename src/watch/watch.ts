@@ -16,6 +16,7 @@ import type { Server } from '../snapshot/schema.js';
 import { Judgement } from './judgement.js';
 import { Placement } from './placement.js';
 import type { FeedRound, ServerFeed, StopCause } from './server-feed.js';
+import { REGIONLESS, type RegionScope } from './region-scope.js';
 
 /**
  * The watch loop: a round every interval (or at once when a trigger asks), each
@@ -101,7 +102,14 @@ export interface WatchOptions {
   /** Stop after this many rounds (tests, benchmarks); unlimited when absent. */
   readonly maxRounds?: number;
   readonly now?: () => Date;
+  /**
+   * Several processes on one store: only the feeds of the regions this one holds are
+   * read, recorded (scoped to those regions) and acted on. Absent: every feed.
+   */
+  readonly scope?: RegionScope;
 }
+
+const regionOf = (feed: ServerFeed): string => feed.region ?? REGIONLESS;
 
 const findingRef = (f: Finding): FindingRef => ({
   detectorId: f.detectorId,
@@ -126,7 +134,9 @@ export class Watch {
   /** Triggers that arrived since the last round began; the next round looks at every target they name. */
   #pendingTriggers: Trigger[] = [];
   readonly #judgement = new Judgement();
-  readonly #placement = new Placement();
+  #placement = new Placement();
+  /** The feeds the previous round read, when a scope decides; a feed new here is a region just taken over. */
+  #lastFeeds: ReadonlySet<ServerFeed> = new Set();
   /** The last judgement read complete inputs: a round can build on it. */
   #clean = false;
 
@@ -138,7 +148,8 @@ export class Watch {
 
   /** Runs rounds until `signal` aborts (or maxRounds); waits for auto-runs in progress before it returns. */
   async run(signal: AbortSignal): Promise<void> {
-    await this.#o.autoStart?.resumeUnfinished();
+    // With a scope, unfinished runs are resumed region by region as the leases come (round()).
+    if (!this.#o.scope) await this.#o.autoStart?.resumeUnfinished();
     const pollTriggers = this.#o.triggers ? this.#watchTriggers(signal) : Promise.resolve();
     try {
       while (!signal.aborted) {
@@ -172,11 +183,13 @@ export class Watch {
     let removed = 0;
     let requests = 0;
     let full = false;
-    const rounds: (FeedRound | undefined)[] = [];
     const startedAt = new Date().toISOString();
+    const regionScope = this.#o.scope;
+    const feeds = regionScope ? this.#heldFeeds(regionScope.held()) : this.#o.feeds;
+    const hostStopped: { feed: ServerFeed; server: Server }[] = [];
     // Regions are read at once: a round lasts as long as its slowest region, not as all of them together.
     const perFeed = await Promise.all(
-      this.#o.feeds.map(async (feed) => {
+      feeds.map(async (feed) => {
         const s0 = performance.now();
         const label = `watch-servers${feed.region ? `:${feed.region}` : ''}`;
         try {
@@ -186,15 +199,18 @@ export class Watch {
           // A stop the instance actions pin on the host is answered as soon as its region has been read: the
           // start waits neither for the other regions nor for the judgement. The detector's findings catch the
           // rest (servers already SHUTOFF when the watch started, stops whose actions came late).
+          // With a scope, the region's lease is confirmed first (below): a region lost meanwhile is not acted on.
           this.#reportShutoffs(feed, r, label);
-          if (this.#o.autoStart) await this.#startHostStopped(r.shutoff.filter((x) => x.cause === 'host').map((x) => ({ feed, server: x.server })));
-          return { r, outcome };
+          const stopped = r.shutoff.filter((x) => x.cause === 'host').map((x) => ({ feed, server: x.server }));
+          if (this.#o.autoStart && !regionScope) await this.#startHostStopped(stopped);
+          else hostStopped.push(...stopped);
+          return { feed, r, outcome };
         } catch (err) {
           if (signal.aborted) throw err;
           feed.resyncNext();
           this.#o.emit({ type: 'warning', message: `${label}: ${errorMessage(err)}` });
           const outcome: CollectionOutcome = { collector: label, status: 'failed', produces: ['servers', 'instanceActions'], startedAt, durationMs: Math.round(performance.now() - s0), error: errorMessage(err), warnings: [] };
-          return { r: undefined, outcome };
+          return { feed, r: undefined, outcome };
         }
       }),
     );
@@ -202,15 +218,47 @@ export class Watch {
     let judgeMs = 0;
     let correlateMs = 0;
     let storeMs = 0;
-    for (const { r, outcome } of perFeed) {
-      rounds.push(r);
-      outcomes.push(outcome);
+    for (const { r } of perFeed) {
       if (!r) continue;
       full ||= r.full;
       changed += r.changed.length;
       removed += r.removed.length;
       requests += r.requests;
     }
+    let judgedFeeds = feeds;
+    if (regionScope) {
+      // Asked again after the Nova round trips: a region lost meanwhile is neither recorded nor acted on here.
+      const still = await regionScope.confirm(feeds.map(regionOf), now);
+      judgedFeeds = feeds.filter((f) => still.has(regionOf(f)));
+      for (const f of feeds) if (!still.has(regionOf(f))) f.resyncNext();
+      const taken = judgedFeeds.filter((f) => !this.#lastFeeds.has(f));
+      const changedHands = taken.length > 0 || [...this.#lastFeeds].some((f) => !judgedFeeds.includes(f));
+      this.#lastFeeds = new Set(judgedFeeds);
+      if (changedHands) {
+        // The previous round's findings covered other regions: the next report starts afresh (open, not new or resolved),
+        // and the judgement with it (what it held was about other regions).
+        this.#findings = undefined;
+        this.#incidents = undefined;
+        this.#clean = false;
+        this.#judgement.reset();
+        this.#placement = new Placement();
+      }
+      // Runs a process that held these regions before left unfinished; before the round's own starts, so none is begun twice.
+      if (taken.length && this.#o.autoStart) {
+        const regions = new Set(taken.map(regionOf));
+        await this.#o.autoStart.resumeUnfinished((r) => regions.has(r ?? REGIONLESS));
+      }
+      if (judgedFeeds.length === 0) {
+        this.#o.emit({ type: 'round', round: this.#round, full, changed, removed, servers: 0, novaRequests: requests, durationMs: Math.round(performance.now() - t0), recorded: null, trigger: null, judged: null, judgedServers: 0, timingsMs: { read: Math.round(performance.now() - t0), judge: 0, correlate: 0, store: 0 } });
+        return;
+      }
+      if (this.#o.autoStart) await this.#startHostStopped(hostStopped.filter((h) => judgedFeeds.includes(h.feed)));
+    }
+    const kept = perFeed.filter((p) => judgedFeeds.includes(p.feed));
+    const rounds: (FeedRound | undefined)[] = kept.map((p) => p.r);
+    for (const p of kept) outcomes.push(p.outcome);
+    const keptChanged = rounds.reduce((n, r) => n + (r?.changed.length ?? 0), 0);
+    const keptRemoved = rounds.reduce((n, r) => n + (r?.removed.length ?? 0), 0);
     const clean = outcomes.every((o) => o.status === 'ok');
     // The periodic resync of the first region is the fleet-wide judgement (it also takes up what only time changes).
     const whole = !this.#clean || !clean || this.#findings === undefined || rounds[0]?.full === true;
@@ -219,10 +267,10 @@ export class Watch {
     let judgedServers = 0;
     // Quiet rounds are neither judged nor recorded: nothing the detectors read has moved. Another region's
     // full listing is looked at (its hypervisors may have changed) and is quiet when it found nothing new.
-    const look = whole || full || changed > 0 || removed > 0 || triggers.length > 0;
-    const snapshot = look ? this.#snapshot(now, outcomes) : undefined;
+    const look = whole || rounds.some((r) => r?.full === true) || keptChanged > 0 || keptRemoved > 0 || triggers.length > 0;
+    const snapshot = look ? this.#snapshot(now, outcomes, judgedFeeds) : undefined;
     const serverById = (id: string): Server | undefined => {
-      for (const f of this.#o.feeds) {
+      for (const f of judgedFeeds) {
         const s = f.server(id);
         if (s) return s;
       }
@@ -238,9 +286,9 @@ export class Watch {
           serverById,
         })
       : undefined;
-    const quiet = !whole && changed === 0 && removed === 0 && triggers.length === 0 && (touched?.hypervisorIds.size ?? 0) === 0;
+    const quiet = !whole && keptChanged === 0 && keptRemoved === 0 && triggers.length === 0 && (touched?.hypervisorIds.size ?? 0) === 0;
     if (snapshot && touched && !quiet) {
-      const scope: JudgementScope | undefined = whole ? undefined : touched;
+      const judgementScope: JudgementScope | undefined = whole ? undefined : touched;
       judged = whole ? 'whole' : 'changes';
       judgedServers = whole ? snapshot.servers.length : touched.servers.length;
       let incidents: readonly Incident[] = [];
@@ -254,9 +302,11 @@ export class Watch {
           lookbackDays: this.#o.lookbackDays,
           source: 'collected',
           version: this.#o.version,
+          // Only the regions read this round: the others' findings are another process's to resolve.
+          ...(regionScope && judgedFeeds.every((f) => f.region !== undefined) ? { regions: judgedFeeds.map((f) => f.region as string) } : {}),
           judge: (s, detectors, run) => {
             const j0 = performance.now();
-            const results = this.#judgement.judge(s, detectors, run, scope);
+            const results = this.#judgement.judge(s, detectors, run, judgementScope);
             judgeMs += performance.now() - j0;
             return results;
           },
@@ -274,7 +324,7 @@ export class Watch {
         this.#recorded++;
         this.#report(stored.results, incidents);
         if (this.#o.prune && this.#recorded % (this.#o.pruneEvery ?? 360) === 0) await this.#o.prune();
-        if (this.#o.autoStart) await this.#autoStart(stored.results, scope);
+        if (this.#o.autoStart) await this.#autoStart(stored.results, judgedFeeds, judgementScope);
       } catch (err) {
         // What was judged but not recorded is not built on: the next round judges the whole fleet again.
         this.#clean = false;
@@ -288,7 +338,7 @@ export class Watch {
       full,
       changed,
       removed,
-      servers: this.#o.feeds.reduce((n, f) => n + f.size, 0),
+      servers: judgedFeeds.reduce((n, f) => n + f.size, 0),
       novaRequests: requests,
       durationMs: Math.round(performance.now() - t0),
       recorded,
@@ -306,9 +356,19 @@ export class Watch {
     }
   }
 
-  #snapshot(now: Date, outcomes: CollectionOutcome[]): Snapshot {
+  /** The feeds of the held regions; the others are listed whole when their region comes back. */
+  #heldFeeds(held: ReadonlySet<string>): readonly ServerFeed[] {
+    const out: ServerFeed[] = [];
+    for (const f of this.#o.feeds) {
+      if (held.has(regionOf(f))) out.push(f);
+      else f.resyncNext();
+    }
+    return out;
+  }
+
+  #snapshot(now: Date, outcomes: CollectionOutcome[], feeds: readonly ServerFeed[]): Snapshot {
     const regions: Region[] = [];
-    for (const f of this.#o.feeds) if (f.region !== undefined) regions.push({ name: f.region, zone: this.#o.zones[f.region] ?? 'prod' });
+    for (const f of feeds) if (f.region !== undefined) regions.push({ name: f.region, zone: this.#o.zones[f.region] ?? 'prod' });
     const envelope = parseSnapshot(
       {
         schemaVersion: SNAPSHOT_SCHEMA_VERSION,
@@ -321,9 +381,9 @@ export class Watch {
     return {
       ...envelope,
       regions,
-      servers: this.#o.feeds.flatMap((f) => f.servers),
-      instanceActions: this.#o.feeds.flatMap((f) => f.instanceActions),
-      hypervisors: this.#o.feeds.flatMap((f) => f.hypervisors ?? []),
+      servers: feeds.flatMap((f) => f.servers),
+      instanceActions: feeds.flatMap((f) => f.instanceActions),
+      hypervisors: feeds.flatMap((f) => f.hypervisors ?? []),
     };
   }
 
@@ -353,13 +413,13 @@ export class Watch {
   }
 
   /** `scope`: a round that judged only some servers takes up only their findings; the rest were taken up when they were judged. */
-  async #autoStart(results: readonly DetectorResult[], scope: JudgementScope | undefined): Promise<void> {
+  async #autoStart(results: readonly DetectorResult[], feeds: readonly ServerFeed[], scope: JudgementScope | undefined): Promise<void> {
     const stopped = results.find((r) => r.detectorId === HOST_STOPPED_DETECTOR)?.findings ?? [];
     const picked: { feed: ServerFeed; server: Server }[] = [];
     for (const f of stopped) {
       if (f.resource.kind !== 'server') continue;
       if (scope && !scope.serverIds.has(f.resource.id)) continue;
-      const feed = this.#o.feeds.find((x) => x.server(f.resource.id));
+      const feed = feeds.find((x) => x.server(f.resource.id));
       const server = feed?.server(f.resource.id);
       if (feed && server) picked.push({ feed, server });
     }
@@ -371,6 +431,8 @@ export class Watch {
     if (!starter) return;
     for (const { feed, server } of list) {
       if (server.status.toUpperCase() !== 'SHUTOFF') continue;
+      // A lease lost during the round stops the starts of that region at once.
+      if (this.#o.scope && !this.#o.scope.held().has(regionOf(feed))) continue;
       try {
         await starter.consider(server, feed.actionsOf(server.id));
       } catch (err) {

@@ -32,7 +32,7 @@ export function redfishPowerDriver(config: BmcConfig | undefined, configFile: st
     async reset(host, type) {
       const answer = await client(host).reset(type);
       if (answer.result === 'refused') throw new RedfishError(`BMC of ${host} refused ${type}: ${answer.message}`, answer.status, answer.messageId);
-      return undefined;
+      return answer.result === 'accepted' ? answer.task : undefined;
     },
   };
 }

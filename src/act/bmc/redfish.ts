@@ -80,7 +80,7 @@ export interface PowerOutcome {
   readonly steps: readonly PowerStep[];
 }
 
-type ResetAnswer = { result: 'accepted'; status: number } | { result: 'refused'; status: number; messageId: string | null; message: string } | { result: 'uncertain'; message: string };
+type ResetAnswer = { result: 'accepted'; status: number; task?: string } | { result: 'refused'; status: number; messageId: string | null; message: string } | { result: 'uncertain'; message: string };
 
 const POWER_STATES: readonly string[] = ['On', 'Off', 'PoweringOn', 'PoweringOff', 'Paused'];
 
@@ -115,7 +115,7 @@ export class RedfishClient {
     return this.#target.hypervisor;
   }
 
-  async #request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  async #request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: unknown; location: string | null }> {
     const url = new URL(path, this.#target.url).toString();
     let response: Response;
     try {
@@ -137,7 +137,7 @@ export class RedfishClient {
     } catch {
       parsed = undefined;
     }
-    return { status: response.status, body: parsed };
+    return { status: response.status, body: parsed, location: response.headers.get('location') };
   }
 
   async #get(path: string): Promise<Record<string, unknown>> {
@@ -189,7 +189,8 @@ export class RedfishClient {
     }
     try {
       const res = await this.#request('POST', system.resetTarget, { ResetType: resetType });
-      if (res.status >= 200 && res.status < 300) return { result: 'accepted', status: res.status };
+      // A BMC that runs the reset as a task answers 202 with the task monitor's address: the audit keeps it.
+      if (res.status >= 200 && res.status < 300) return { result: 'accepted', status: res.status, ...(res.location ? { task: res.location } : {}) };
       const info = extendedInfo(res.body);
       return { result: 'refused', status: res.status, messageId: info.messageId, message: info.message ?? `answered ${res.status}` };
     } catch (err) {

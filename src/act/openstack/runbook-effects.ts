@@ -65,7 +65,23 @@ export interface NovaEffectsOptions {
   readonly pollMs?: number;
   /** The hypervisors' own shells (SSH) for the host.* effects and checks; absent when faultline.yaml has no hosts section. */
   readonly host?: HostEffects;
+  /** What the store remembers of a hypervisor's part faults, for the §4.7 decisions; absent without a store. */
+  readonly partHistory?: PartHistory;
 }
+
+/** The store's memory of part faults, as the part-needs-judgement decisions read it. */
+export interface PartHistory {
+  /** The hypervisor's needs-judgement part tickets, each at its highest count, summed over the window. */
+  ticketCount(hypervisor: ItemRef): Promise<{ readonly count: number; readonly tickets: number; readonly scans: number }>;
+  /** Runs of the part runbooks on the hypervisor within the window, this one included. */
+  partWork(hypervisor: ItemRef): Promise<number>;
+}
+
+/** §4.7: a ticket count of 10 or more is planned work; the third part job on one box in a month replaces the box. */
+export const TICKET_COUNT_LIMIT = 10;
+export const PART_WORK_LIMIT = 3;
+
+const NO_HISTORY = 'no store to count part tickets and part work in (set store in faultline.yaml)';
 
 const NOVA_ACTION: Partial<Record<ActionEffect, string>> = { 'server.stop': 'stop', 'server.start': 'start', 'server.restart': 'reboot', 'hypervisor.power-cycle': 'power-cycle' };
 
@@ -124,6 +140,60 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
   }
 
   /**
+   * Whether a power-off or -on begun before a crash reached the BMC: the power already at the
+   * goal or moving, or a LastResetTime newer than the one read before. Judged by observing, so
+   * an uncertain reset is never sent a second time on a guess.
+   */
+  async function powerSent(power: PowerDriver, item: ItemRef, goal: 'On' | 'Off', baseline: string | null): Promise<boolean> {
+    let before: string | null = null;
+    try {
+      before = baseline === null ? null : ((JSON.parse(baseline) as { lastResetTime: string | null }).lastResetTime ?? null);
+    } catch {
+      before = null;
+    }
+    if ((await power.state(item.name)) === goal) return true;
+    const e = await power.resetEvidence(item.name);
+    return e.moving || (e.lastResetTime !== null && e.lastResetTime !== before);
+  }
+
+  /**
+   * Powers the hypervisor to `goal` and waits until the BMC reads it. The reset is sent at most
+   * once per try: a BMC that took it and is slow, or one whose answer was lost, is watched, not
+   * asked again; a goal not reached in time fails the step and a person looks.
+   */
+  async function setPowerOnce(power: PowerDriver, item: ItemRef, goal: 'On' | 'Off', alreadySent: boolean): Promise<EffectResult> {
+    const resetType = goal === 'Off' ? 'ForceOff' : 'On';
+    const requestIds: string[] = [];
+    let how: string;
+    try {
+      const now = await power.state(item.name);
+      if (now === goal) return { ok: true, detail: `PowerState already ${goal}; nothing sent`, requestIds };
+      const moving = (await power.resetEvidence(item.name)).moving;
+      if (alreadySent || moving) how = alreadySent ? `${resetType} reached the BMC before the restart of faultline` : `the power was already moving; ${resetType} not sent`;
+      else {
+        const task = await power.reset(item.name, resetType);
+        if (task) requestIds.push(task);
+        how = `${resetType} sent${task ? ` (task ${task})` : ''}`;
+      }
+    } catch (err) {
+      return { ok: false, detail: `${resetType} failed: ${errorMessage(err)}`, requestIds };
+    }
+    const end = Date.now() + o.actionTimeoutMs;
+    let last = 'Unknown';
+    for (;;) {
+      try {
+        last = await power.state(item.name);
+      } catch (err) {
+        // A BMC busy with the reset may drop a read: the deadline decides, not one failed GET.
+        last = `unreadable (${errorMessage(err)})`;
+      }
+      if (last === goal) return { ok: true, detail: `${how}; PowerState ${goal}`, requestIds };
+      if (Date.now() >= end) return { ok: false, detail: `${how}; PowerState still ${last} after ${Math.round(o.actionTimeoutMs / 1000)} s: not sent again, a person must look at the BMC`, requestIds };
+      await sleep(Math.min(poll, Math.max(0, end - Date.now())));
+    }
+  }
+
+  /**
    * The other half of the storm check: hypervisors can all be up while a network
    * fault leaves most guests unreachable, and then restarting one of them is just as
    * wrong. Pings a random sample of the region's ACTIVE servers, leaving out the run's
@@ -160,6 +230,7 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
 
     async sentSince(effect, item, baseline) {
       if (isHostEffect(effect)) return o.host ? o.host.sentSince(effect, item, baseline) : false;
+      if ((effect === 'hypervisor.power-off' || effect === 'hypervisor.power-on') && o.power) return powerSent(o.power, item, effect === 'hypervisor.power-off' ? 'Off' : 'On', baseline);
       if (item.kind !== 'server') return o.power ? powerCycleSent(o.power, item, baseline) : false;
       const actions = await listInstanceActions(o.at.client, item.id, 0);
       const cut = baseline === null ? actions.length : actions.findIndex((a) => a.requestId === baseline);
@@ -169,6 +240,10 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
 
     async perform(effect, item, { alreadySent }): Promise<EffectResult> {
       if (isHostEffect(effect)) return o.host ? o.host.perform(effect, item, { alreadySent }) : { ok: false, detail: NO_HOSTS, requestIds: [] };
+      if (effect === 'hypervisor.power-off' || effect === 'hypervisor.power-on') {
+        if (!o.power) return { ok: false, detail: 'no power driver configured for out-of-band power', requestIds: [] };
+        return setPowerOnce(o.power, item, effect === 'hypervisor.power-off' ? 'Off' : 'On', alreadySent);
+      }
       if (effect === 'hypervisor.power-cycle') {
         if (!o.power) return { ok: false, detail: 'no power driver configured for out-of-band power', requestIds: [] };
         if (alreadySent) return { ok: true, detail: 'the power cycle reached the BMC before the restart of faultline', requestIds: [] };
@@ -220,6 +295,23 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
             }
             return { ok: failing.length === 0, failing, detail: words.join('; ') };
           });
+        case 'hypervisor.ticket-count-reached': {
+          if (!o.partHistory) return { ok: false, failing: items.map((i) => i.id), detail: NO_HISTORY };
+          const history = o.partHistory;
+          const counts = await Promise.all(items.map(async (i) => ({ i, ...(await history.ticketCount(i)) })));
+          const under = counts.filter((c) => c.count < TICKET_COUNT_LIMIT);
+          // With no scan recorded the store has seen no ticket: say so, or a count of 0 reads as a part that held.
+          const said = (c: (typeof counts)[number]): string =>
+            `${c.i.name}: ticket count ${c.count} over ${c.tickets} ticket(s) (limit ${TICKET_COUNT_LIMIT})${c.scans === 0 ? '; the store has recorded no scan yet, so it knows no ticket: run faultline scan with a store' : ''}`;
+          return { ok: under.length === 0, failing: under.map((c) => c.i.id), detail: counts.map(said).join('; ') };
+        }
+        case 'hypervisor.part-work-repeated': {
+          if (!o.partHistory) return { ok: false, failing: items.map((i) => i.id), detail: NO_HISTORY };
+          const history = o.partHistory;
+          const counts = await Promise.all(items.map(async (i) => ({ i, n: await history.partWork(i) })));
+          const fewer = counts.filter((c) => c.n < PART_WORK_LIMIT);
+          return { ok: fewer.length === 0, failing: fewer.map((c) => c.i.id), detail: counts.map((c) => `${c.i.name}: part work ${c.n} time(s) within a month (replace the box at ${PART_WORK_LIMIT})`).join('; ') };
+        }
         default:
           return { ok: false, failing: items.map((i) => i.id), detail: `no check for ${condition}` };
       }

@@ -44,10 +44,7 @@ describe('faultline notice --send through the outbox to the lab chat and PagerDu
     const started = await startLabProcess(dir, ['--scenario', 'pm-hang', '--no-prometheus']);
     lab = started.child;
     banner = started.banner;
-    const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(banner);
-    assert.ok(m, banner);
-    admin = m[1]!;
-    token = m[2]!;
+    ({ admin, token } = started);
     const file = join(dir, 'faultline.yaml');
     config = parse(await readFile(file, 'utf8')) as Json;
     config.store = { path: 'store' };

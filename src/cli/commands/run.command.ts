@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import type { Input } from '../openstack.js';
 import type { RunFlags } from './run.js';
+import { GATE_IDS } from '../../runbook/define.js';
 
 const common = (cmd: Command): Command =>
   cmd
@@ -70,9 +71,9 @@ export function runsCommand(ctx: CliContext, setExit: (code: number) => void): C
 
 export function approveCommand(ctx: CliContext, setExit: (code: number) => void): Command {
   return common(new Command('approve'))
-    .description('record an acknowledgement a run waits for (db-servers: the DBA; fault-notice: posted by hand)')
+    .description('record an acknowledgement a run waits for (db-servers: the DBA; fault-notice: posted by hand; part-swapped, disk-swapped, os-reinstalled: the hands-on work at the box is done)')
     .argument('<run>', 'run id')
-    .argument('<gate>', 'db-servers | fault-notice | operator')
+    .argument('<gate>', GATE_IDS.join(' | '))
     .requiredOption('--by <name>', 'who acknowledges')
     .option('--note <text>', 'why, or where it was agreed')
     .action(async (runId: string, gate: string, flags: RunFlags) => {

@@ -13,8 +13,15 @@ import { resolveTarget } from '../../act/openstack/target.js';
 import { UsageError } from '../../core/errors.js';
 import type { RunbooksConfig } from '../../config/schema.js';
 import type { BusinessHours } from '../../runbook/business-hours.js';
-import { HOST_CONDITIONS, isHostEffect, type GateId, type Runbook, type RunbookStep } from '../../runbook/define.js';
+import { GATE_IDS, HARDWARE_GATES, HOST_CONDITIONS, isHostEffect, type GateId, type Runbook, type RunbookStep } from '../../runbook/define.js';
 import { executeRun } from '../../runbook/engine.js';
+import { partWorkWithin, ticketCountOverTime } from '../../runbook/part-history.js';
+import { chooseSpare } from '../../runbook/spares.js';
+import { readInventoryFile } from '../../collect/inventory/file.js';
+import { readHistory } from '../../store/history.js';
+import { snapshotSchema, SNAPSHOT_SCHEMA_VERSION, type Hypervisor, type Server } from '../../snapshot/schema.js';
+import { listServers } from '../../act/openstack/nova.js';
+import type { PartHistory } from '../../act/openstack/runbook-effects.js';
 import { PLAN_COLUMNS, planRows, runbookPlan } from '../../runbook/plan.js';
 import { FINAL_STATUSES, type RunContext, type RunLedger, type RunRecord } from '../../runbook/ports.js';
 import { RUNBOOKS, runbookById } from '../../runbook/runbooks/index.js';
@@ -120,6 +127,48 @@ async function contextOf(session: OpenStackSession, runbook: Runbook, text: stri
   };
 }
 
+/** Whether a person swaps hardware in this runbook, so its gate names the spare. */
+const swapsHardware = (runbook: Runbook): boolean => runbook.steps.some((s) => s.kind === 'approval' && HARDWARE_GATES.includes(s.gate));
+
+/**
+ * The spare pool's choice for the hypervisor (§5), from Nova's hypervisors and servers in every
+ * region and the inventory file: what `faultline spare` says, as one sentence. A choice that
+ * cannot be made is said, not fatal: the swap gate then points at faultline spare.
+ */
+async function spareSentence(ctx: CliContext, session: OpenStackSession, hypervisor: string): Promise<string> {
+  const config = session.loaded.config;
+  try {
+    const hypervisors: Hypervisor[] = [];
+    const servers: Server[] = [];
+    for (const c of session.clients) {
+      hypervisors.push(...(await listHypervisors(c.client)));
+      servers.push(...(await listServers(c.client, {})));
+    }
+    const inventory = config.inventory ? await readInventoryFile(config.inventory.file) : [];
+    const snapshot = snapshotSchema.parse({ schemaVersion: SNAPSHOT_SCHEMA_VERSION, collectedAt: new Date().toISOString(), hypervisors, servers, inventory });
+    const choice = chooseSpare(snapshot, hypervisor, new Date());
+    if (!choice.chosen) return `no matching spare for ${hypervisor} (${[...choice.notes, ...choice.plan.slice(0, 1)].join('; ')})`;
+    return `${choice.chosen.spare.name} (priority ${choice.chosen.priority}: ${choice.chosen.why})`;
+  } catch (err) {
+    ctx.term.err(`warning: no spare chosen for ${hypervisor}: ${err instanceof Error ? err.message : String(err)}`);
+    return `not chosen (${err instanceof Error ? err.message : String(err)}); see faultline spare ${hypervisor}`;
+  }
+}
+
+/** The store's memory for the §4.7 decisions: part tickets summed over a month, and part runs on the box in a month. */
+function partHistoryOf(store: Store, runs: RunStore): PartHistory {
+  return {
+    async ticketCount(hv) {
+      const now = new Date();
+      const history = await readHistory(store.engine, { now, lookbackDays: 30, episodeDetectors: [] });
+      return { ...ticketCountOverTime(history.alarmTickets, hv.name, now), scans: history.scans };
+    },
+    async partWork(hv) {
+      return partWorkWithin(await runs.list(10_000), hv.id, new Date());
+    },
+  };
+}
+
 /** Whether the runbook sends commands to the hypervisor's shell (and so needs faultline.yaml's hosts section). */
 const usesHostShell = (runbook: Runbook): boolean =>
   runbook.steps.some((s) => (s.kind === 'action' && isHostEffect(s.effect)) || (s.kind === 'waitFor' && HOST_CONDITIONS.includes(s.condition)));
@@ -151,13 +200,17 @@ export async function run(ctx: CliContext, runbookId: string, text: string, flag
     throw new UsageError(`runbook ${runbook.id} runs commands on the hypervisor over SSH, and ${session.loaded.file ?? 'faultline.yaml'} has no hosts section: set hosts.username, hosts.privateKey and hosts.knownHosts`);
   }
   ctx.term.progress(`looking up ${text}`);
-  const { context, at } = await contextOf(session, runbook, text, session.loaded.config.zones);
+  const found = await contextOf(session, runbook, text, session.loaded.config.zones);
+  const spare = swapsHardware(runbook) && found.context.hypervisor ? await spareSentence(ctx, session, found.context.hypervisor.name) : undefined;
+  const context: RunContext = spare ? { ...found.context, spare } : found.context;
+  const at = found.at;
   ctx.term.clearProgress();
   const dbServing = context.servers.filter((s) => s.db && s.serving === true).map((s) => s.name);
   const planText =
     `Runbook ${runbook.id} (${runbook.title}, catalog ${runbook.section}) on ${context.target.kind} ${singleLine(context.target.name)} (${context.servers.length} server(s)):\n` +
     renderColumns([...PLAN_COLUMNS], planRows(runbookPlan(runbook))) +
-    (dbServing.length ? `gate db-servers: DB server(s) still serving (${dbServing.join(', ')}): the DBA acknowledges before anything touches them.\n` : '');
+    (dbServing.length ? `gate db-servers: DB server(s) still serving (${dbServing.join(', ')}): the DBA acknowledges before anything touches them.\n` : '') +
+    (context.spare ? `spare pool: ${context.spare}\n` : '');
   if (!flags.execute) {
     if (flags.format === 'json') ctx.term.out(`${JSON.stringify({ runbook: runbook.id, dryRun: true, context, steps: runbook.steps }, null, 2)}\n`);
     else ctx.term.out(`${planText}plan only: nothing was changed; --execute runs it.\n`);
@@ -273,6 +326,7 @@ async function drive(ctx: CliContext, flags: RunFlags, runbook: Runbook, runId: 
     // Notices and pages go through the outbox in the run's own store: a resumed run never sends one twice.
     announcer: cliAnnouncer(ctx, store, loaded.config),
     escapeChat: escapeMarkdown,
+    partHistory: partHistoryOf(store, runs),
   });
   let refusedNoTty = false;
   const confirm = async (step: RunbookStep, items: readonly { name: string }[]): Promise<boolean> => {
@@ -293,6 +347,7 @@ async function drive(ctx: CliContext, flags: RunFlags, runbook: Runbook, runId: 
     actor: session.actor,
     confirm,
     businessHours: businessHoursOf(loaded.config.runbooks),
+    holds: { advanceNoticeMs: loaded.config.runbooks.advanceNoticeHours * 3_600_000, monitorMs: loaded.config.runbooks.monitorHours * 3_600_000 },
     ...(flags.retryInterval !== undefined ? { maxRetryIntervalMs: nonNegativeSeconds('--retry-interval', flags.retryInterval) * 1000 } : {}),
     onProgress: (e) => ctx.term.err(`${runId} ${e.stepId ?? '-'}: ${singleLine(e.message)}`),
   });
@@ -341,10 +396,9 @@ function nonNegativeSeconds(flag: string, text: string): number {
   return n;
 }
 
-const GATES: readonly GateId[] = ['db-servers', 'fault-notice', 'operator'];
 
 export async function approve(ctx: CliContext, runId: string, gate: string, flags: RunFlags): Promise<number> {
-  if (!GATES.includes(gate as GateId)) throw new UsageError(`no gate "${gate}"; gates: ${GATES.join(', ')}`);
+  if (!(GATE_IDS as readonly string[]).includes(gate)) throw new UsageError(`no gate "${gate}"; gates: ${GATE_IDS.join(', ')}`);
   if (!flags.by) throw new UsageError('an approval records who gave it: give --by <name>');
   return withStore(ctx, flags, 'faultline approve', async (_store, runs) => {
     try {

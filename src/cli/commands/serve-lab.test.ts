@@ -5,9 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { MAIN, startLabProcess, stopLabProcess } from '../testing.js';
+import { runbookPlan } from '../../runbook/plan.js';
+import pmHang from '../../runbook/runbooks/pm-hang.js';
+import { MAIN, runFaultline, startLabProcess, stopLabProcess } from '../testing.js';
 
 const READ = 'serve-lab-read-token-0123456789';
+
+interface Triaged {
+  case: string;
+  target: { kind: string; name: string };
+  incident?: { id: string };
+  gates: { id: string; status: string }[];
+  steps: unknown[];
+  runbook: { id: string; commands: string[] } | null;
+  scanId?: number | null;
+}
 
 interface Incidents {
   incidents: { id: string; case: string; root: { name: string | null }; blastRadius?: { servers: unknown[] } }[];
@@ -73,6 +85,33 @@ describe('faultline serve against the lab', { timeout: 120_000 }, () => {
     assert.match(metrics, /faultline_scans_total\{result="recorded"\} 1/);
     assert.match(metrics, /faultline_open_incidents\{severity="[a-z]+",case="pm-hang"\} [1-9]/);
     assert.ok(!`${stdout}${stderr}`.includes(READ), 'the token is never printed');
+  });
+
+  it('triages the hung lab hypervisor over the API to its incident and the pm-hang runbook plan, as faultline triage does', async () => {
+    const auth = { headers: { authorization: `Bearer ${READ}` } };
+    const { incidents } = (await (await fetch(`${url}/api/v1/incidents`, auth)).json()) as Incidents;
+    const pm = incidents.find((i) => i.case === 'pm-hang');
+    const host = pm?.root.name;
+    assert.ok(pm && host, 'the first test saw the pm-hang incident');
+    const res = await fetch(`${url}/api/v1/triage/${encodeURIComponent(host)}`, auth);
+    assert.equal(res.status, 200);
+    const api = (await res.json()) as Triaged;
+    assert.equal(api.case, 'pm-hang');
+    assert.equal(api.target.kind, 'hypervisor');
+    assert.equal(api.incident?.id, pm.id, 'the incident the store holds');
+    assert.deepEqual(api.runbook?.commands, [`faultline run pm-hang ${host}`]);
+    assert.deepEqual(api.steps, runbookPlan(pmHang), "the runbook's own plan");
+    assert.equal(api.gates.find((g) => g.id === 'fault-notice')?.status, 'blocking', 'the fault notice before the power cycle');
+    assert.equal(typeof api.scanId, 'number');
+    // The CLI collects the lab again and judges it on its own: the same case, incident, gates and plan.
+    const cli = await runFaultline(['triage', host, '--format', 'json'], { cwd: dir, env: { OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml') } });
+    assert.equal(cli.code, 0, cli.stderr);
+    const fresh = JSON.parse(cli.stdout) as Triaged;
+    const judged = (t: Triaged) => ({ case: t.case, incident: t.incident, gates: t.gates, steps: t.steps, runbook: t.runbook });
+    assert.deepEqual(judged(api), judged(fresh));
+    const unknown = await fetch(`${url}/api/v1/triage/no-such-host`, auth);
+    assert.equal(unknown.status, 404);
+    assert.match(((await unknown.json()) as { error: string }).error, /"no-such-host" is not a ticket in the alarm feed, a hypervisor or a server/);
   });
 
   it('stops on SIGTERM with exit code 0', async () => {

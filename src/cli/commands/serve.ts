@@ -1,4 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { runDeliveryLoop } from '../../act/notify/delivery-loop.js';
 import { ConfigError, UsageError, errorMessage } from '../../core/errors.js';
+import { Redactor } from '../../core/redact.js';
+import { singleLine } from '../../report/text.js';
+import { OutboxStore } from '../../store/outbox.js';
+import { RegionLeases } from '../../store/region-leases.js';
+import { LeasedRegions, REGIONLESS, WholeFleet, type LeaseEvent, type RegionScope } from '../../watch/region-scope.js';
 import { correlate } from '../../correlate/correlate.js';
 import type { Incident } from '../../correlate/types.js';
 import { resolveOptions, selectDetectors } from '../../detect/engine.js';
@@ -12,11 +20,13 @@ import type { Store } from '../../store/store.js';
 import { loadCliConfig, type CliConfig } from '../config.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { positiveNumber } from '../openstack.js';
+import { configuredSinks, retryPolicy } from '../notify.js';
+import { openstackSession, positiveNumber } from '../openstack.js';
 import { openCliStore, retentionOf, storeLocation } from '../store-location.js';
 import { VERSION } from '../version.js';
 import { resume } from './run.js';
 import { obtainSnapshot } from './snapshot.js';
+import { buildWatch, textLine } from './watch.js';
 
 export interface ServeFlags {
   config?: string;
@@ -38,9 +48,12 @@ export function parseListen(text: string): { host: string; port: number } {
 }
 
 /**
- * `faultline serve`: the API over the store, and a simple periodic scan that
- * records into it so what the API serves is live. The store stays open for the
- * life of the process (an embedded one is locked to it).
+ * `faultline serve`: the API over the store, the watch loop on the regions this
+ * process holds, the periodic full scan (the region-less work: Kubernetes, the
+ * alarm feed) when it holds that, and the outbox's delivery. The store stays
+ * open for the life of the process (an embedded one is locked to it). On
+ * PostgreSQL several of these split the regions by the store's region leases;
+ * the API answers for the whole fleet from the store in every one of them.
  */
 export async function serve(ctx: CliContext, flags: ServeFlags, until: Promise<unknown>): Promise<number> {
   const loaded = await loadCliConfig(ctx, flags.config);
@@ -59,11 +72,13 @@ export async function serve(ctx: CliContext, flags: ServeFlags, until: Promise<u
   const scanning = flags.scan !== false;
   const selected = scanning ? selectDetectors(detectors, { only: [], skip: [], settings: config.detectors ?? {} }) : [];
   for (const d of selected) resolveOptions(d, config.detectors?.[d.id]?.options, file);
+  // The watch loop needs Nova; a saved snapshot (--from) or a configuration without a cloud gets the full scan only.
+  const session = scanning && !flags.from && loaded.cloud && !loaded.cloudError ? await openstackSession(ctx, flags) : undefined;
 
   const location = storeLocation(ctx, config.store, flags.store !== undefined ? { path: flags.store } : {}, true);
   if (!location) throw new UsageError('faultline serve needs a store: add a store section to faultline.yaml or pass --store <dir>');
   const store = await openCliStore(ctx, loaded, location, 'faultline serve');
-  // A PostgreSQL store gets a second connection for the scans, so a long scan transaction never holds up the API.
+  // A PostgreSQL store gets a second connection for the scans, so a long scan transaction never holds up the API (or the lease renewals).
   let scanStore: Store = store;
   try {
     if (location.kind === 'server' && scanning) scanStore = await openCliStore(ctx, loaded, location, 'faultline serve (scans)');
@@ -71,6 +86,18 @@ export async function serve(ctx: CliContext, flags: ServeFlags, until: Promise<u
     await store.close();
     throw err;
   }
+  const log = (m: string): void => ctx.term.err(`faultline serve: ${m}`);
+  const regions = (session?.clients ?? []).flatMap((c) => (c.region !== undefined ? [c.region] : []));
+  const leased =
+    location.kind === 'server'
+      ? new LeasedRegions({
+          leases: new RegionLeases(store.engine, `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`, (config.server?.leaseTtlSeconds ?? 30) * 1000),
+          regions,
+          renewEveryMs: ((config.server?.leaseTtlSeconds ?? 30) * 1000) / 3,
+          emit: (e) => log(leaseLine(e)),
+        })
+      : undefined;
+  const scope: RegionScope = leased ?? new WholeFleet(regions);
   const metrics = new ServerMetrics(store.engine);
   let latest: LatestScan | undefined;
   const server = buildServer({
@@ -78,51 +105,116 @@ export async function serve(ctx: CliContext, flags: ServeFlags, until: Promise<u
     tokens,
     latest: () => latest,
     metrics,
-    log: (m) => ctx.term.err(`faultline serve: ${m}`),
+    log,
     version: VERSION,
     resumeRun: resumeApproved(ctx, flags, store),
+    ...(leased ? { instance: leased.instanceId } : {}),
   });
-  let loop: Promise<void> = Promise.resolve();
-  let stopping = false;
-  let wake: () => void = () => undefined;
+  const work = new AbortController();
+  const leasing = new AbortController();
+  const loops: Promise<void>[] = [];
   try {
+    // The first renewal before any work, so this process starts on what it holds instead of on nothing.
+    if (leased) await leased.renew();
     const address = await server.app.listen({ host, port });
-    ctx.term.out(`faultline serve: listening on ${address} (API ${address}/api/v1, metrics ${address}/metrics); store ${store.where}; ${scanning ? `scanning every ${intervalMs / 1000} s` : 'not scanning'}\n`);
+    ctx.term.out(
+      `faultline serve: listening on ${address} (API ${address}/api/v1, metrics ${address}/metrics); store ${store.where}; ` +
+        `${session ? `watching ${regions.length || 1} region(s) every ${config.watch.intervalSeconds} s` : 'no watch loop'}; ` +
+        `${scanning ? `full scan every ${intervalMs / 1000} s` : 'not scanning'}; ` +
+        `${leased ? `instance ${leased.instanceId}, region leases of ${config.server?.leaseTtlSeconds ?? 30} s` : 'holding every region (embedded store)'}\n`,
+    );
+    if (leased) loops.push(leased.run(leasing.signal));
     if (scanning) {
-      loop = (async () => {
-        while (!stopping) {
+      loops.push(
+        fullScans(intervalMs, scope, work.signal, async () => {
           try {
-            latest = await scanOnce(ctx, loaded, scanStore, selected, flags);
+            const done = await scanOnce(ctx, loaded, scanStore, selected, flags, async () => (await scope.confirm([REGIONLESS], new Date())).has(REGIONLESS));
+            if (!done) return;
+            latest = done;
             metrics.scanDone(latest.snapshot.collection);
             server.events.emit('scan');
           } catch (err) {
             metrics.scanFailed();
-            ctx.term.err(`faultline serve: scan failed: ${errorMessage(err)}; next try in ${intervalMs / 1000} s`);
+            log(`scan failed: ${errorMessage(err)}; next try in ${intervalMs / 1000} s`);
           }
-          if (stopping) break;
-          await new Promise<void>((res) => {
-            const t = setTimeout(res, intervalMs);
-            wake = () => {
-              clearTimeout(t);
-              res();
-            };
-          });
-        }
-      })();
+        }),
+      );
     }
+    if (session) {
+      const { watcher } = buildWatch(ctx, session, scanStore, {
+        flags: {},
+        program: 'faultline serve',
+        intervalMs: config.watch.intervalSeconds * 1000,
+        resyncEvery: config.watch.resyncEvery,
+        leaseTtlMs: 15 * 60_000,
+        selected,
+        scope,
+        emit: (e) => {
+          const line = textLine(new Date().toISOString(), e);
+          if (line !== undefined) log(line);
+          if (e.type === 'round' && e.recorded !== null) server.events.emit('scan');
+        },
+      });
+      loops.push(watcher.run(work.signal));
+    }
+    const sinks = configuredSinks(config, ctx.term.redactor ?? new Redactor());
+    loops.push(
+      runDeliveryLoop(
+        {
+          queue: new OutboxStore(store.engine),
+          sinks,
+          policy: retryPolicy(config),
+          intervalMs: (config.server?.outboxIntervalSeconds ?? 5) * 1000,
+          onDelivered: (d) => log(`outbox ${d.key}: ${d.result}${d.retryAt ? ` (next attempt ${d.retryAt})` : ''}: ${singleLine(d.detail)}`),
+          onError: (m) => log(`outbox delivery failed: ${m}`),
+        },
+        work.signal,
+      ),
+    );
     const signal = await until;
-    stopping = true;
-    wake();
-    ctx.term.err(`faultline serve: ${String(signal)}: stopping${scanning ? ' (after the scan in progress, if any)' : ''}`);
-    await loop;
+    log(`${String(signal)}: stopping (after the round, scan, runs and deliveries in progress)`);
+    work.abort();
     return EXIT.ok;
   } finally {
-    stopping = true;
-    wake();
-    await loop.catch(() => undefined);
+    work.abort();
+    // The leases are given back only once the work under them has stopped.
+    await Promise.allSettled(loops.slice(leased ? 1 : 0));
+    leasing.abort();
+    await Promise.allSettled(loops);
     await server.app.close();
     if (scanStore !== store) await scanStore.close();
     await store.close();
+  }
+}
+
+function leaseLine(e: LeaseEvent): string {
+  switch (e.type) {
+    case 'lease.taken':
+      return `lease.taken ${e.regions.join(', ')}: holding ${e.held.join(', ')} (${e.instances} instance(s) alive)`;
+    case 'lease.released':
+      return `lease.released ${e.regions.join(', ')} to leave the other instances a share: holding ${e.held.join(', ') || 'nothing'} (${e.instances} instance(s) alive)`;
+    case 'lease.lost':
+      return `lease.lost ${e.regions.join(', ')}: ${e.reason}; work on it stopped`;
+    case 'lease.failed':
+      return `lease.failed ${singleLine(e.error)}`;
+  }
+}
+
+/** The full scan every interval while this process holds the region-less lease; a glance at the lease every few seconds otherwise. */
+async function fullScans(intervalMs: number, scope: RegionScope, signal: AbortSignal, once: () => Promise<void>): Promise<void> {
+  while (!signal.aborted) {
+    const mine = scope.held().has(REGIONLESS);
+    if (mine) await once();
+    if (signal.aborted) break;
+    await new Promise<void>((res) => {
+      const t = setTimeout(done, mine ? intervalMs : Math.min(intervalMs, 2000));
+      function done(): void {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        res();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 }
 
@@ -140,10 +232,15 @@ function resumeApproved(ctx: CliContext, flags: ServeFlags, store: Store): (runI
   };
 }
 
-async function scanOnce(ctx: CliContext, loaded: CliConfig, store: Store, selected: ReturnType<typeof selectDetectors>, flags: ServeFlags): Promise<LatestScan> {
+/** One full scan, recorded unless `stillMine` says the region-less lease was lost while it collected (then undefined). */
+async function scanOnce(ctx: CliContext, loaded: CliConfig, store: Store, selected: ReturnType<typeof selectDetectors>, flags: ServeFlags, stillMine: () => Promise<boolean>): Promise<LatestScan | undefined> {
   const { config, file } = loaded;
   const collected = await obtainSnapshot(ctx, loaded, { ...(flags.from ? { from: flags.from } : {}), ...(flags.timeout ? { timeout: flags.timeout } : {}), verbose: flags.verbose ?? false });
   const evaluatedAt = new Date(collected.snapshot.collectedAt);
+  if (!(await stillMine())) {
+    ctx.term.err('faultline serve: the region-less lease moved to another instance during the scan; not recorded');
+    return undefined;
+  }
   let incidents: readonly Incident[] = [];
   const stored = await detectWithStore(store, {
     snapshot: collected.snapshot,

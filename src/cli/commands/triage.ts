@@ -1,7 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { caseLabel, singleLine } from '../../report/text.js';
 import { PLAN_COLUMNS, planRows, type PlanStep } from '../../runbook/plan.js';
-import { TriageTargetError, triage, type Triage, type TriageStep } from '../../runbook/triage.js';
+import { TriageTargetError, notCheckedOf, triage, type Triage, type TriageStep } from '../../runbook/triage.js';
 import { loadCliConfig } from '../config.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -27,9 +27,9 @@ export async function triageCli(ctx: CliContext, target: string, flags: TriageFl
     if (err instanceof TriageTargetError) throw new UsageError(err.message);
     throw err;
   }
-  const skipped = results.filter((r) => r.status === 'skipped' || r.status === 'error');
+  const skipped = notCheckedOf(results);
   if (flags.format === 'json') {
-    ctx.term.out(`${JSON.stringify({ ...t, notChecked: skipped.map((r) => ({ detectorId: r.detectorId, status: r.status, reason: r.reason ?? '' })) }, null, 2)}\n`);
+    ctx.term.out(`${JSON.stringify({ ...t, notChecked: skipped }, null, 2)}\n`);
     return EXIT.ok;
   }
   ctx.term.out(renderTriage(t));
@@ -37,7 +37,7 @@ export async function triageCli(ctx: CliContext, target: string, flags: TriageFl
   return EXIT.ok;
 }
 
-const PLAN_KINDS: ReadonlySet<string> = new Set(['action', 'wait', 'approval', 'notice', 'escalate']);
+const PLAN_KINDS: ReadonlySet<string> = new Set(['action', 'wait', 'approval', 'notice', 'escalate', 'hold']);
 
 function asPlanStep(s: TriageStep): PlanStep {
   if (!PLAN_KINDS.has(s.kind)) throw new Error(`triage step ${s.n} (${s.kind}) is not a runbook step`);

@@ -14,9 +14,11 @@ import { AutoStarter } from '../../watch/auto-start.js';
 import { AlertmanagerTriggers } from '../../watch/alertmanager-triggers.js';
 import { ServerFeed } from '../../watch/server-feed.js';
 import { Watch, type WatchEvent } from '../../watch/watch.js';
+import type { RegionScope } from '../../watch/region-scope.js';
+import type { Store } from '../../store/store.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { openstackSession, positiveNumber } from '../openstack.js';
+import { openstackSession, positiveNumber, type OpenStackSession } from '../openstack.js';
 import { openCliStore, retentionOf, storeLocation } from '../store-location.js';
 import { VERSION } from '../version.js';
 
@@ -92,79 +94,14 @@ export async function watch(ctx: CliContext, flags: WatchFlags): Promise<number>
       if (line !== undefined) ctx.term.out(`${line}\n`);
     }
   };
-  const redactor = ctx.term.redactor ?? new Redactor();
-  const webhook = config.notices?.webhook;
-  const post = webhook
-    ? async (text: string): Promise<string> => {
-        const res = await postToWebhook(escapeMarkdown(text), { url: webhook, timeoutMs: (config.notices?.timeoutSeconds ?? 10) * 1000, redactor });
-        return `HTTP ${res.status}`;
-      }
-    : undefined;
-  const actor = `${session.actor} (faultline watch)`;
-  const effects = new Map<string | undefined, Effects>();
-  const effectsFor = (region: string | undefined): Effects | undefined => {
-    const at = session.clients.find((c) => c.region === region) ?? (session.clients.length === 1 ? session.clients[0] : undefined);
-    if (!at) return undefined;
-    let e = effects.get(at.region);
-    if (!e) {
-      e = novaEffects({
-        at,
-        actor,
-        reachability: session.reachability,
-        power: redfishPowerDriver(config.bmc, file, redactor),
-        actionTimeoutMs: positiveNumber('--action-timeout', flags.actionTimeout, 300) * 1000,
-        stormFraction: config.runbooks.stormFraction,
-        stormSample: config.runbooks.stormSample,
-        // The feed holds the region's servers already: the storm check samples them instead of listing Nova's ACTIVE servers again.
-        heldServers: () => feeds.find((f) => f.region === at.region)?.servers ?? [],
-        ...(flags.waitTimeout !== undefined ? { maxWaitMs: positiveNumber('--wait-timeout', flags.waitTimeout, 600) * 1000 } : {}),
-        ...(post ? { post } : {}),
-      });
-      effects.set(at.region, e);
-    }
-    return e;
-  };
-  const auto = settings.autoRun['host-stopped-server'];
-  const h = config.runbooks.businessHours;
-  const autoStart = auto.enabled
-    ? new AutoStarter({
-        runs: new RunStore(store.engine, leaseTtlMs),
-        budgets: new ActionBudgets(store.engine),
-        limit: { actions: auto.flapLimit.restarts, windowMs: auto.flapLimit.windowMinutes * 60_000 },
-        maxStopAgeMs: auto.maxStopAgeMinutes * 60_000,
-        effectsFor,
-        // As the engine's escalations: a page in a prod zone, a chat mention (no page) in a dev zone.
-        escalate: async (text, zone) => {
-          const tag = zone === 'dev' ? 'mention, dev zone: no page' : 'page';
-          if (!post) return `no notices.webhook configured: ${zone === 'dev' ? 'tell' : 'page'} the platform on-call by hand`;
-          return `posted to notices.webhook as a ${zone === 'dev' ? 'mention' : 'page'} (${await post(`[${tag}] host-stopped-server: ${text}`)})`;
-        },
-        actor,
-        clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-        businessHours: { timeZone: h.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, days: h.days, start: h.start, end: h.end },
-        zoneOf: (region) => (region ? config.zones[region] : undefined),
-        leaseTtlMs,
-        emit,
-      })
-    : undefined;
-  const feeds = session.clients.map((c) => new ServerFeed({ client: c.client, region: c.region, resyncEvery }));
-  const am = settings.alertmanager;
-  const triggers = am ? new AlertmanagerTriggers({ url: am.url, timeoutMs: am.timeoutSeconds * 1000, headers: am.headers ?? {}, redactor }) : undefined;
-  const watcher = new Watch({
-    feeds,
-    detectors: selected,
-    run: { settings: config.detectors ?? {}, suppressions: config.suppressions ?? [], ...(file ? { configFile: file } : {}) },
-    store,
-    lookbackDays: config.store?.lookbackDays ?? 62,
-    version: VERSION,
+  const { watcher, autoStart, feeds, triggers, auto } = buildWatch(ctx, session, store, {
+    flags,
+    program: 'faultline watch',
     intervalMs,
-    zones: config.zones,
+    resyncEvery,
+    leaseTtlMs,
+    selected,
     emit,
-    ...(autoStart ? { autoStart } : {}),
-    ...(triggers ? { triggers } : {}),
-    prune: async () => {
-      await store.prune(new Date(), retentionOf(config.store));
-    },
     ...(maxRounds !== undefined ? { maxRounds } : {}),
   });
 
@@ -190,4 +127,102 @@ export async function watch(ctx: CliContext, flags: WatchFlags): Promise<number>
   }
   ctx.term.err('watch stopped');
   return EXIT.ok;
+}
+
+export interface BuildWatchOptions {
+  readonly flags: Pick<WatchFlags, 'actionTimeout' | 'waitTimeout'>;
+  /** The command, as the runs' actor names it. */
+  readonly program: string;
+  readonly intervalMs: number;
+  readonly resyncEvery: number;
+  readonly leaseTtlMs: number;
+  readonly selected: ReturnType<typeof selectDetectors>;
+  readonly emit: (e: WatchEvent) => void;
+  readonly maxRounds?: number;
+  readonly scope?: RegionScope;
+}
+
+/** The watch loop as faultline.yaml configures it (feeds, auto-start, Alertmanager triggers), for `faultline watch` and `faultline serve`. */
+export function buildWatch(ctx: CliContext, session: OpenStackSession, store: Store, o: BuildWatchOptions) {
+  const { loaded } = session;
+  const { config, file } = loaded;
+  const settings = config.watch;
+  const redactor = ctx.term.redactor ?? new Redactor();
+  const webhook = config.notices?.webhook;
+  const post = webhook
+    ? async (text: string): Promise<string> => {
+        const res = await postToWebhook(escapeMarkdown(text), { url: webhook, timeoutMs: (config.notices?.timeoutSeconds ?? 10) * 1000, redactor });
+        return `HTTP ${res.status}`;
+      }
+    : undefined;
+  const actor = `${session.actor} (${o.program})`;
+  const effects = new Map<string | undefined, Effects>();
+  const effectsFor = (region: string | undefined): Effects | undefined => {
+    const at = session.clients.find((c) => c.region === region) ?? (session.clients.length === 1 ? session.clients[0] : undefined);
+    if (!at) return undefined;
+    let e = effects.get(at.region);
+    if (!e) {
+      e = novaEffects({
+        at,
+        actor,
+        reachability: session.reachability,
+        power: redfishPowerDriver(config.bmc, file, redactor),
+        actionTimeoutMs: positiveNumber('--action-timeout', o.flags.actionTimeout, 300) * 1000,
+        stormFraction: config.runbooks.stormFraction,
+        stormSample: config.runbooks.stormSample,
+        // The feed holds the region's servers already: the storm check samples them instead of listing Nova's ACTIVE servers again.
+        heldServers: () => feeds.find((f) => f.region === at.region)?.servers ?? [],
+        ...(o.flags.waitTimeout !== undefined ? { maxWaitMs: positiveNumber('--wait-timeout', o.flags.waitTimeout, 600) * 1000 } : {}),
+        ...(post ? { post } : {}),
+      });
+      effects.set(at.region, e);
+    }
+    return e;
+  };
+  const auto = settings.autoRun['host-stopped-server'];
+  const h = config.runbooks.businessHours;
+  const autoStart = auto.enabled
+    ? new AutoStarter({
+        runs: new RunStore(store.engine, o.leaseTtlMs),
+        budgets: new ActionBudgets(store.engine),
+        limit: { actions: auto.flapLimit.restarts, windowMs: auto.flapLimit.windowMinutes * 60_000 },
+        maxStopAgeMs: auto.maxStopAgeMinutes * 60_000,
+        effectsFor,
+        // As the engine's escalations: a page in a prod zone, a chat mention (no page) in a dev zone.
+        escalate: async (text, zone) => {
+          const tag = zone === 'dev' ? 'mention, dev zone: no page' : 'page';
+          if (!post) return `no notices.webhook configured: ${zone === 'dev' ? 'tell' : 'page'} the platform on-call by hand`;
+          return `posted to notices.webhook as a ${zone === 'dev' ? 'mention' : 'page'} (${await post(`[${tag}] host-stopped-server: ${text}`)})`;
+        },
+        actor,
+        clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+        businessHours: { timeZone: h.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, days: h.days, start: h.start, end: h.end },
+        zoneOf: (region) => (region ? config.zones[region] : undefined),
+        leaseTtlMs: o.leaseTtlMs,
+        emit: o.emit,
+      })
+    : undefined;
+  const feeds = session.clients.map((c) => new ServerFeed({ client: c.client, region: c.region, resyncEvery: o.resyncEvery }));
+  const am = settings.alertmanager;
+  const triggers = am ? new AlertmanagerTriggers({ url: am.url, timeoutMs: am.timeoutSeconds * 1000, headers: am.headers ?? {}, redactor }) : undefined;
+  const watcher = new Watch({
+    feeds,
+    detectors: o.selected,
+    run: { settings: config.detectors ?? {}, suppressions: config.suppressions ?? [], ...(file ? { configFile: file } : {}) },
+    store,
+    lookbackDays: config.store?.lookbackDays ?? 62,
+    version: VERSION,
+    intervalMs: o.intervalMs,
+    zones: config.zones,
+    emit: o.emit,
+    ...(autoStart ? { autoStart } : {}),
+    ...(triggers ? { triggers } : {}),
+    prune: async () => {
+      await store.prune(new Date(), retentionOf(config.store));
+    },
+    ...(o.maxRounds !== undefined ? { maxRounds: o.maxRounds } : {}),
+    ...(o.scope ? { scope: o.scope } : {}),
+  });
+  return { watcher, autoStart, feeds, triggers, auto };
+
 }

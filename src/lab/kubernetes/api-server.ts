@@ -14,10 +14,11 @@ import type { LabCertificates } from './certificates.js';
 import type { LabCluster, LabClusters } from './clusters.js';
 import { openApiV3 } from './openapi.js';
 import { containerLog, LogError, renderLog } from './pod-logs.js';
-import { apiGroups, fieldValue, resourceFor, resourceList, selectableFields, type ResourceType } from './resources.js';
+import { apiGroups, apiVersionOf, fieldValue, resourceFor, resourceList, selectableFields, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError, type FieldRequirement, type LabelSelector } from './selectors.js';
 import type { KubeObject, StoreEvent, StoredObject } from './store.js';
-import { write, WriteError } from './writes.js';
+import { ApiError, failureStatus } from './status.js';
+import { write } from './writes.js';
 
 type Obj = Record<string, unknown>;
 
@@ -39,28 +40,13 @@ export interface KubernetesApi {
   close(): Promise<void>;
 }
 
-class ApiError extends Error {
-  constructor(
-    readonly code: number,
-    readonly reason: string,
-    message: string,
-    readonly details?: Obj,
-  ) {
-    super(message);
-  }
-}
-
-function status(code: number, reason: string, message: string, details?: Obj): Obj {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
-}
-
 function sendJson(res: ServerResponse, code: number, body: string, contentType = 'application/json'): void {
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private', 'X-Kubernetes-Pf-Flowschema-Uid': '', 'X-Kubernetes-Pf-Prioritylevel-Uid': '' });
   res.end(body);
 }
 
 function sendError(res: ServerResponse, err: ApiError): void {
-  sendJson(res, err.code, JSON.stringify(status(err.code, err.reason, err.message, err.details)));
+  sendJson(res, err.code, JSON.stringify(failureStatus(err.code, err.reason, err.message, err.details)));
 }
 
 /** What the client wants back: a plain object, or meta.k8s.io's Table (kubectl's printing). */
@@ -130,10 +116,6 @@ const EXPIRED_MESSAGE =
 
 function listKind(r: ResourceType): string {
   return `${r.kind}List`;
-}
-
-function apiVersionOf(r: ResourceType): string {
-  return r.group ? `${r.group}/${r.version}` : r.version;
 }
 
 function objectJson(r: ResourceType, e: StoredObject): string {
@@ -421,12 +403,12 @@ function handleWatch(res: ServerResponse, cluster: LabCluster, rp: ResourcePath,
   } else {
     const from = Number(rvText);
     if (!Number.isInteger(from) || from < 0) {
-      write('ERROR', null, JSON.stringify(status(400, 'BadRequest', `invalid resource version "${rvText}"`)));
+      write('ERROR', null, JSON.stringify(failureStatus(400, 'BadRequest', `invalid resource version "${rvText}"`)));
       res.end();
       return;
     }
     if (from < store.compactedRevision) {
-      write('ERROR', null, JSON.stringify(status(410, 'Expired', `too old resource version: ${from} (${store.compactedRevision})`)));
+      write('ERROR', null, JSON.stringify(failureStatus(410, 'Expired', `too old resource version: ${from} (${store.compactedRevision})`)));
       res.end();
       return;
     }
@@ -477,7 +459,6 @@ async function handleWrite(req: IncomingMessage, res: ServerResponse, cluster: L
     sendJson(res, result.code, JSON.stringify(result.body));
   } catch (err) {
     if (err instanceof ApiError) sendError(res, err);
-    else if (err instanceof WriteError) sendError(res, new ApiError(err.code, err.reason, err.message, err.details));
     else sendError(res, new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`));
   }
 }

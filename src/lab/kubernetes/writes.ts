@@ -13,21 +13,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import type { LabCluster } from './clusters.js';
-import type { ResourceType } from './resources.js';
+import { apiVersionOf, type ResourceType } from './resources.js';
+import { ApiError } from './status.js';
 import { objectKey, type KubeObject } from './store.js';
 
 type Obj = Record<string, unknown>;
-
-export class WriteError extends Error {
-  constructor(
-    readonly code: number,
-    readonly reason: string,
-    message: string,
-    readonly details?: Obj,
-  ) {
-    super(message);
-  }
-}
 
 export interface WriteTarget {
   r: ResourceType;
@@ -72,10 +62,6 @@ function groupSuffix(r: ResourceType): string {
   return r.group ? `.${r.group}` : '';
 }
 
-function apiVersionOf(r: ResourceType): string {
-  return r.group ? `${r.group}/${r.version}` : r.version;
-}
-
 function parseBody(req: WriteRequest): Obj {
   const type = req.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   let value: unknown;
@@ -83,9 +69,9 @@ function parseBody(req: WriteRequest): Obj {
     // Apply patches may be YAML; every other write kubectl sends is JSON.
     value = type === 'application/apply-patch+yaml' ? parseYaml(req.body) : JSON.parse(req.body);
   } catch (err) {
-    throw new WriteError(400, 'BadRequest', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ApiError(400, 'BadRequest', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new WriteError(400, 'BadRequest', 'the body of the request must be an object');
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ApiError(400, 'BadRequest', 'the body of the request must be an object');
   return value as Obj;
 }
 
@@ -93,28 +79,28 @@ function parseBody(req: WriteRequest): Obj {
 function checkObject(o: Obj, t: WriteTarget, params: URLSearchParams): KubeObject {
   const { r } = t;
   if (o['apiVersion'] !== apiVersionOf(r) || o['kind'] !== r.kind) {
-    throw new WriteError(400, 'BadRequest', `the API version in the data (${String(o['apiVersion'] ?? '')}) does not match the expected API version (${apiVersionOf(r)}), or the kind (${String(o['kind'] ?? '')}) is not ${r.kind}`);
+    throw new ApiError(400, 'BadRequest', `the API version in the data (${String(o['apiVersion'] ?? '')}) does not match the expected API version (${apiVersionOf(r)}), or the kind (${String(o['kind'] ?? '')}) is not ${r.kind}`);
   }
   const meta = o['metadata'];
-  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw new WriteError(422, 'Invalid', `${r.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw new ApiError(422, 'Invalid', `${r.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
   const m = meta as Obj;
   const name = m['name'];
-  if (typeof name !== 'string' || name === '') throw new WriteError(422, 'Invalid', `${r.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
-  if (!NAME.test(name) || name.length > 253) throw new WriteError(422, 'Invalid', `${r.kind} "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`, { name, kind: r.plural });
-  if (t.name !== null && t.name !== name) throw new WriteError(400, 'BadRequest', `the name of the object (${name}) does not match the name on the URL (${t.name})`);
+  if (typeof name !== 'string' || name === '') throw new ApiError(422, 'Invalid', `${r.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
+  if (!NAME.test(name) || name.length > 253) throw new ApiError(422, 'Invalid', `${r.kind} "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`, { name, kind: r.plural });
+  if (t.name !== null && t.name !== name) throw new ApiError(400, 'BadRequest', `the name of the object (${name}) does not match the name on the URL (${t.name})`);
   if (r.namespaced) {
-    if (t.namespace === null) throw new WriteError(404, 'NotFound', `the server could not find the requested resource`);
-    if (m['namespace'] !== undefined && m['namespace'] !== t.namespace) throw new WriteError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+    if (t.namespace === null) throw new ApiError(404, 'NotFound', `the server could not find the requested resource`);
+    if (m['namespace'] !== undefined && m['namespace'] !== t.namespace) throw new ApiError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
   }
   const strict = params.get('fieldValidation') === 'Strict';
   if (strict) {
     const known = new Set(['apiVersion', 'kind', 'metadata', ...(TOP_LEVEL[r.kind] ?? SPEC_AND_STATUS)]);
     const unknown = Object.keys(o).filter((k) => !known.has(k));
-    if (unknown.length > 0) throw new WriteError(400, 'BadRequest', `strict decoding error: ${unknown.map((k) => `unknown field "${k}"`).join(', ')}`);
+    if (unknown.length > 0) throw new ApiError(400, 'BadRequest', `strict decoding error: ${unknown.map((k) => `unknown field "${k}"`).join(', ')}`);
   }
   const labels = m['labels'];
   if (labels !== undefined && (typeof labels !== 'object' || labels === null || Object.values(labels).some((v) => typeof v !== 'string'))) {
-    throw new WriteError(422, 'Invalid', `${r.kind} "${name}" is invalid: metadata.labels: Invalid value: label values must be strings`);
+    throw new ApiError(422, 'Invalid', `${r.kind} "${name}" is invalid: metadata.labels: Invalid value: label values must be strings`);
   }
   const copy = structuredClone(o) as KubeObject;
   if (r.namespaced) copy.metadata.namespace = t.namespace as string;
@@ -285,20 +271,20 @@ function carryServerFields(previous: KubeObject, next: KubeObject): KubeObject {
   return foldStringData(next);
 }
 
-function notFound(t: WriteTarget): WriteError {
-  return new WriteError(404, 'NotFound', `${t.r.plural}${groupSuffix(t.r)} "${t.name ?? ''}" not found`, { name: t.name, ...(t.r.group ? { group: t.r.group } : {}), kind: t.r.plural });
+function notFound(t: WriteTarget): ApiError {
+  return new ApiError(404, 'NotFound', `${t.r.plural}${groupSuffix(t.r)} "${t.name ?? ''}" not found`, { name: t.name, ...(t.r.group ? { group: t.r.group } : {}), kind: t.r.plural });
 }
 
 function dryRun(params: URLSearchParams): boolean {
   const v = params.getAll('dryRun');
-  if (v.some((x) => x !== 'All')) throw new WriteError(400, 'BadRequest', `dryRun: Unsupported value: "${v.find((x) => x !== 'All') ?? ''}": supported values: "All"`);
+  if (v.some((x) => x !== 'All')) throw new ApiError(400, 'BadRequest', `dryRun: Unsupported value: "${v.find((x) => x !== 'All') ?? ''}": supported values: "All"`);
   return v.length > 0;
 }
 
 /** Carries out one write; the caller has already checked the client may write. */
 export function write(cluster: LabCluster, t: WriteTarget, req: WriteRequest, now: number): WriteResult {
   const storeId = t.r.storedAs ?? t.r.id;
-  if (t.r.storedAs) throw new WriteError(405, 'MethodNotAllowed', `the lab takes writes of ${t.r.plural} through ${t.r.storedAs} only`);
+  if (t.r.storedAs) throw new ApiError(405, 'MethodNotAllowed', `the lab takes writes of ${t.r.plural} through ${t.r.storedAs} only`);
   const key = (name: string): string => (t.r.namespaced ? `${t.namespace as string}/${name}` : name);
   const stored = (name: string): KubeObject | undefined => {
     const e = cluster.store.get(storeId, key(name));
@@ -311,22 +297,22 @@ export function write(cluster: LabCluster, t: WriteTarget, req: WriteRequest, no
     return { code, body: e ? (JSON.parse(e.json) as Obj) : o };
   };
   if (t.r.namespaced && t.namespace !== null && t.r.kind !== 'Namespace' && !cluster.store.get('namespaces', t.namespace)) {
-    throw new WriteError(404, 'NotFound', `namespaces "${t.namespace}" not found`, { name: t.namespace, kind: 'namespaces' });
+    throw new ApiError(404, 'NotFound', `namespaces "${t.namespace}" not found`, { name: t.namespace, kind: 'namespaces' });
   }
 
   if (req.method === 'POST') {
-    if (t.name !== null) throw new WriteError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    if (t.name !== null) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     const o = checkObject(parseBody(req), t, req.params);
-    if (stored(o.metadata.name)) throw new WriteError(409, 'AlreadyExists', `${t.r.plural}${groupSuffix(t.r)} "${o.metadata.name}" already exists`, { name: o.metadata.name, ...(t.r.group ? { group: t.r.group } : {}), kind: t.r.plural });
+    if (stored(o.metadata.name)) throw new ApiError(409, 'AlreadyExists', `${t.r.plural}${groupSuffix(t.r)} "${o.metadata.name}" already exists`, { name: o.metadata.name, ...(t.r.group ? { group: t.r.group } : {}), kind: t.r.plural });
     return keep(completeNew(o, now), 201);
   }
 
-  if (t.name === null) throw new WriteError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  if (t.name === null) throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   const previous = stored(t.name);
 
   if (req.method === 'DELETE') {
     if (!previous) throw notFound(t);
-    if (!cluster.isWritten(storeId, key(t.name))) throw new WriteError(403, 'Forbidden', `${t.r.plural}${groupSuffix(t.r)} "${t.name}" is forbidden: the lab's simulator owns it; only objects a client created can be deleted`);
+    if (!cluster.isWritten(storeId, key(t.name))) throw new ApiError(403, 'Forbidden', `${t.r.plural}${groupSuffix(t.r)} "${t.name}" is forbidden: the lab's simulator owns it; only objects a client created can be deleted`);
     if (!dryRun(req.params)) cluster.remove(storeId, key(t.name));
     return { code: 200, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: t.name, ...(t.r.group ? { group: t.r.group } : {}), kind: t.r.plural, uid: previous.metadata.uid } } };
   }
@@ -335,14 +321,14 @@ export function write(cluster: LabCluster, t: WriteTarget, req: WriteRequest, no
     if (!previous) throw notFound(t);
     const o = checkObject(parseBody(req), t, req.params);
     const rv = o.metadata.resourceVersion;
-    if (rv !== undefined && rv !== previous.metadata.resourceVersion) throw new WriteError(409, 'Conflict', `Operation cannot be fulfilled on ${t.r.plural}${groupSuffix(t.r)} "${t.name}": the object has been modified; please apply your changes to the latest version and try again`);
+    if (rv !== undefined && rv !== previous.metadata.resourceVersion) throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${t.r.plural}${groupSuffix(t.r)} "${t.name}": the object has been modified; please apply your changes to the latest version and try again`);
     return keep(carryServerFields(previous, o), 200);
   }
 
   if (req.method === 'PATCH') {
     const type = req.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
     if (type === 'application/apply-patch+yaml') {
-      if (!req.params.get('fieldManager')) throw new WriteError(400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+      if (!req.params.get('fieldManager')) throw new ApiError(400, 'BadRequest', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
       const applied = checkObject(parseBody(req), t, req.params);
       if (!previous) return keep(completeNew(applied, now), 201);
       // One field manager owns a client's object, so its new configuration is the object (fields it dropped go);
@@ -356,7 +342,7 @@ export function write(cluster: LabCluster, t: WriteTarget, req: WriteRequest, no
       const next = (type === 'application/merge-patch+json' ? mergePatch(previous, patch) : strategicMerge(previous, patch)) as KubeObject;
       return keep(carryServerFields(previous, checkObject(next as Obj, t, req.params)), 200);
     }
-    throw new WriteError(415, 'UnsupportedMediaType', `the server does not support the patch type ${type || '(none)'}: supported are application/apply-patch+yaml, application/strategic-merge-patch+json and application/merge-patch+json`);
+    throw new ApiError(415, 'UnsupportedMediaType', `the server does not support the patch type ${type || '(none)'}: supported are application/apply-patch+yaml, application/strategic-merge-patch+json and application/merge-patch+json`);
   }
-  throw new WriteError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 }
