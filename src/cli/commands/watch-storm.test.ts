@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { runFaultline, startLabProcess, stopLabProcess } from '../testing.js';
+import { runFaultline, startChatHook, startLabProcess, stopLabProcess, type ChatHook } from '../testing.js';
 
 /**
  * The storm check on the watch's own path, through the real CLI against the lab:
@@ -39,6 +39,7 @@ describe('faultline watch auto-start in a storm', { timeout: 120_000 }, () => {
   let lab: ChildProcess | undefined;
   let admin: string;
   let token: string;
+  let chat: ChatHook | undefined;
   const labGet = async (path: string): Promise<Json> => (await fetch(`${admin}${path}`, { headers: { 'x-lab-admin': token } })).json();
 
   before(async () => {
@@ -46,16 +47,15 @@ describe('faultline watch auto-start in a storm', { timeout: 120_000 }, () => {
     await writeFile(join(dir, 'watch-storm.yaml'), SCENARIO);
     const started = await startLabProcess(dir, ['--scenario', join(dir, 'watch-storm.yaml'), '--action-seconds', '0.3', '--no-prometheus']);
     lab = started.child;
-    const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(started.banner);
-    assert.ok(m, started.banner);
-    admin = m[1]!;
-    token = m[2]!;
+    ({ admin, token } = started);
     const file = join(dir, 'faultline.yaml');
     const config = parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     config['watch'] = { autoRun: { 'host-stopped-server': { enabled: true, flapLimit: { restarts: 3, windowMinutes: 60 } } } };
     await writeFile(file, stringify(config));
+    chat = await startChatHook(dir);
   });
   after(async () => {
+    await chat?.close();
     if (lab) await stopLabProcess(lab);
     await rm(dir, { recursive: true, force: true });
   });
@@ -85,5 +85,9 @@ describe('faultline watch auto-start in a storm', { timeout: 120_000 }, () => {
 
     const actions = ((await labGet('/actions')).actions as { action: string; byHost: boolean; server: { id: string } }[]).filter((a) => !a.byHost);
     assert.deepEqual(actions, [], 'Nova was asked to start nothing');
+    // The storm pages once (a dev zone: a chat mention), through the outbox as faultline run does.
+    const about = chat!.posted.filter((p) => p.text.includes(finished.runId));
+    assert.equal(about.length, 1, JSON.stringify(chat!.posted));
+    assert.match(about[0]!.text, /storm/i);
   });
 });

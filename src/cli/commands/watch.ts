@@ -1,4 +1,5 @@
 import { postToWebhook } from '../../act/notify/webhook.js';
+import { cliAnnouncer } from '../notify.js';
 import { novaEffects } from '../../act/openstack/runbook-effects.js';
 import { redfishPowerDriver } from '../../act/bmc/driver.js';
 import { Redactor } from '../../core/redact.js';
@@ -155,6 +156,7 @@ export function buildWatch(ctx: CliContext, session: OpenStackSession, store: St
         return `HTTP ${res.status}`;
       }
     : undefined;
+  const announcer = cliAnnouncer(ctx, store, config);
   const actor = `${session.actor} (${o.program})`;
   const effects = new Map<string | undefined, Effects>();
   const effectsFor = (region: string | undefined): Effects | undefined => {
@@ -173,7 +175,8 @@ export function buildWatch(ctx: CliContext, session: OpenStackSession, store: St
         // The feed holds the region's servers already: the storm check samples them instead of listing Nova's ACTIVE servers again.
         heldServers: () => feeds.find((f) => f.region === at.region)?.servers ?? [],
         ...(o.flags.waitTimeout !== undefined ? { maxWaitMs: positiveNumber('--wait-timeout', o.flags.waitTimeout, 600) * 1000 } : {}),
-        ...(post ? { post } : {}),
+        // The runs watch starts post their notices and escalations through the outbox, as `faultline run` does.
+        announcer,
       });
       effects.set(at.region, e);
     }
