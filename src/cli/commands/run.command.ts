@@ -2,7 +2,6 @@ import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import type { Input } from '../openstack.js';
 import type { RunFlags } from './run.js';
-import { GATE_IDS } from '../../runbook/define.js';
 
 const common = (cmd: Command): Command =>
   cmd
@@ -69,11 +68,14 @@ export function runsCommand(ctx: CliContext, setExit: (code: number) => void): C
     });
 }
 
+/** The gates a run can wait at, written out: the command definitions load before any runbook code (run.command.test.ts holds it to GATE_IDS). */
+export const APPROVABLE_GATES = 'db-servers | fault-notice | operator | part-swapped | disk-swapped | os-reinstalled';
+
 export function approveCommand(ctx: CliContext, setExit: (code: number) => void): Command {
   return common(new Command('approve'))
     .description('record an acknowledgement a run waits for (db-servers: the DBA; fault-notice: posted by hand; part-swapped, disk-swapped, os-reinstalled: the hands-on work at the box is done)')
     .argument('<run>', 'run id')
-    .argument('<gate>', GATE_IDS.join(' | '))
+    .argument('<gate>', APPROVABLE_GATES)
     .requiredOption('--by <name>', 'who acknowledges')
     .option('--note <text>', 'why, or where it was agreed')
     .action(async (runId: string, gate: string, flags: RunFlags) => {
