@@ -151,9 +151,12 @@ async function moment(lane, n) {
   const previous = await latestRun(lane.store);
   // The first moment of each kind in a lane is a clean run: its length bounds where later kills fall.
   const known = durations[runbook];
-  const killAfterMs = known.length === 0 ? undefined : Math.floor(Math.random() * Math.max(...known) * 1.1);
+  // Over the recent runs that ended on their own: a run's length follows the machine's load, and a bound
+  // measured once at a busy start lets most kills fall after a run that has since become faster.
+  const recent = known.slice(-5);
+  const killAfterMs = known.length === 0 ? undefined : Math.floor(Math.random() * Math.max(...recent) * 1.1);
   const first = await faultline(['run', runbook, pm ? target : target.id, '--execute', ...RUN_FLAGS, '--store', lane.store], { killAfterMs });
-  if (killAfterMs === undefined && first.code === 0) known.push(first.ms);
+  if (first.signal !== 'SIGKILL' && first.code === 0) known.push(first.ms);
   const ours = (r) => r && r.id !== previous?.id && (r.target === (pm ? target : target.name) || r.context?.target?.name === (pm ? target : target.name) || r.targetName === (pm ? target : target.name));
   let run = await latestRun(lane.store);
   let resumes = 0;
@@ -221,7 +224,7 @@ function summarize(complete) {
     // Runs that waited for the operator because a kill left the fault notice's delivery unknown.
     approvedByOperator: results.reduce((s, r) => s + r.approvals, 0),
     postedByHand: results.reduce((s, r) => s + r.handPosted, 0),
-    byRunbook: Object.fromEntries(['vm-hang', 'pm-hang'].map((k) => [k, { moments: results.filter((r) => r.runbook === k).length, killed: killed.filter((r) => r.runbook === k).length, cleanRunMs: durations[k] }])),
+    byRunbook: Object.fromEntries(['vm-hang', 'pm-hang'].map((k) => [k, { moments: results.filter((r) => r.runbook === k).length, killed: killed.filter((r) => r.runbook === k).length, cleanRunMs: durations[k].slice(0, 3) }])),
     withProblems: bad.length,
     problems: bad.slice(0, 50),
     seconds: Math.round((Date.now() - t0) / 1000),
