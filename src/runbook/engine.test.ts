@@ -4,59 +4,15 @@ import { describe, it } from 'node:test';
 import { defineRunbook, RunbookDefinitionError, type ActionEffect } from './define.js';
 import { executeRun } from './engine.js';
 import type { BusinessHours } from './business-hours.js';
-import type { Approval, AuditEntry, Clock, Effects, ItemRef, RunContext, RunLedger, RunRecord, RunStatus, StepRecord } from './ports.js';
+import type { Clock, Effects, ItemRef, RunContext, RunRecord } from './ports.js';
 import { RUNBOOKS, runbookById } from './runbooks/index.js';
+import { Crash, MemoryLedger } from './testing.js';
 
 /**
  * The engine against a ledger kept in memory and a small Nova model. `crashAfter`
  * makes the ledger die after that many writes, as kill -9 would: the write lands,
  * nothing after it runs. A new engine on the same ledger then resumes.
  */
-class Crash extends Error {}
-
-class MemoryLedger implements RunLedger {
-  runs = new Map<string, RunRecord>();
-  records: StepRecord[] = [];
-  approvals: (Approval & { runId: string })[] = [];
-  audits: AuditEntry[] = [];
-  halt: { by: string; why: string } | undefined;
-  writes = 0;
-  crashAfter = Infinity;
-  private wrote(): void {
-    this.writes++;
-    if (this.writes >= this.crashAfter) throw new Crash(`crash after write ${this.writes}`);
-  }
-  async run(id: string): Promise<RunRecord> {
-    return this.runs.get(id) as RunRecord;
-  }
-  async steps(id: string): Promise<StepRecord[]> {
-    return this.records.filter((r) => r.runId === id);
-  }
-  async begin(r: StepRecord): Promise<void> {
-    assert.ok(!this.records.some((x) => x.key === r.key), `key ${r.key} begun twice`);
-    this.records.push(r);
-    this.wrote();
-  }
-  async finish(key: string, res: Parameters<RunLedger['finish']>[1]): Promise<void> {
-    const i = this.records.findIndex((r) => r.key === key);
-    this.records[i] = { ...(this.records[i] as StepRecord), ...res };
-    this.wrote();
-  }
-  async advance(id: string, cursor: number, status: RunStatus, reason: string | null, at: string): Promise<void> {
-    this.runs.set(id, { ...(this.runs.get(id) as RunRecord), cursor, status, reason, updatedAt: at });
-    this.wrote();
-  }
-  async approval(id: string, gate: Approval['gate']): Promise<Approval | undefined> {
-    return this.approvals.find((a) => a.runId === id && a.gate === gate);
-  }
-  async halted(): Promise<{ by: string; why: string } | undefined> {
-    return this.halt;
-  }
-  async audit(e: AuditEntry): Promise<void> {
-    this.audits.push(e);
-  }
-}
-
 /** Servers with a power state and an action log, like Nova's instance actions; `hung` ones stay silent after start. */
 class MiniNova implements Effects {
   state = new Map<string, 'ACTIVE' | 'SHUTOFF'>();

@@ -6,7 +6,7 @@ import type { Approval, AuditEntry, CheckResult, Clock, EffectResult, Effects, I
 import { runbookById } from './runbooks/index.js';
 
 /**
- * Test doubles for the part runbooks' tests: a ledger in memory that can die after
+ * Test doubles for the runbook tests: a ledger in memory that can die after
  * the n-th write (as kill -9 would: the write lands, nothing after it runs), and a
  * small world of one hypervisor with a BMC and its servers, which logs every effect
  * it carries out so a test can count stops, starts and power changes.
@@ -19,6 +19,7 @@ export class MemoryLedger implements RunLedger {
   records: StepRecord[] = [];
   approvals: (Approval & { runId: string })[] = [];
   audits: AuditEntry[] = [];
+  halt: { by: string; why: string } | undefined;
   writes = 0;
   crashAfter = Infinity;
   private wrote(): void {
@@ -48,8 +49,8 @@ export class MemoryLedger implements RunLedger {
   async approval(id: string, gate: Approval['gate']): Promise<Approval | undefined> {
     return this.approvals.find((a) => a.runId === id && a.gate === gate);
   }
-  async halted(): Promise<undefined> {
-    return undefined;
+  async halted(): Promise<{ by: string; why: string } | undefined> {
+    return this.halt;
   }
   async audit(e: AuditEntry): Promise<void> {
     this.audits.push(e);
