@@ -42,10 +42,7 @@ describe('faultline run part-needs-judgement against the lab', { timeout: 240_00
     dir = await mkdtemp(join(tmpdir(), 'fl-run-judgement-'));
     const started = await startLabProcess(dir, ['--scenario', 'memory-sbe', '--action-seconds', '0.3']);
     lab = started.child;
-    const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(started.banner);
-    assert.ok(m, started.banner);
-    admin = m[1]!;
-    token = m[2]!;
+    ({ admin, token } = started);
     chat = await startChatHook(dir);
     const file = join(dir, 'faultline.yaml');
     const config = parse(await readFile(file, 'utf8')) as Json;

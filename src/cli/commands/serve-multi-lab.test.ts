@@ -89,10 +89,7 @@ describe('two faultline serve on one PostgreSQL', { timeout: 90_000 }, () => {
     const url = await freshDatabase(pg.url);
     const started = await startLabProcess(dir, ['--scenario', 'healthy', '--action-seconds', '4']);
     lab = started.child;
-    const m = /admin\s+(\S+)\s+header X-Lab-Admin: (\S+)/.exec(started.banner);
-    assert.ok(m, started.banner);
-    admin = m[1] as string;
-    labToken = m[2] as string;
+    ({ admin, token: labToken } = started);
     const config = parse(await readFile(join(dir, 'faultline.yaml'), 'utf8')) as Record<string, unknown>;
     config['store'] = { url };
     config['server'] = {
