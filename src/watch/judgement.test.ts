@@ -10,6 +10,7 @@ import { fleet, resetIds } from '../snapshot/builders.js';
 import type { Hypervisor, InstanceAction, Server, Snapshot } from '../snapshot/schema.js';
 import { Judgement } from './judgement.js';
 import { Placement } from './placement.js';
+import { seededRandom } from '../core/seeded-random.js';
 
 /**
  * Judging only what changed must say what judging the whole fleet says. A fleet the
@@ -26,17 +27,6 @@ const SERVERS = 5000;
 const REGIONS = ['pg1', 'pg2', 'hn1', 'hn1dev'] as const;
 const START = Date.parse('2026-12-04T12:00:00Z');
 
-/** Deterministic, so a failure can be replayed (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -51,7 +41,7 @@ class RandomFleet {
   readonly #r: () => number;
 
   constructor(seed: number) {
-    this.#r = random(seed);
+    this.#r = seededRandom(seed);
     resetIds();
     const b = fleet().at(iso(START));
     REGIONS.forEach((r) => b.region(r, r.endsWith('dev') ? 'dev' : 'prod'));

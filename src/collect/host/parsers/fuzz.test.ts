@@ -18,18 +18,8 @@ import { parseSensors } from './sensors.js';
 import { parseSmartctl, parseSmartctlJson, parseSmartctlScan, parseSmartctlText } from './smartctl.js';
 import { parseSystemctlIsActive } from './systemctl.js';
 import { parseCpuVirtFlag, parseIommuGroups, parseKvmOk, parseSriovTotalVfs, parseVirtualizationLog } from './virtualization.js';
+import { seededRandom } from '../../../core/seeded-random.js';
 
-/** mulberry32: small, seeded, good enough to make failures reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PARSERS: Record<string, (text: string) => Parsed<unknown>> = {
   kernel: (t) => parseKernelLog(t, { bootTime: '2025-01-01T00:00:00Z', offsetMinutes: 540 }),
@@ -109,7 +99,7 @@ const SAMPLES = readdirSync(FIXTURE_DIR)
 describe('parser fuzzing', () => {
   it('no parser throws on seeded truncation, garbage and shuffling of every sample', () => {
     assert.ok(SAMPLES.length >= 30, 'fixtures are found');
-    const random = rng(20251125);
+    const random = seededRandom(20251125);
     const started = Date.now();
     let runs = 0;
     const iterations = 120;
@@ -140,7 +130,7 @@ describe('parser fuzzing', () => {
   });
 
   it('assembled host facts stay valid snapshot data whatever the outputs were', () => {
-    const random = rng(7);
+    const random = seededRandom(7);
     const ids = ['date', 'uptime', 'dmesg', 'journalKernel', 'journalBlockIo', 'libvirtLogs', 'free', 'df', 'lsblkDisks', 'lsblkTree', 'swaps', 'crictl', 'services', 'kvmOk', 'cpuFlags', 'iommuGroups', 'sriov', 'sensors', 'lastReboot', 'compose:nova', 'composeV2:neutron', 'smart:sda', 'smartText:nvme0n1'];
     for (let i = 0; i < 150; i++) {
       const outputs = new Map<string, CommandOutput>();
