@@ -5,10 +5,13 @@
  * 403/404 kinds, an expired continue token, 401, garbage, a dead port, a hang.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -306,6 +309,38 @@ describe('kubernetes collector on a failing API server', () => {
       assert.equal(skipped.data.kubernetes!.clusters![0]!.collection!.status, 'ok', 'insecure-skip-tls-verify reads the cluster without the CA');
     } finally {
       await s.close();
+    }
+  });
+
+  it('a client certificate from the kubeconfig authenticates every connection to a server that demands one', async () => {
+    const work = dir();
+    await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'client.key', '-out', 'client.crt', '-days', '2', '-subj', '/CN=faultline-reader'], { cwd: work });
+    const [clientCrt, clientKey] = ['client.crt', 'client.key'].map((f) => readFileSync(join(work, f), 'utf8'));
+    const peers = new Set<string>();
+    const server: Server = createServer({ cert: certs.certPem, key: certs.keyPem, ca: clientCrt, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      const cn = (req.socket as TLSSocket).getPeerCertificate().subject?.CN;
+      peers.add(String(cn));
+      const path = new URL(req.url ?? '/', 'https://x').pathname;
+      json(res, 200, path === '/version' ? { gitVersion: 'v1.31.2' } : path === '/metrics' ? '' : emptyList);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const config = (user: Obj): string => {
+      const file = join(dir(), 'kubeconfig');
+      writeFileSync(file, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'm', cluster: { server: url, 'certificate-authority-data': Buffer.from(certs.caPem).toString('base64') } }], users: [{ name: 'u', user }], contexts: [{ name: 'm', context: { cluster: 'm', user: 'u' } }], 'current-context': 'm' }));
+      return file;
+    };
+    try {
+      const ok = await collect({ kubeconfig: config({ 'client-certificate-data': Buffer.from(clientCrt!).toString('base64'), 'client-key-data': Buffer.from(clientKey!).toString('base64') }) });
+      const c = ok.data.kubernetes!.clusters![0]!;
+      assert.equal(c.collection?.status, 'ok', c.collection?.error);
+      assert.equal(c.serverVersion, 'v1.31.2');
+      assert.deepEqual([...peers], ['faultline-reader'], 'every request came over a connection that presented the client certificate');
+      const without = await collect({ kubeconfig: config({ token: TOKEN }) });
+      assert.equal(without.data.kubernetes!.clusters![0]!.collection?.status, 'failed', 'a server that demands a certificate refuses a connection without one');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
   });
 });

@@ -17,10 +17,18 @@ const stringMap = (v: unknown): Record<string, string> => {
   for (const [k, x] of Object.entries(obj(v))) if (typeof x === 'string') out[k] = x;
   return out;
 };
-/** Spreads only the defined fields, so optional properties stay absent rather than undefined. */
+/**
+ * A copy with only the defined fields, so optional properties stay absent rather than
+ * undefined. A copy, not `delete`: deleting turns an object into a slow dictionary, and
+ * 150,000 pods of those cost the garbage collector more than the fetch itself.
+ */
 function defined<T extends Obj>(o: T): T {
-  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
-  return o;
+  const out: Obj = {};
+  for (const k in o) {
+    const v = o[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out as T;
 }
 
 const SUFFIX: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
