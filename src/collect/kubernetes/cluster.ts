@@ -6,7 +6,7 @@
  */
 import { deadline } from '../../core/deadline.js';
 import type { KubernetesKind } from '../../snapshot/schema.js';
-import { KubeConnection, KubeGarbageError, KubeHttpError, type ClusterEndpoint } from './http.js';
+import { KubeConnection, KubeGarbageError, KubeHttpError, parseObject, type ClusterEndpoint } from './http.js';
 import {
   leaseRenewals,
   normaliseEndpointSlices,
@@ -14,6 +14,7 @@ import {
   normaliseIngress,
   normaliseNode,
   normalisePod,
+  PodPool,
   normalisePvc,
   normaliseService,
   normaliseWebhooks,
@@ -59,6 +60,15 @@ interface Sink {
   unlisted: Set<KubernetesKind>;
 }
 
+/** Hands one page's items to `onPage` and returns its continue token, if any. */
+function takePage(path: string, page: Obj, onPage: (items: Obj[]) => void): string | undefined {
+  const items = page['items'];
+  if (!Array.isArray(items)) throw new KubeGarbageError(`GET ${path} answered without an items list`);
+  onPage(items as Obj[]);
+  const meta = page['metadata'] as Obj | undefined;
+  return typeof meta?.['continue'] === 'string' && meta['continue'] !== '' ? meta['continue'] : undefined;
+}
+
 /** Every page of one list, handed to `onPage` as it arrives; restarts once from the top when a continue token expired (410). */
 async function listAll(conn: KubeConnection, r: ListedResource, pageSize: number, signal: AbortSignal, sink: Sink, onPage: (items: Obj[]) => void, reset: () => void): Promise<void> {
   const path = listPath(r);
@@ -66,9 +76,14 @@ async function listAll(conn: KubeConnection, r: ListedResource, pageSize: number
   let token: string | undefined;
   for (;;) {
     const query = `?limit=${pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
-    let page: Obj;
+    let next: string | undefined;
     try {
-      page = await conn.getJson(path + query, signal);
+      // Parsed and taken in the same step, right after the body arrives. Parsed in an async
+      // function of its own, a page would wait in the microtask queue behind the other
+      // bodies that arrived with it, parsed too: dozens of page trees alive at once, which
+      // the garbage collector then copies and promotes (4× the GC work at 500 clusters).
+      const text = await conn.getText(path + query, signal);
+      next = takePage(path, parseObject(path + query, text), onPage);
     } catch (err) {
       if (err instanceof KubeHttpError && err.status === 410 && token !== undefined && !restarted) {
         restarted = true;
@@ -79,11 +94,6 @@ async function listAll(conn: KubeConnection, r: ListedResource, pageSize: number
       }
       throw err;
     }
-    const items = page['items'];
-    if (!Array.isArray(items)) throw new KubeGarbageError(`GET ${path} answered without an items list`);
-    onPage(items as Obj[]);
-    const meta = page['metadata'] as Obj | undefined;
-    const next = typeof meta?.['continue'] === 'string' && meta['continue'] !== '' ? meta['continue'] : undefined;
     if (!next) return;
     token = next;
   }
@@ -136,6 +146,7 @@ export async function readCluster(name: string, endpoint: () => Promise<ClusterE
       apiUsage: [],
     };
     const slices: Obj[] = [];
+    const pool = new PodPool();
     const listedOnce = new Set<KubernetesKind>();
     const read = async (r: ListedResource): Promise<void> => {
       // Pages are normalised as they arrive so the raw JSON of 150,000 pods is never held at once;
@@ -144,7 +155,7 @@ export async function readCluster(name: string, endpoint: () => Promise<ClusterE
       const onPage = (items: Obj[]): void => {
         for (const o of items) {
           switch (r.kind) {
-            case 'pods': got.push(normalisePod(o)); break;
+            case 'pods': got.push(normalisePod(o, pool)); break;
             case 'workloads': got.push(normaliseWorkload(r.plural, o)); break;
             case 'services': got.push(normaliseService(o)); break;
             case 'persistentVolumeClaims': got.push(normalisePvc(o)); break;

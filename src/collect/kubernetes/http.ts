@@ -69,20 +69,24 @@ export class KubeConnection {
   }
 
   async getJson(path: string, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const text = await this.getText(path, signal);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new KubeGarbageError(`GET ${path} answered with a body that is not JSON (${text.length} bytes, starting ${JSON.stringify(text.slice(0, 40))})`);
-    }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new KubeGarbageError(`GET ${path} answered with JSON that is not an object`);
-    return body as Record<string, unknown>;
+    return parseObject(path, await this.getText(path, signal));
   }
 
   close(): void {
     this.#agent.destroy();
   }
+}
+
+/** The body as the JSON object the API server promises, or a KubeGarbageError that says what came instead. */
+export function parseObject(path: string, text: string): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new KubeGarbageError(`GET ${path} answered with a body that is not JSON (${text.length} bytes, starting ${JSON.stringify(text.slice(0, 40))})`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new KubeGarbageError(`GET ${path} answered with JSON that is not an object`);
+  return body as Record<string, unknown>;
 }
 
 function httpError(status: number, text: string): KubeHttpError {
