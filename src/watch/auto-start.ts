@@ -42,8 +42,12 @@ export interface AutoStartOptions {
   readonly maxStopAgeMs: number;
   /** The Nova effects for the server's region. */
   readonly effectsFor: (region: string | undefined) => Effects | undefined;
-  /** Sends the escalation (a page in a prod zone, a chat mention in a dev zone); returns what became of it for the log. */
-  readonly escalate: (text: string, zone: 'prod' | 'dev') => Promise<string>;
+  /**
+   * Sends the escalation (a page in a prod zone, a chat mention in a dev zone); returns what
+   * became of it for the log. `stop` is the request id of the host's stop being answered: the
+   * escalation's key, so sending it again after a crash is the same message, not a second.
+   */
+  readonly escalate: (text: string, zone: 'prod' | 'dev', about: { readonly server: ServerRef; readonly stop: string }) => Promise<string>;
   readonly actor: string;
   readonly clock: Clock;
   readonly businessHours?: BusinessHours;
@@ -142,7 +146,7 @@ export class AutoStarter {
     if (decision.kind === 'escalate') {
       let delivery: string;
       try {
-        delivery = await this.#o.escalate(text, this.#o.zoneOf(server.region) ?? 'prod');
+        delivery = await this.#o.escalate(text, this.#o.zoneOf(server.region) ?? 'prod', { server: ref, stop: stop?.requestId ?? 'unknown' });
       } catch (err) {
         delivery = `not delivered: ${message(err)}`;
       }

@@ -201,6 +201,14 @@ describe('faultline watch against the lab', { timeout: 120_000 }, () => {
       assert.match(escalated.text, new RegExp(`stopped by its host ${stopped.host}`));
       assert.match(escalated.text, new RegExp(`faultline check-host ${stopped.host}`));
       assert.match(escalated.text, /left SHUTOFF/);
+      // Through the outbox to the lab's chat (and PagerDuty in a prod zone), keyed by the server and the
+      // stop, escaped as chat Markdown (the brackets too) like every other notice.
+      assert.match(escalated.delivery, /^(paged|mentioned in chat): /, escalated.delivery);
+      const told = (await labGet('/notify')) as { slack: { body: { text: string } }[]; alerts: { dedupKey: string; summary: string }[] };
+      const chats = told.slack.filter((m) => m.body.text.includes('host-stopped-server') && m.body.text.includes(stopped.id));
+      assert.equal(chats.length, 1, JSON.stringify(told.slack.map((m) => m.body.text)));
+      assert.match(chats[0]!.body.text, escalated.delivery.startsWith('paged') ? /^\\\[page\\\] host-stopped-server: / : /^\\\[mention, dev zone: no page\\\] host-stopped-server: /);
+      if (escalated.delivery.startsWith('paged')) assert.deepEqual(told.alerts.filter((a) => a.dedupKey === `host-stopped-server/${stopped.id}`).length, 1, 'one PagerDuty alert for the server');
       const mark = w.events.length;
       await w.waitFor('three more rounds', () => w.roundsSince(mark) >= 3);
       assert.equal(await starts(stopped.id), 2, 'not started a third time');

@@ -1,4 +1,5 @@
-import { postToWebhook } from '../../act/notify/webhook.js';
+import { describeOutcomes } from '../../act/notify/announce.js';
+import { pagerDutyTrigger } from '../../act/notify/pagerduty.js';
 import { cliAnnouncer } from '../notify.js';
 import { novaEffects } from '../../act/openstack/runbook-effects.js';
 import { redfishPowerDriver } from '../../act/bmc/driver.js';
@@ -149,13 +150,6 @@ export function buildWatch(ctx: CliContext, session: OpenStackSession, store: St
   const { config, file } = loaded;
   const settings = config.watch;
   const redactor = ctx.term.redactor ?? new Redactor();
-  const webhook = config.notices?.webhook;
-  const post = webhook
-    ? async (text: string): Promise<string> => {
-        const res = await postToWebhook(escapeMarkdown(text), { url: webhook, timeoutMs: (config.notices?.timeoutSeconds ?? 10) * 1000, redactor });
-        return `HTTP ${res.status}`;
-      }
-    : undefined;
   const announcer = cliAnnouncer(ctx, store, config);
   const actor = `${session.actor} (${o.program})`;
   const effects = new Map<string | undefined, Effects>();
@@ -191,11 +185,27 @@ export function buildWatch(ctx: CliContext, session: OpenStackSession, store: St
         limit: { actions: auto.flapLimit.restarts, windowMs: auto.flapLimit.windowMinutes * 60_000 },
         maxStopAgeMs: auto.maxStopAgeMinutes * 60_000,
         effectsFor,
-        // As the engine's escalations: a page in a prod zone, a chat mention (no page) in a dev zone.
-        escalate: async (text, zone) => {
+        // As the engine's escalations, through the same outbox: a page (PagerDuty and chat) in a prod
+        // zone, a chat mention in a dev zone, keyed by the server and the stop it answers.
+        escalate: async (text, zone, about) => {
+          const pages = zone === 'prod' && announcer.has('pagerduty');
+          if (!announcer.has('slack') && !pages) return `no notices.webhook${zone === 'prod' ? ' or notify.pagerduty' : ''} configured: ${zone === 'dev' ? 'tell' : 'page'} the platform on-call by hand`;
           const tag = zone === 'dev' ? 'mention, dev zone: no page' : 'page';
-          if (!post) return `no notices.webhook configured: ${zone === 'dev' ? 'tell' : 'page'} the platform on-call by hand`;
-          return `posted to notices.webhook as a ${zone === 'dev' ? 'mention' : 'page'} (${await post(`[${tag}] host-stopped-server: ${text}`)})`;
+          const page = pages
+            ? pagerDutyTrigger({
+                dedupKey: `host-stopped-server/${about.server.id}`,
+                summary: `host-stopped-server on ${about.server.name} needs a person: ${text}`,
+                source: about.server.host ?? about.server.name,
+                severity: 'critical',
+                at: new Date(),
+                component: 'host-stopped-server',
+                eventClass: 'auto-start escalation',
+                details: { server: about.server.id, stop: about.stop, ...(about.server.region ? { region: about.server.region } : {}) },
+              })
+            : undefined;
+          const outcomes = await announcer.announce({ event: `host-stopped-server/${about.server.id}/escalate/${about.stop}`, chat: escapeMarkdown(`[${tag}] host-stopped-server: ${text}`), ...(page ? { pagerduty: page } : {}) });
+          const out = outcomes.some((x) => x.state === 'sent');
+          return `${zone === 'prod' ? (out ? 'paged' : 'page not delivered') : out ? 'mentioned in chat' : 'mention not delivered'}: ${describeOutcomes(outcomes)}`;
         },
         actor,
         clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
