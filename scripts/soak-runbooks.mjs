@@ -9,8 +9,11 @@
 // (under the lab lock: labs on one machine share their 127.x addresses, so two at once disturb each
 // other), or alone in a network namespace of its own, which needs no lock:
 //   unshare -n sh -c 'ip link set lo up && exec node scripts/soak-runbooks.mjs'
-// SIGINT lets the moments under way finish and writes what was seen (exit 3: stopped early).
-//   SOAK_MOMENTS=1000  kills in all (default 1000)
+// SIGINT lets the moments under way finish and writes what was seen (exit 3: stopped early, or
+// SOAK_MOMENTS ran out before SOAK_KILLS kills had landed).
+//   SOAK_KILLS=1000    SIGKILLs that land inside a run (default 1000)
+//   SOAK_MOMENTS=n     runs in all at most (default 1.5 x SOAK_KILLS)
+//   SOAK_CLEAN_EVERY=10  every n-th run of a kind in a lane is not killed (default 10)
 //   SOAK_LANES=3       runs at once, each on its own store and targets (default 3)
 //   SOAK_PM_EVERY=5    every n-th moment of a lane is a pm-hang run (default 5)
 //   SOAK_OUT=.bench/soak.json
@@ -25,7 +28,13 @@ import { parse, stringify } from 'yaml';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
-const MOMENTS = Number(process.env.SOAK_MOMENTS ?? 1000);
+// The soak goes on until SOAK_KILLS kills have landed inside runs (a kill timed after a run had
+// already ended is a moment, not a kill), or SOAK_MOMENTS moments, whichever comes first.
+const KILLS = Number(process.env.SOAK_KILLS ?? 1000);
+const MOMENTS = Number(process.env.SOAK_MOMENTS ?? Math.ceil(KILLS * 1.5));
+// Every CLEAN_EVERY-th run of a kind in a lane runs unkilled: it checks a clean run too, and its
+// length keeps the kill bound up to date as the machine's load changes.
+const CLEAN_EVERY = Number(process.env.SOAK_CLEAN_EVERY ?? 10);
 const LANES = Number(process.env.SOAK_LANES ?? 3);
 const PM_EVERY = Number(process.env.SOAK_PM_EVERY ?? 5);
 const OUT = process.env.SOAK_OUT ?? join(ROOT, '.bench', 'soak.json');
@@ -118,7 +127,7 @@ for (const host of hosts) {
 const whole = shown.filter((h) => h.whole).slice(0, LANES);
 if (whole.length < LANES) await giveUp(`only ${whole.length} hypervisors whose servers all answer, for ${LANES} lanes`);
 const rest = shown.filter((h) => !whole.includes(h)).flatMap((h) => h.servers);
-const lanes = Array.from({ length: LANES }, (_, i) => ({ i, pm: whole[i], vm: rest.filter((_, j) => j % LANES === i), store: join(dir, `store-${i}`) }));
+const lanes = Array.from({ length: LANES }, (_, i) => ({ i, pm: whole[i], vm: rest.filter((_, j) => j % LANES === i), store: join(dir, `store-${i}`), runs: {} }));
 if (lanes.some((l) => l.vm.length === 0)) await giveUp('no healthy servers left for vm-hang');
 
 const counts = async (serverIds, host) => {
@@ -149,12 +158,14 @@ async function moment(lane, n) {
   const before = await counts(ids, pm ? lane.pm.host : null);
   const postedBefore = posted.length;
   const previous = await latestRun(lane.store);
-  // The first moment of each kind in a lane is a clean run: its length bounds where later kills fall.
+  // The first run of each kind in a lane, and every CLEAN_EVERY-th after it, is a clean run: their
+  // lengths bound where the kills fall.
   const known = durations[runbook];
-  // Over the recent runs that ended on their own: a run's length follows the machine's load, and a bound
-  // measured once at a busy start lets most kills fall after a run that has since become faster.
+  const nth = (lane.runs[runbook] = (lane.runs[runbook] ?? 0) + 1) - 1;
+  // Uniform below the shortest of the recent clean runs: a run's length follows the machine's load,
+  // and a bound taken from a slow run lets the kill fall after a faster run has ended.
   const recent = known.slice(-5);
-  const killAfterMs = known.length === 0 ? undefined : Math.floor(Math.random() * Math.max(...recent) * 1.1);
+  const killAfterMs = known.length === 0 || nth % CLEAN_EVERY === 0 ? undefined : Math.floor(Math.random() * Math.min(...recent) * 0.97);
   const first = await faultline(['run', runbook, pm ? target : target.id, '--execute', ...RUN_FLAGS, '--store', lane.store], { killAfterMs });
   if (first.signal !== 'SIGKILL' && first.code === 0) known.push(first.ms);
   const ours = (r) => r && r.id !== previous?.id && (r.target === (pm ? target : target.name) || r.context?.target?.name === (pm ? target : target.name) || r.targetName === (pm ? target : target.name));
@@ -207,7 +218,7 @@ async function moment(lane, n) {
   results.push({ lane: lane.i, n, runbook, target: pm ? target : target.name, killAfterMs: killAfterMs ?? null, killed: first.signal === 'SIGKILL', resumes, approvals, handPosted, status: run?.status, reason: run?.reason, problems, ...(steps ? { steps } : {}) });
   done++;
   if (problems.length) console.error(`moment ${done}: ${runbook} killed at ${killAfterMs} ms: ${problems.join('; ')}`);
-  if (done % 25 === 0) console.error(`${done} of ${MOMENTS} moments, ${results.filter((r) => r.problems.length).length} with problems`);
+  if (done % 25 === 0) console.error(`${done} moments, ${results.filter((r) => r.killed).length} of ${KILLS} kills, ${results.filter((r) => r.problems.length).length} with problems`);
 }
 
 const t0 = Date.now();
@@ -218,6 +229,7 @@ function summarize(complete) {
   const summary = {
     at: new Date().toISOString(),
     complete,
+    killsWanted: KILLS,
     moments: results.length,
     killed: killed.length,
     resumed: results.reduce((s, r) => s + r.resumes, 0),
@@ -239,11 +251,11 @@ process.once('SIGINT', () => {
   stopping = true;
   console.error('soak: stopping after the moments under way');
 });
-const perLane = Math.ceil(MOMENTS / LANES);
+const killsLanded = () => results.filter((r) => r.killed).length;
 try {
   await Promise.all(
     lanes.map(async (lane) => {
-      for (let n = 0; n < perLane && done < MOMENTS && !stopping; n++) {
+      for (let n = 0; killsLanded() < KILLS && done < MOMENTS && !stopping; n++) {
         await moment(lane, n);
         if (done % 25 === 0) summarize(false);
       }
@@ -253,8 +265,8 @@ try {
   await stopLab();
   chat.close();
 }
-const { summary, bad } = summarize(!stopping);
+const { summary, bad } = summarize(!stopping && killsLanded() >= KILLS);
 console.log(JSON.stringify(summary, null, 2));
 if (bad.length) console.error(`kept ${dir} (the stores of the runs that went wrong)`);
 else rmSync(dir, { recursive: true, force: true });
-process.exit(bad.length ? 1 : stopping ? 3 : 0);
+process.exit(bad.length ? 1 : summary.complete ? 0 : 3);
