@@ -9,7 +9,7 @@ import { getServer, listHypervisors, listInstanceActions, listServers, type Regi
 import { runPower, type PowerVerb } from './power.js';
 import { checkReachability, isReachable, probeAddress, type ReachabilityOptions } from './reachability.js';
 import { describeOutcomes, type Announcement, type SinkOutcome } from '../notify/announce.js';
-import { pagerDutyTrigger } from '../notify/pagerduty.js';
+import { escalate as sendEscalation } from '../notify/escalate.js';
 import type { SinkName } from '../notify/sink.js';
 
 /**
@@ -327,29 +327,23 @@ export function novaEffects(o: NovaEffectsOptions): Effects {
     },
 
     async escalate(run: RunRecord, text: string, kind: 'page' | 'mention') {
-      const tag = kind === 'page' ? 'page' : 'mention, dev zone: no page';
       const where = run.context.target.name;
-      const announcer = o.announcer;
-      const pages = kind === 'page' && announcer?.has('pagerduty') === true;
-      if (!announcer || (!announcer.has('slack') && !pages)) {
-        return { paged: false, detail: `no notices.webhook${kind === 'page' ? ' or notify.pagerduty' : ''} configured: ${kind === 'page' ? 'page' : 'tell'} the platform on-call by hand with run ${run.id}` };
-      }
       // A prod escalation pages the on-call, keyed by the run so a resend folds into one alert; a dev zone's is a chat mention only.
-      const page = pages
-        ? pagerDutyTrigger({
-            dedupKey: run.id,
-            summary: `${run.runbook} on ${where} needs a person: ${text}`,
-            source: run.context.hypervisor?.host ?? where,
-            severity: 'critical',
-            at: new Date(),
-            component: run.runbook,
-            eventClass: 'runbook escalation',
-            details: { run: run.id, target: `${run.context.target.kind} ${where}`, ...(run.context.region ? { region: run.context.region } : {}) },
-          })
-        : undefined;
-      const outcomes = await announcer.announce({ event: `${run.id}/${kind}`, chat: chat(`[${tag}] ${run.runbook} on ${where} (${run.id}): ${text}`), ...(page ? { pagerduty: page } : {}) });
-      const out = outcomes.some((x) => x.state === 'sent');
-      return { paged: kind === 'page' && out, detail: `${kind === 'page' ? (out ? 'paged' : 'page not delivered') : out ? 'mentioned in chat' : 'mention not delivered'}: ${describeOutcomes(outcomes)}` };
+      return sendEscalation(o.announcer, {
+        kind,
+        event: `${run.id}/${kind}`,
+        line: `${run.runbook} on ${where} (${run.id}): ${text}`,
+        escape: chat,
+        page: {
+          dedupKey: run.id,
+          summary: `${run.runbook} on ${where} needs a person: ${text}`,
+          source: run.context.hypervisor?.host ?? where,
+          component: run.runbook,
+          eventClass: 'runbook escalation',
+          details: { run: run.id, target: `${run.context.target.kind} ${where}`, ...(run.context.region ? { region: run.context.region } : {}) },
+        },
+        byHand: ` with run ${run.id}`,
+      });
     },
 
     async storm(run: RunRecord) {

@@ -1,5 +1,4 @@
-import { describeOutcomes } from '../../act/notify/announce.js';
-import { pagerDutyTrigger } from '../../act/notify/pagerduty.js';
+import { escalate } from '../../act/notify/escalate.js';
 import { cliAnnouncer } from '../notify.js';
 import { novaEffects } from '../../act/openstack/runbook-effects.js';
 import { redfishPowerDriver } from '../../act/bmc/driver.js';
@@ -187,26 +186,24 @@ export function buildWatch(ctx: CliContext, session: OpenStackSession, store: St
         effectsFor,
         // As the engine's escalations, through the same outbox: a page (PagerDuty and chat) in a prod
         // zone, a chat mention in a dev zone, keyed by the server and the stop it answers.
-        escalate: async (text, zone, about) => {
-          const pages = zone === 'prod' && announcer.has('pagerduty');
-          if (!announcer.has('slack') && !pages) return `no notices.webhook${zone === 'prod' ? ' or notify.pagerduty' : ''} configured: ${zone === 'dev' ? 'tell' : 'page'} the platform on-call by hand`;
-          const tag = zone === 'dev' ? 'mention, dev zone: no page' : 'page';
-          const page = pages
-            ? pagerDutyTrigger({
+        escalate: async (text, zone, about) =>
+          (
+            await escalate(announcer, {
+              kind: zone === 'prod' ? 'page' : 'mention',
+              event: `host-stopped-server/${about.server.id}/escalate/${about.stop}`,
+              line: `host-stopped-server: ${text}`,
+              escape: escapeMarkdown,
+              page: {
                 dedupKey: `host-stopped-server/${about.server.id}`,
                 summary: `host-stopped-server on ${about.server.name} needs a person: ${text}`,
                 source: about.server.host ?? about.server.name,
-                severity: 'critical',
-                at: new Date(),
                 component: 'host-stopped-server',
                 eventClass: 'auto-start escalation',
                 details: { server: about.server.id, stop: about.stop, ...(about.server.region ? { region: about.server.region } : {}) },
-              })
-            : undefined;
-          const outcomes = await announcer.announce({ event: `host-stopped-server/${about.server.id}/escalate/${about.stop}`, chat: escapeMarkdown(`[${tag}] host-stopped-server: ${text}`), ...(page ? { pagerduty: page } : {}) });
-          const out = outcomes.some((x) => x.state === 'sent');
-          return `${zone === 'prod' ? (out ? 'paged' : 'page not delivered') : out ? 'mentioned in chat' : 'mention not delivered'}: ${describeOutcomes(outcomes)}`;
-        },
+              },
+              byHand: '',
+            })
+          ).detail,
         actor,
         clock: { now: () => new Date(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
         businessHours: { timeZone: h.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone, days: h.days, start: h.start, end: h.end },
